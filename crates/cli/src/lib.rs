@@ -1,0 +1,7 @@
+//! The `meddesk` command line and its loopback HTTP front (`meddesk serve`).
+//!
+//! Must never: hold a use case of its own (every subcommand is a call into
+//! `meddesk-workstation`), listen on anything but loopback, or print patient data.
+
+pub mod profile_args;
+pub mod serve;

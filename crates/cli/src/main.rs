@@ -1,0 +1,86 @@
+//! `meddesk`: the MedDesk command line. Every subcommand is one call into the workstation.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use meddesk_cli::{profile_args::ProfileArgs, serve::Server};
+use meddesk_workstation::{SystemClock, Workstation};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "meddesk",
+    version,
+    about = "MedDesk physician workstation: command line"
+)]
+struct Cli {
+    #[command(flatten)]
+    profile: ProfileArgs,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the built UI and the workstation commands on loopback (browser tests, development).
+    Serve {
+        /// The built UI (`npm run build` in ui/).
+        #[arg(long, default_value = "ui/dist")]
+        ui: PathBuf,
+        /// Port on 127.0.0.1; 0 picks a free one.
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MEDDESK_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("meddesk: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    let profile = cli.profile.profile()?;
+    match cli.command {
+        Command::Serve { ui, port } => {
+            if !ui.join("index.html").is_file() {
+                return Err(format!(
+                    "invalid_ui: {} has no index.html; build the UI first (npm run build in ui/)",
+                    ui.display()
+                ));
+            }
+            let ws = Workstation::open(profile, Arc::new(SystemClock))
+                .map_err(|e| format!("{}: {}", serde_code(&e.code), e.message))?;
+            let rt = tokio::runtime::Runtime::new().map_err(|e| format!("internal: {e}"))?;
+            rt.block_on(async move {
+                let server = Server::bind(ws, ui, port).await.map_err(|e| {
+                    format!("listen_failed: cannot listen on 127.0.0.1:{port}: {e}")
+                })?;
+                // Tests read this line to find the port and the token.
+                println!("MedDesk is serving on {}", server.url());
+                server.run().await.map_err(|e| format!("internal: {e}"))
+            })
+        }
+    }
+}
+
+fn serde_code(code: &meddesk_workstation::ErrorCode) -> String {
+    serde_json::to_value(code)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "internal".into())
+}

@@ -1,0 +1,3 @@
+//! One file per feature; every command is `async` and one call into the workstation.
+
+pub mod home;

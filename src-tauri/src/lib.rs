@@ -1,0 +1,94 @@
+//! The MedDesk desktop shell: builds the Tauri window and registers the workstation
+//! commands. Holds no logic: every command is one call into `meddesk-workstation`.
+//!
+//! Must never: expose a plugin (shell, fs, SQL) to the webview, or a command without a
+//! permission in `capabilities/`.
+
+mod command_names;
+pub mod commands;
+pub mod launch;
+
+pub use command_names::COMMAND_NAMES;
+
+use std::sync::Arc;
+
+use meddesk_workstation::{SystemClock, Workstation};
+
+/// Start the desktop app. Configuration comes from the command line and environment (see
+/// [`launch::LaunchOptions`]).
+pub fn run() {
+    let options = match launch::LaunchOptions::from_env_and_args(std::env::args().skip(1)) {
+        Ok(o) => o,
+        Err(message) => {
+            eprintln!("meddesk-desktop: {message}");
+            std::process::exit(2);
+        }
+    };
+    let ws = match Workstation::open(options.profile(), Arc::new(SystemClock)) {
+        Ok(ws) => ws,
+        Err(e) => {
+            eprintln!("meddesk-desktop: {e}");
+            std::process::exit(1);
+        }
+    };
+    let result = tauri::Builder::default()
+        .manage(ws)
+        .invoke_handler(tauri::generate_handler![
+            commands::home::app_info,
+            commands::home::home_summary,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("meddesk-desktop: the window could not start: {e}");
+        std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_workstation_command_has_a_permission_and_nothing_else_does() {
+        let mut registered: Vec<&str> = meddesk_workstation::api::commands()
+            .iter()
+            .map(|c| c.name)
+            .collect();
+        let mut exposed = COMMAND_NAMES.to_vec();
+        registered.sort_unstable();
+        exposed.sort_unstable();
+        assert_eq!(registered, exposed);
+
+        let capability: serde_json::Value =
+            serde_json::from_str(include_str!("../capabilities/default.json"))
+                .expect("capability parses");
+        let mut permissions: Vec<String> = capability["permissions"]
+            .as_array()
+            .expect("permissions")
+            .iter()
+            .map(|p| p.as_str().expect("string permission").to_owned())
+            .collect();
+        permissions.sort_unstable();
+        let mut expected: Vec<String> = exposed
+            .iter()
+            .map(|c| format!("allow-{}", c.replace('_', "-")))
+            .collect();
+        expected.sort_unstable();
+        assert_eq!(
+            permissions, expected,
+            "only MedDesk's own commands, no plugins"
+        );
+    }
+
+    #[test]
+    fn csp_is_set_and_strict() {
+        let conf: serde_json::Value =
+            serde_json::from_str(include_str!("../tauri.conf.json")).expect("config parses");
+        let csp = conf["app"]["security"]["csp"]
+            .as_str()
+            .expect("a CSP is set");
+        assert!(csp.contains("default-src 'self'"));
+        assert!(!csp.contains("unsafe-eval"));
+        assert!(csp.contains("object-src 'none'"));
+    }
+}
