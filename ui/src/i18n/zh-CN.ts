@@ -1,0 +1,36 @@
+/** 简体中文: the source of truth for message keys; every other language must match it. */
+export const zhCN = {
+  "app.title": "MedDesk 医生工作站",
+  "app.demoBadge": "演示数据",
+  "app.language": "语言",
+  "app.loading": "正在加载…",
+  "app.error": "出错了：{message}",
+  "app.retry": "重试",
+  "home.heading": "接诊队列",
+  "home.summary": "待接诊 {count} 人，其中 {breached} 人已超时",
+  "home.empty": "暂无待接诊的咨询",
+  "queue.priority": "优先级",
+  "queue.patient": "患者",
+  "queue.channel": "方式",
+  "queue.route": "分诊",
+  "queue.complaint": "主诉",
+  "queue.timeLeft": "响应剩余",
+  "queue.breached": "已超时 {time}",
+  "queue.age": "{age}岁",
+  "priority.emergency": "急诊",
+  "priority.urgent": "紧急",
+  "priority.normal": "普通",
+  "channel.text": "图文",
+  "channel.voice": "语音",
+  "channel.video": "视频",
+  "route.emergency": "急诊分诊医师",
+  "route.general": "全科",
+  "route.specialist": "专科：{specialty}",
+  "sex.female": "女",
+  "sex.male": "男",
+  "specialty.cardiology": "心血管内科",
+  "specialty.endocrinology": "内分泌科",
+} as const;
+
+export type MessageKey = keyof typeof zhCN;
+export type Messages = Record<MessageKey, string>;
