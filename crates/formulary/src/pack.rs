@@ -1,0 +1,821 @@
+//! Loading a pack: read the files in a stable order, hash them, parse each against the
+//! schema, validate cross-references and sources, then compile lookup tables for the checker.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+use crate::error::{FormularyError, Issue};
+use crate::index::{NameIndex, Target};
+use crate::schema::*;
+
+/// The schema version this code reads.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One pack file: its path relative to the pack directory (with `/`) and its text.
+#[derive(Debug, Clone)]
+pub struct PackFile {
+    pub path: String,
+    pub text: String,
+}
+
+/// A reference from the pack to a drug or a class (`drug:<id>`, `class:<id>`), resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Ref {
+    Drug(usize),
+    Class(usize),
+}
+
+/// A loaded, validated pack with its lookup tables. Immutable; share it behind an `Arc`.
+#[derive(Debug)]
+pub struct Pack {
+    pub meta: PackMeta,
+    /// SHA-256 (hex) over every pack file in the stable order (see [`ordered_paths`]).
+    pub content_hash: String,
+    pub sources: Vec<Source>,
+    pub classes: Vec<Class>,
+    pub cross_reactivity: Vec<CrossReactivity>,
+    pub interactions: Vec<Interaction>,
+    pub drugs: Vec<Drug>,
+    pub index: NameIndex,
+    drug_ix: HashMap<String, usize>,
+    class_ix: HashMap<String, usize>,
+    /// Per drug: its classes and all their ancestors.
+    drug_classes: Vec<Vec<usize>>,
+    /// Per class: drugs whose class closure contains it.
+    class_members: Vec<Vec<usize>>,
+    /// Per class: itself and its ancestors.
+    class_ancestry: Vec<Vec<usize>>,
+    /// Interaction indexes by either side.
+    interactions_by_ref: HashMap<Ref, Vec<usize>>,
+    /// Parsed interaction sides.
+    interaction_refs: Vec<(Ref, Ref)>,
+    /// Cross-reactivity indexes by `from`, with parsed `to` refs.
+    cross_by_from: HashMap<Ref, Vec<usize>>,
+    cross_to: Vec<Vec<Ref>>,
+}
+
+/// The order files are hashed and read in: pack, sources, classes, interactions, then
+/// `drugs/*.toml` by name. Stable across machines, so the hash is too.
+pub fn ordered_paths(mut drug_files: Vec<String>) -> Vec<String> {
+    drug_files.sort();
+    let mut v: Vec<String> = ["pack.toml", "sources.toml", "classes.toml", "interactions.toml"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    v.extend(drug_files);
+    v
+}
+
+/// Read a pack directory. The only IO this crate does.
+pub fn load_dir(dir: &Path) -> Result<Pack, FormularyError> {
+    let unreadable = |file: &str, e: std::io::Error| FormularyError::Unreadable {
+        file: file.to_owned(),
+        message: e.to_string(),
+    };
+    let mut drug_files = Vec::new();
+    let drugs_dir = dir.join("drugs");
+    if drugs_dir.is_dir() {
+        for entry in std::fs::read_dir(&drugs_dir).map_err(|e| unreadable("drugs/", e))? {
+            let entry = entry.map_err(|e| unreadable("drugs/", e))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".toml") {
+                drug_files.push(format!("drugs/{name}"));
+            }
+        }
+    }
+    let mut files = Vec::new();
+    for path in ordered_paths(drug_files) {
+        let full = dir.join(&path);
+        match std::fs::read_to_string(&full) {
+            Ok(text) => files.push(PackFile { path, text }),
+            // classes and interactions may be absent in a small pack; pack and sources not.
+            Err(e)
+                if e.kind() == std::io::ErrorKind::NotFound
+                    && (path == "classes.toml" || path == "interactions.toml") => {}
+            Err(e) => return Err(unreadable(&path, e)),
+        }
+    }
+    Pack::from_files(files)
+}
+
+/// SHA-256 over the files as given (callers pass them in [`ordered_paths`] order).
+pub fn content_hash(files: &[PackFile]) -> String {
+    let mut h = Sha256::new();
+    for f in files {
+        h.update(f.path.as_bytes());
+        h.update([0u8]);
+        h.update((f.text.len() as u64).to_le_bytes());
+        h.update(f.text.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+impl Pack {
+    /// Parse and validate a pack from its files (pure; `load_dir` does the reading).
+    pub fn from_files(files: Vec<PackFile>) -> Result<Pack, FormularyError> {
+        let mut issues = Vec::new();
+        let ordered = {
+            let mut drug_paths: Vec<String> = files
+                .iter()
+                .filter(|f| f.path.starts_with("drugs/"))
+                .map(|f| f.path.clone())
+                .collect();
+            drug_paths.dedup();
+            ordered_paths(drug_paths)
+        };
+        let mut by_path: HashMap<&str, &PackFile> = HashMap::new();
+        for f in &files {
+            by_path.insert(f.path.as_str(), f);
+        }
+        let sorted: Vec<PackFile> = ordered
+            .iter()
+            .filter_map(|p| by_path.get(p.as_str()).map(|f| (*f).clone()))
+            .collect();
+        let content_hash = content_hash(&sorted);
+
+        let meta: Option<PackMeta> = match by_path.get("pack.toml") {
+            Some(f) => parse_file(f, &mut issues),
+            None => {
+                issues.push(file_issue("pack.toml", "the pack has no pack.toml"));
+                None
+            }
+        };
+        let sources: SourcesFile = match by_path.get("sources.toml") {
+            Some(f) => parse_file(f, &mut issues).unwrap_or_default(),
+            None => {
+                issues.push(file_issue("sources.toml", "the pack has no sources.toml"));
+                SourcesFile::default()
+            }
+        };
+        let classes: ClassesFile = by_path
+            .get("classes.toml")
+            .and_then(|f| parse_file(f, &mut issues))
+            .unwrap_or_default();
+        let interactions: InteractionsFile = by_path
+            .get("interactions.toml")
+            .and_then(|f| parse_file(f, &mut issues))
+            .unwrap_or_default();
+        let mut drugs: Vec<(String, Drug)> = Vec::new();
+        for f in sorted.iter().filter(|f| f.path.starts_with("drugs/")) {
+            if let Some(df) = parse_file::<DrugsFile>(f, &mut issues) {
+                drugs.extend(df.drug.into_iter().map(|d| (f.path.clone(), d)));
+            }
+        }
+
+        let raw = Raw {
+            meta,
+            sources: sources.source,
+            classes: classes.class,
+            cross: classes.cross_reactivity,
+            interactions: interactions.interaction,
+            drugs,
+        };
+        let pack = compile(raw, content_hash, &mut issues);
+        match pack {
+            Some(p) if issues.is_empty() => Ok(p),
+            _ => Err(FormularyError::Invalid(issues)),
+        }
+    }
+
+    pub fn drug_index(&self, id: &str) -> Option<usize> {
+        self.drug_ix.get(id).copied()
+    }
+
+    pub fn drug(&self, id: &str) -> Option<&Drug> {
+        self.drug_index(id).map(|i| &self.drugs[i])
+    }
+
+    pub fn class_index(&self, id: &str) -> Option<usize> {
+        self.class_ix.get(id).copied()
+    }
+
+    pub fn source(&self, id: &str) -> Option<&Source> {
+        self.sources.iter().find(|s| s.id == id)
+    }
+
+    /// A drug's classes with their ancestors (indexes into `classes`).
+    pub fn drug_classes(&self, drug: usize) -> &[usize] {
+        &self.drug_classes[drug]
+    }
+
+    /// A class and its ancestors.
+    pub fn class_ancestry(&self, class: usize) -> &[usize] {
+        &self.class_ancestry[class]
+    }
+
+    /// Drugs belonging to a class or any of its descendants.
+    pub fn class_members(&self, class: usize) -> &[usize] {
+        &self.class_members[class]
+    }
+
+    /// Does `r` name this drug (directly, or through one of its classes or their ancestors)?
+    pub fn ref_covers_drug(&self, r: Ref, drug: usize) -> bool {
+        match r {
+            Ref::Drug(d) => d == drug,
+            Ref::Class(c) => self.drug_classes[drug].contains(&c),
+        }
+    }
+
+    /// Interactions between two drugs (either order), as (interaction index).
+    pub fn interactions_between(&self, d1: usize, d2: usize, out: &mut Vec<usize>) {
+        let refs1 = std::iter::once(Ref::Drug(d1))
+            .chain(self.drug_classes[d1].iter().map(|c| Ref::Class(*c)));
+        for r1 in refs1 {
+            let Some(list) = self.interactions_by_ref.get(&r1) else {
+                continue;
+            };
+            for &ix in list {
+                let (a, b) = self.interaction_refs[ix];
+                let other = if a == r1 { b } else { a };
+                // a == b == r1 (e.g. class with itself) also lands here.
+                if (a == r1 || b == r1) && self.ref_covers_drug(other, d2) && !out.contains(&ix) {
+                    out.push(ix);
+                }
+            }
+        }
+    }
+
+    /// Cross-reactivity entries whose `from` is `r`, with their parsed `to` refs.
+    pub fn cross_from(&self, r: Ref) -> impl Iterator<Item = (&CrossReactivity, &[Ref])> + '_ {
+        self.cross_by_from
+            .get(&r)
+            .into_iter()
+            .flatten()
+            .map(|&ix| (&self.cross_reactivity[ix], self.cross_to[ix].as_slice()))
+    }
+
+    /// Resolve a medicine name (id, INN, Chinese, synonym, full pinyin, unique pinyin
+    /// initials) to exactly one drug. Never guesses between candidates or corrects typos:
+    /// a prescription line must name its drug unambiguously.
+    pub fn resolve_drug(&self, name: &str) -> Option<usize> {
+        self.index.resolve(name, |t| matches!(t, Target::Drug(_))).and_then(|t| match t {
+            Target::Drug(d) => Some(d),
+            Target::Class(_) => None,
+        })
+    }
+
+    /// Resolve an allergy entry to a drug or a class (class names and their synonyms, e.g.
+    /// "penicillin allergy", "NSAIDs", "磺胺类").
+    /// A class wins over a drug of the same name ("penicillin" is the class to an allergy
+    /// record); real names win over pinyin; a trailing "allergy"/"过敏" is ignored.
+    pub fn resolve_allergen(&self, name: &str) -> Option<Target> {
+        let is_class = |t: Target| matches!(t, Target::Class(_));
+        let is_drug = |t: Target| matches!(t, Target::Drug(_));
+        let attempt = |n: &str| {
+            let ix = &self.index;
+            ix.resolve_with(n, is_class, false)
+                .or_else(|| ix.resolve_with(n, is_drug, false))
+                .or_else(|| ix.resolve_with(n, is_class, true))
+                .or_else(|| ix.resolve_with(n, is_drug, true))
+        };
+        attempt(name).or_else(|| {
+            let trimmed = name.trim();
+            let lower = trimmed.to_lowercase();
+            ["allergy", "allergic", "过敏", "过敏史"]
+                .iter()
+                .find_map(|suffix| {
+                    lower
+                        .strip_suffix(suffix)
+                        .map(|_| &trimmed[..trimmed.len() - suffix.len()])
+                })
+                .and_then(|stem| attempt(stem))
+        })
+    }
+}
+
+struct Raw {
+    meta: Option<PackMeta>,
+    sources: Vec<Source>,
+    classes: Vec<Class>,
+    cross: Vec<CrossReactivity>,
+    interactions: Vec<Interaction>,
+    drugs: Vec<(String, Drug)>,
+}
+
+fn file_issue(file: &str, message: &str) -> Issue {
+    Issue {
+        file: file.to_owned(),
+        line: None,
+        entry: None,
+        field: None,
+        message: message.to_owned(),
+    }
+}
+
+fn issue(file: &str, entry: &str, field: &str, message: impl Into<String>) -> Issue {
+    Issue {
+        file: file.to_owned(),
+        line: None,
+        entry: Some(entry.to_owned()),
+        field: Some(field.to_owned()),
+        message: message.into(),
+    }
+}
+
+/// Parse one file; on error record an issue naming line, entry and field.
+fn parse_file<T: DeserializeOwned>(f: &PackFile, issues: &mut Vec<Issue>) -> Option<T> {
+    match toml::from_str::<T>(&f.text) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            issues.push(locate(&f.path, &f.text, &e));
+            None
+        }
+    }
+}
+
+/// Turn a TOML/serde error into an issue: the line from the span, the entry from the
+/// nearest `[[…]]` header above it (its `id`, or `from`, or `a`/`b`), the field from the
+/// key at the span (or the one the message names).
+fn locate(path: &str, text: &str, e: &toml::de::Error) -> Issue {
+    let message = e.message().trim().to_owned();
+    let Some(span) = e.span() else {
+        return Issue {
+            file: path.to_owned(),
+            line: None,
+            entry: None,
+            field: None,
+            message,
+        };
+    };
+    let start = span.start.min(text.len());
+    let line_no = text[..start].matches('\n').count() + 1;
+    let lines: Vec<&str> = text.lines().collect();
+    let here = line_no.saturating_sub(1);
+
+    // The table header governing this line, and the array-of-tables entry it belongs to.
+    let mut sub_table: Option<String> = None;
+    let mut entry_header: Option<usize> = None;
+    for i in (0..=here.min(lines.len().saturating_sub(1))).rev() {
+        let l = lines.get(i).map_or("", |l| l.trim());
+        if l.starts_with("[[") {
+            entry_header = Some(i);
+            break;
+        }
+        if l.starts_with('[') && sub_table.is_none() && i != here {
+            let name = l.trim_matches(|c| c == '[' || c == ']').trim();
+            // `[drug.adult]` → `adult`
+            sub_table = name.split_once('.').map(|(_, rest)| rest.to_owned());
+        }
+    }
+    let entry = entry_header.and_then(|h| {
+        let mut id = None;
+        let mut a = None;
+        let mut b = None;
+        for l in lines.iter().skip(h + 1) {
+            let t = l.trim();
+            if t.starts_with('[') {
+                break;
+            }
+            if let Some((k, v)) = t.split_once('=') {
+                let v = v.trim().trim_matches('"').to_owned();
+                match k.trim() {
+                    "id" | "from" => id = Some(v),
+                    "a" => a = Some(v),
+                    "b" => b = Some(v),
+                    _ => {}
+                }
+            }
+        }
+        id.or_else(|| match (a, b) {
+            (Some(a), Some(b)) => Some(format!("{a} + {b}")),
+            _ => None,
+        })
+    });
+
+    let named = ["unknown field `", "missing field `", "duplicate field `"]
+        .iter()
+        .find_map(|p| message.find(p).map(|i| i + p.len()))
+        .and_then(|i| message[i..].split('`').next().map(str::to_owned));
+    let key_at_span = {
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let before = &text[line_start..start];
+        let after = &text[start..text[start..].find('\n').map_or(text.len(), |i| start + i)];
+        // The span either starts on the key itself or on the value after `key =`.
+        let candidate = if let Some(eq) = before.rfind('=') {
+            before[..eq]
+                .rsplit(|c: char| c == '{' || c == ',')
+                .next()
+                .map(|s| s.trim().to_owned())
+        } else {
+            after
+                .split('=')
+                .next()
+                .map(|s| s.trim().trim_matches('"').to_owned())
+        };
+        candidate.filter(|k| {
+            !k.is_empty()
+                && !k.starts_with('[')
+                && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        })
+    };
+    let field = named.or(key_at_span).map(|k| match &sub_table {
+        Some(t) => format!("{t}.{k}"),
+        None => k,
+    });
+    Issue {
+        file: path.to_owned(),
+        line: Some(line_no),
+        entry,
+        field,
+        message,
+    }
+}
+
+fn is_kebab(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+}
+
+fn is_snake(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Licences we may ship (data-sources.md): public domain, CC0, CC BY, MIT/Apache, statute,
+/// or facts cited without reproducing text. Non-commercial or no-derivatives terms are not.
+pub fn licence_is_shippable(licence: &str) -> bool {
+    let l = licence.to_lowercase();
+    let restricted = ["-nc", "noncommercial", "non-commercial", "-nd", "noderivatives", "all rights reserved"];
+    !l.trim().is_empty() && !restricted.iter().any(|r| l.contains(r))
+}
+
+/// Checks that a source string "<source-id> <locator>" names a known source.
+struct SourceCheck<'a> {
+    ids: &'a HashSet<String>,
+}
+
+impl SourceCheck<'_> {
+    fn check(&self, s: &str, file: &str, entry: &str, field: &str, issues: &mut Vec<Issue>) {
+        let id = s.split_whitespace().next().unwrap_or("");
+        if id.is_empty() {
+            issues.push(issue(file, entry, field, "empty source"));
+        } else if !self.ids.contains(id) {
+            issues.push(issue(
+                file,
+                entry,
+                field,
+                format!("unknown source id `{id}` (not in sources.toml)"),
+            ));
+        }
+    }
+}
+
+/// An ICD-10 code or prefix ("J02", "N39.0") or a range ("J01-J06").
+pub fn icd_pattern_is_valid(p: &str) -> bool {
+    let code_ok = |c: &str| {
+        let mut ch = c.chars();
+        matches!(ch.next(), Some(l) if l.is_ascii_uppercase())
+            && c.len() >= 2
+            && c[1..].chars().all(|x| x.is_ascii_alphanumeric() || x == '.')
+    };
+    match p.split_once('-') {
+        Some((lo, hi)) => code_ok(lo.trim()) && code_ok(hi.trim()) && lo.trim() <= hi.trim(),
+        None => code_ok(p.trim()),
+    }
+}
+
+fn parse_ref(
+    s: &str,
+    drug_ix: &HashMap<String, usize>,
+    class_ix: &HashMap<String, usize>,
+) -> Result<Ref, String> {
+    if let Some(id) = s.strip_prefix("drug:") {
+        drug_ix
+            .get(id)
+            .map(|i| Ref::Drug(*i))
+            .ok_or_else(|| format!("unknown drug id `{id}`"))
+    } else if let Some(id) = s.strip_prefix("class:") {
+        class_ix
+            .get(id)
+            .map(|i| Ref::Class(*i))
+            .ok_or_else(|| format!("unknown class id `{id}`"))
+    } else {
+        Err("expected \"drug:<id>\" or \"class:<id>\"".into())
+    }
+}
+
+fn check_amount_dims(
+    a: Option<&crate::amount::Amount>,
+    b: Option<&crate::amount::Amount>,
+    ctx: (&str, &str, &str),
+    issues: &mut Vec<Issue>,
+) {
+    if let (Some(a), Some(b)) = (a, b) {
+        let (ma, mb) = (a.measure(), b.measure());
+        if ma.dim == mb.dim && ma.value > mb.value * (1.0 + 1e-9) {
+            issues.push(issue(ctx.0, ctx.1, ctx.2, format!("{a} is above {b}")));
+        }
+    }
+}
+
+fn compile(raw: Raw, content_hash: String, issues: &mut Vec<Issue>) -> Option<Pack> {
+    let Raw {
+        meta,
+        sources,
+        classes,
+        cross,
+        interactions,
+        drugs,
+    } = raw;
+
+    if let Some(m) = &meta {
+        if m.schema != SCHEMA_VERSION {
+            issues.push(issue(
+                "pack.toml",
+                &m.name,
+                "schema",
+                format!("schema {} is not supported (this build reads {SCHEMA_VERSION})", m.schema),
+            ));
+        }
+        if m.version.trim().is_empty() {
+            issues.push(issue("pack.toml", &m.name, "version", "empty version"));
+        }
+    }
+
+    // Sources.
+    let mut source_ids = HashSet::new();
+    for s in &sources {
+        let f = "sources.toml";
+        if !is_kebab(&s.id) {
+            issues.push(issue(f, &s.id, "id", "source ids are kebab-case"));
+        }
+        if !source_ids.insert(s.id.clone()) {
+            issues.push(issue(f, &s.id, "id", "duplicate source id"));
+        }
+        if s.licence.trim().is_empty() {
+            issues.push(issue(f, &s.id, "licence", "every source needs a licence"));
+        } else if !licence_is_shippable(&s.licence) {
+            issues.push(issue(
+                f,
+                &s.id,
+                "licence",
+                "licence is not shippable (non-commercial, no-derivatives or all rights \
+                 reserved): only public domain, CC0, CC BY, MIT/Apache, statute, or cited facts",
+            ));
+        }
+    }
+    let sc = SourceCheck { ids: &source_ids };
+
+    // Classes.
+    let mut class_ix = HashMap::new();
+    for (i, c) in classes.iter().enumerate() {
+        let f = "classes.toml";
+        if !is_snake(&c.id) {
+            issues.push(issue(f, &c.id, "id", "class ids are snake_case"));
+        }
+        if class_ix.insert(c.id.clone(), i).is_some() {
+            issues.push(issue(f, &c.id, "id", "duplicate class id"));
+        }
+        if let Some(s) = &c.source {
+            sc.check(s, f, &c.id, "source", issues);
+        }
+    }
+    let mut class_ancestry = Vec::with_capacity(classes.len());
+    for (i, c) in classes.iter().enumerate() {
+        let mut chain = vec![i];
+        let mut cur = c.parent.clone();
+        while let Some(p) = cur {
+            match class_ix.get(&p) {
+                Some(&pi) if !chain.contains(&pi) => {
+                    chain.push(pi);
+                    cur = classes[pi].parent.clone();
+                }
+                Some(_) => {
+                    issues.push(issue("classes.toml", &c.id, "parent", "parent chain has a cycle"));
+                    break;
+                }
+                None => {
+                    issues.push(issue(
+                        "classes.toml",
+                        &c.id,
+                        "parent",
+                        format!("unknown class id `{p}`"),
+                    ));
+                    break;
+                }
+            }
+        }
+        class_ancestry.push(chain);
+    }
+
+    // Drugs.
+    let mut drug_ix = HashMap::new();
+    for (i, (file, d)) in drugs.iter().enumerate() {
+        let e = d.id.as_str();
+        if !is_snake(e) {
+            issues.push(issue(file, e, "id", "drug ids are snake_case"));
+        }
+        if drug_ix.insert(d.id.clone(), i).is_some() {
+            issues.push(issue(file, e, "id", "duplicate drug id"));
+        }
+        for c in &d.classes {
+            if !class_ix.contains_key(c) {
+                issues.push(issue(file, e, "classes", format!("unknown class id `{c}`")));
+            }
+        }
+        match (&d.controlled, &d.controlled_source) {
+            (Some(_), None) => issues.push(issue(
+                file,
+                e,
+                "controlled_source",
+                "required when `controlled` is set",
+            )),
+            (_, Some(s)) => sc.check(s, file, e, "controlled_source", issues),
+            _ => {}
+        }
+        for (k, p) in d.indications.iter().enumerate() {
+            if !icd_pattern_is_valid(p) {
+                issues.push(issue(
+                    file,
+                    e,
+                    &format!("indications[{k}]"),
+                    "expected an ICD-10 code, prefix or range like \"J01-J06\"",
+                ));
+            }
+        }
+        match (&d.indications_source, d.indications.is_empty()) {
+            (None, false) => issues.push(issue(
+                file,
+                e,
+                "indications_source",
+                "required when indications are listed",
+            )),
+            (Some(s), _) => sc.check(s, file, e, "indications_source", issues),
+            _ => {}
+        }
+        if let Some(a) = &d.adult {
+            sc.check(&a.source, file, e, "adult.source", issues);
+            check_amount_dims(
+                a.dose_min.as_ref(),
+                a.dose_max.as_ref(),
+                (file, e, "adult.dose_min"),
+                issues,
+            );
+            check_amount_dims(
+                a.dose_max.as_ref(),
+                a.max_daily.as_ref(),
+                (file, e, "adult.dose_max"),
+                issues,
+            );
+        }
+        if let Some(p) = &d.paediatric {
+            sc.check(&p.source, file, e, "paediatric.source", issues);
+            for (lo, hi, name) in [
+                (p.mg_per_kg_dose_min, p.mg_per_kg_dose_max, "paediatric.mg_per_kg_dose_min"),
+                (p.mg_per_kg_day_min, p.mg_per_kg_day_max, "paediatric.mg_per_kg_day_min"),
+            ] {
+                if let (Some(lo), Some(hi)) = (lo, hi)
+                    && lo > hi
+                {
+                    issues.push(issue(file, e, name, "minimum is above the maximum"));
+                }
+            }
+            check_amount_dims(
+                p.max_dose.as_ref(),
+                p.max_daily.as_ref(),
+                (file, e, "paediatric.max_dose"),
+                issues,
+            );
+        }
+        for (k, r) in d.age.iter().enumerate() {
+            sc.check(&r.source, file, e, &format!("age[{k}].source"), issues);
+        }
+        for (k, r) in d.renal.iter().enumerate() {
+            sc.check(&r.source, file, e, &format!("renal[{k}].source"), issues);
+            if r.action == OrganAction::MaxDaily && r.max_daily.is_none() {
+                issues.push(issue(
+                    file,
+                    e,
+                    &format!("renal[{k}].max_daily"),
+                    "required when action = \"max_daily\"",
+                ));
+            }
+        }
+        for (k, r) in d.hepatic.iter().enumerate() {
+            sc.check(&r.source, file, e, &format!("hepatic[{k}].source"), issues);
+        }
+        if let Some(r) = &d.pregnancy {
+            sc.check(&r.source, file, e, "pregnancy.source", issues);
+        }
+        if let Some(r) = &d.lactation {
+            sc.check(&r.source, file, e, "lactation.source", issues);
+        }
+        if let Some(g) = &d.guidance {
+            sc.check(&g.source, file, e, "guidance.source", issues);
+        }
+    }
+
+    // Cross-reactivity and interactions.
+    let mut cross_by_from: HashMap<Ref, Vec<usize>> = HashMap::new();
+    let mut cross_to = Vec::with_capacity(cross.len());
+    for (i, c) in cross.iter().enumerate() {
+        let f = "classes.toml";
+        let entry = c.from.as_str();
+        sc.check(&c.source, f, entry, "source", issues);
+        match parse_ref(&c.from, &drug_ix, &class_ix) {
+            Ok(r) => cross_by_from.entry(r).or_default().push(i),
+            Err(m) => issues.push(issue(f, entry, "from", m)),
+        }
+        let mut tos = Vec::new();
+        for (k, t) in c.to.iter().enumerate() {
+            match parse_ref(t, &drug_ix, &class_ix) {
+                Ok(r) => tos.push(r),
+                Err(m) => issues.push(issue(f, entry, &format!("to[{k}]"), m)),
+            }
+        }
+        cross_to.push(tos);
+    }
+    let mut interactions_by_ref: HashMap<Ref, Vec<usize>> = HashMap::new();
+    let mut interaction_refs = Vec::with_capacity(interactions.len());
+    for (i, it) in interactions.iter().enumerate() {
+        let f = "interactions.toml";
+        let entry = format!("{} + {}", it.a, it.b);
+        sc.check(&it.source, f, &entry, "source", issues);
+        let a = parse_ref(&it.a, &drug_ix, &class_ix);
+        let b = parse_ref(&it.b, &drug_ix, &class_ix);
+        match (a, b) {
+            (Ok(a), Ok(b)) => {
+                interactions_by_ref.entry(a).or_default().push(i);
+                if b != a {
+                    interactions_by_ref.entry(b).or_default().push(i);
+                }
+                interaction_refs.push((a, b));
+            }
+            (a, b) => {
+                if let Err(m) = a {
+                    issues.push(issue(f, &entry, "a", m));
+                }
+                if let Err(m) = b {
+                    issues.push(issue(f, &entry, "b", m));
+                }
+                // Keep indexes aligned; never used because the pack is rejected.
+                interaction_refs.push((Ref::Drug(usize::MAX), Ref::Drug(usize::MAX)));
+            }
+        }
+    }
+
+    let drugs: Vec<Drug> = drugs.into_iter().map(|(_, d)| d).collect();
+    let drug_classes: Vec<Vec<usize>> = drugs
+        .iter()
+        .map(|d| {
+            let mut v: Vec<usize> = Vec::new();
+            for c in &d.classes {
+                if let Some(&ci) = class_ix.get(c) {
+                    for &a in &class_ancestry[ci] {
+                        if !v.contains(&a) {
+                            v.push(a);
+                        }
+                    }
+                }
+            }
+            v
+        })
+        .collect();
+    let mut class_members = vec![Vec::new(); classes.len()];
+    for (d, cs) in drug_classes.iter().enumerate() {
+        for &c in cs {
+            class_members[c].push(d);
+        }
+    }
+
+    let index = NameIndex::build(&drugs, &classes);
+    for (name, targets) in index.conflicts() {
+        issues.push(Issue {
+            file: "drugs/".into(),
+            line: None,
+            entry: Some(name.clone()),
+            field: Some("synonyms".into()),
+            message: format!(
+                "the name is used by more than one drug ({}); prescriptions could not name \
+                 either unambiguously",
+                targets.join(", ")
+            ),
+        });
+    }
+
+    let meta = meta?;
+    Some(Pack {
+        meta,
+        content_hash,
+        sources,
+        classes,
+        cross_reactivity: cross,
+        interactions,
+        drugs,
+        index,
+        drug_ix,
+        class_ix,
+        drug_classes,
+        class_members,
+        class_ancestry,
+        interactions_by_ref,
+        interaction_refs,
+        cross_by_from,
+        cross_to,
+    })
+}

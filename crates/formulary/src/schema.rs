@@ -1,0 +1,476 @@
+//! The pack schema v1 as code (the contract is `assets/formulary/SCHEMA.md`). Every struct
+//! denies unknown keys so a typo in the data is an error, never a silently ignored fact.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::amount::Amount;
+
+/// `pack.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackMeta {
+    pub version: String,
+    pub name: String,
+    pub schema: u32,
+}
+
+/// `sources.toml`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourcesFile {
+    #[serde(default)]
+    pub source: Vec<Source>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub id: String,
+    pub title: String,
+    pub publisher: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doi: Option<String>,
+    pub licence: String,
+}
+
+/// `classes.toml`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassesFile {
+    #[serde(default)]
+    pub class: Vec<Class>,
+    #[serde(default)]
+    pub cross_reactivity: Vec<CrossReactivity>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClassKind {
+    Allergy,
+    Therapeutic,
+    Both,
+}
+
+impl ClassKind {
+    pub fn is_allergy(self) -> bool {
+        matches!(self, ClassKind::Allergy | ClassKind::Both)
+    }
+    pub fn is_therapeutic(self) -> bool {
+        matches!(self, ClassKind::Therapeutic | ClassKind::Both)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Class {
+    pub id: String,
+    pub en: String,
+    pub zh: String,
+    #[serde(default)]
+    pub synonyms: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    pub kind: ClassKind,
+    /// Optional (schema addition): the source for the class membership / duplicate-therapy
+    /// grouping; findings cite it when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// Severity as the pack grades a cross-reactivity (the checker uses it as is).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PackSeverity {
+    Info,
+    Warn,
+    Block,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrossReactivity {
+    pub from: String,
+    pub to: Vec<String>,
+    pub severity: PackSeverity,
+    pub basis_en: String,
+    pub basis_zh: String,
+    pub source: String,
+}
+
+/// `interactions.toml`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InteractionsFile {
+    #[serde(default)]
+    pub interaction: Vec<Interaction>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InteractionSeverity {
+    Minor,
+    Moderate,
+    Major,
+    Contraindicated,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Interaction {
+    pub a: String,
+    pub b: String,
+    pub severity: InteractionSeverity,
+    pub mechanism_en: String,
+    pub mechanism_zh: String,
+    pub management_en: String,
+    pub management_zh: String,
+    pub source: String,
+}
+
+/// `drugs/<group>.toml`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DrugsFile {
+    #[serde(default)]
+    pub drug: Vec<Drug>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Controlled {
+    Narcotic,
+    #[serde(rename = "psychotropic_1")]
+    Psychotropic1,
+    #[serde(rename = "psychotropic_2")]
+    Psychotropic2,
+}
+
+/// Administration routes (schema v1). Aliases accept the abbreviations and Chinese terms a
+/// prescription line may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Route {
+    #[serde(alias = "po", alias = "PO", alias = "口服")]
+    Oral,
+    #[serde(alias = "IV", alias = "静脉", alias = "静脉注射", alias = "静脉滴注")]
+    Iv,
+    #[serde(alias = "IM", alias = "肌内注射", alias = "肌注")]
+    Im,
+    #[serde(alias = "SC", alias = "subcutaneous", alias = "皮下注射")]
+    Sc,
+    #[serde(alias = "inhalation", alias = "吸入")]
+    Inhaled,
+    #[serde(alias = "外用")]
+    Topical,
+    #[serde(alias = "PR", alias = "直肠")]
+    Rectal,
+    #[serde(alias = "阴道")]
+    Vaginal,
+    #[serde(alias = "SL", alias = "舌下")]
+    Sublingual,
+    #[serde(alias = "滴眼")]
+    Ophthalmic,
+    #[serde(alias = "鼻用")]
+    Nasal,
+    #[serde(alias = "透皮")]
+    Transdermal,
+}
+
+impl Route {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Route::Oral => "oral",
+            Route::Iv => "iv",
+            Route::Im => "im",
+            Route::Sc => "sc",
+            Route::Inhaled => "inhaled",
+            Route::Topical => "topical",
+            Route::Rectal => "rectal",
+            Route::Vaginal => "vaginal",
+            Route::Sublingual => "sublingual",
+            Route::Ophthalmic => "ophthalmic",
+            Route::Nasal => "nasal",
+            Route::Transdermal => "transdermal",
+        }
+    }
+}
+
+/// Dosing frequencies (schema v1 and the check request).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+pub enum Frequency {
+    #[serde(alias = "qd", alias = "OD", alias = "od")]
+    QD,
+    #[serde(alias = "bid")]
+    BID,
+    #[serde(alias = "tid")]
+    TID,
+    #[serde(alias = "qid")]
+    QID,
+    #[serde(alias = "q4h")]
+    Q4H,
+    #[serde(alias = "q6h")]
+    Q6H,
+    #[serde(alias = "q8h")]
+    Q8H,
+    #[serde(alias = "q12h")]
+    Q12H,
+    #[serde(alias = "qn")]
+    QN,
+    #[serde(alias = "qw")]
+    QW,
+    #[serde(alias = "prn")]
+    PRN,
+    #[serde(alias = "once", alias = "STAT", alias = "stat")]
+    ONCE,
+}
+
+impl Frequency {
+    /// Scheduled administrations per day; `None` for PRN (no schedule). QW counts the day it
+    /// is taken (1), ONCE one administration.
+    pub fn doses_per_day(self) -> Option<f64> {
+        Some(match self {
+            Frequency::QD | Frequency::QN | Frequency::QW | Frequency::ONCE => 1.0,
+            Frequency::BID | Frequency::Q12H => 2.0,
+            Frequency::TID | Frequency::Q8H => 3.0,
+            Frequency::QID | Frequency::Q6H => 4.0,
+            Frequency::Q4H => 6.0,
+            Frequency::PRN => return None,
+        })
+    }
+
+    /// Administrations over a course of `days`.
+    pub fn doses_over(self, days: f64) -> Option<f64> {
+        match self {
+            Frequency::ONCE => Some(1.0),
+            Frequency::QW => Some((days / 7.0).ceil().max(1.0)),
+            Frequency::PRN => None,
+            f => f.doses_per_day().map(|d| d * days),
+        }
+    }
+
+    /// Two frequencies a label treats as the same schedule (TID ≈ Q8H, BID ≈ Q12H,
+    /// QID ≈ Q6H, QD ≈ QN): a prescription writing one where the label lists the other is
+    /// not a frequency error.
+    pub fn same_schedule(self, other: Frequency) -> bool {
+        use Frequency::*;
+        self == other
+            || matches!(
+                (self, other),
+                (TID, Q8H)
+                    | (Q8H, TID)
+                    | (BID, Q12H)
+                    | (Q12H, BID)
+                    | (QID, Q6H)
+                    | (Q6H, QID)
+                    | (QD, QN)
+                    | (QN, QD)
+            )
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Frequency::QD => "QD",
+            Frequency::BID => "BID",
+            Frequency::TID => "TID",
+            Frequency::QID => "QID",
+            Frequency::Q4H => "Q4H",
+            Frequency::Q6H => "Q6H",
+            Frequency::Q8H => "Q8H",
+            Frequency::Q12H => "Q12H",
+            Frequency::QN => "QN",
+            Frequency::QW => "QW",
+            Frequency::PRN => "PRN",
+            Frequency::ONCE => "ONCE",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Form {
+    pub form: String,
+    pub strength: Amount,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Drug {
+    pub id: String,
+    pub inn: String,
+    pub zh: String,
+    #[serde(default)]
+    pub synonyms: Vec<String>,
+    #[serde(default)]
+    pub atc: Vec<String>,
+    pub group: String,
+    #[serde(default)]
+    pub classes: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub controlled: Option<Controlled>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub controlled_source: Option<String>,
+    #[serde(default)]
+    pub routes: Vec<Route>,
+    #[serde(default)]
+    pub forms: Vec<Form>,
+    #[serde(default)]
+    pub indications: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub indications_source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adult: Option<AdultDosing>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paediatric: Option<PaediatricDosing>,
+    #[serde(default)]
+    pub age: Vec<AgeRule>,
+    #[serde(default)]
+    pub renal: Vec<RenalRule>,
+    #[serde(default)]
+    pub hepatic: Vec<HepaticRule>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pregnancy: Option<ReproductiveRule>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lactation: Option<ReproductiveRule>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guidance: Option<Guidance>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdultDosing {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dose_min: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dose_max: Option<Amount>,
+    #[serde(default)]
+    pub frequencies: Vec<Frequency>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_daily: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_days: Option<u32>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaediatricDosing {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_age_years: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mg_per_kg_dose_min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mg_per_kg_dose_max: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mg_per_kg_day_min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mg_per_kg_day_max: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_dose: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_daily: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adult_dosing_from_kg: Option<f64>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleSeverity {
+    Block,
+    Warn,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgeRule {
+    pub below_years: f64,
+    pub severity: RuleSeverity,
+    pub reason_en: String,
+    pub reason_zh: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrganAction {
+    Caution,
+    ReduceDose,
+    MaxDaily,
+    Avoid,
+    Contraindicated,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenalRule {
+    pub egfr_below: f64,
+    pub action: OrganAction,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_daily: Option<Amount>,
+    pub advice_en: String,
+    pub advice_zh: String,
+    pub source: String,
+}
+
+/// Child-Pugh grade; `None` is "no impairment" in requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChildPugh {
+    Mild,
+    Moderate,
+    Severe,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HepaticRule {
+    pub child_pugh: ChildPugh,
+    pub action: OrganAction,
+    pub advice_en: String,
+    pub advice_zh: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReproductiveAdvice {
+    Compatible,
+    Caution,
+    Avoid,
+    Contraindicated,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReproductiveRule {
+    pub rule: ReproductiveAdvice,
+    pub note_en: String,
+    pub note_zh: String,
+    pub source: String,
+}
+
+/// Patient-facing guidance (R-GUIDE-1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Guidance {
+    pub mechanism_en: String,
+    pub mechanism_zh: String,
+    pub effect_en: String,
+    pub effect_zh: String,
+    #[serde(default)]
+    pub adverse_en: Vec<String>,
+    #[serde(default)]
+    pub adverse_zh: Vec<String>,
+    #[serde(default)]
+    pub adherence_en: Vec<String>,
+    #[serde(default)]
+    pub adherence_zh: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media: Option<String>,
+    pub source: String,
+}
