@@ -3,6 +3,7 @@ import { createRoot } from "react-dom/client";
 import { AppShell } from "./app/AppShell";
 import { Providers } from "./app/Providers";
 import { detectBackend } from "./backend";
+import "./styles.css";
 
 const root = document.getElementById("root");
 if (root) {
