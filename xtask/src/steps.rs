@@ -62,7 +62,8 @@ fn with_display(program: &str, args: &[String]) -> Command {
         c
     } else {
         let mut c = Command::new("xvfb-run");
-        c.args(["-a", "-s", "-screen 0 1280x800x24", program]).args(args);
+        c.args(["-a", "-s", "-screen 0 1280x800x24", program])
+            .args(args);
         c
     }
 }
@@ -109,24 +110,25 @@ pub fn test_all(args: &[String]) -> Result<(), String> {
     let root = repo_root();
     let mut outcomes: Vec<Outcome> = Vec::new();
 
-    let mut step = |name: &'static str, f: &mut dyn FnMut() -> Result<(), String>| -> Result<(), String> {
-        eprintln!("\n━━ {name}");
-        let t0 = Instant::now();
-        let result = f();
-        let secs = t0.elapsed().as_secs_f64();
-        if let Err(e) = &result {
-            eprintln!("✗ {name}: {e}");
-        }
-        outcomes.push(Outcome {
-            name,
-            secs,
-            ok: result.is_ok(),
-        });
-        if result.is_err() && !keep_going {
-            return Err(format!("step `{name}` failed"));
-        }
-        Ok(())
-    };
+    let mut step =
+        |name: &'static str, f: &mut dyn FnMut() -> Result<(), String>| -> Result<(), String> {
+            eprintln!("\n━━ {name}");
+            let t0 = Instant::now();
+            let result = f();
+            let secs = t0.elapsed().as_secs_f64();
+            if let Err(e) = &result {
+                eprintln!("✗ {name}: {e}");
+            }
+            outcomes.push(Outcome {
+                name,
+                secs,
+                ok: result.is_ok(),
+            });
+            if result.is_err() && !keep_going {
+                return Err(format!("step `{name}` failed"));
+            }
+            Ok(())
+        };
 
     let real_profile = RealProfileGuard::capture();
     let isolated = isolate_environment(&root)?;
@@ -134,7 +136,13 @@ pub fn test_all(args: &[String]) -> Result<(), String> {
     let result = (|| -> Result<(), String> {
         step("prerequisites", &mut || prereq::ensure(Need::All))?;
         step("ui build", &mut build_ui)?;
-        step("cargo fmt --check", &mut || sh(cargo().args(["fmt", "--all", "--check"])))?;
+        step("cargo fmt --check", &mut || {
+            sh(cargo().args(["fmt", "--all", "--check"]))
+        })?;
+        step(
+            "crates/ free of Tauri and WebKit",
+            &mut core_crates_without_webview,
+        )?;
         step("clippy -D warnings", &mut || {
             sh(cargo().args([
                 "clippy",
@@ -147,7 +155,11 @@ pub fn test_all(args: &[String]) -> Result<(), String> {
             ]))
         })?;
         step("rust tests (incl. bindings staleness)", &mut || {
-            if Command::new("cargo-nextest").arg("--version").output().is_ok() {
+            if Command::new("cargo-nextest")
+                .arg("--version")
+                .output()
+                .is_ok()
+            {
                 sh(cargo().args([
                     "nextest",
                     "run",
@@ -161,7 +173,9 @@ pub fn test_all(args: &[String]) -> Result<(), String> {
                 sh(cargo().args(["test", "--workspace", "--locked"]))
             }
         })?;
-        step("tsc --noEmit", &mut || sh(&mut npm(&["run", "--silent", "typecheck"])))?;
+        step("tsc --noEmit", &mut || {
+            sh(&mut npm(&["run", "--silent", "typecheck"]))
+        })?;
         step("eslint", &mut || sh(&mut npm(&["run", "--silent", "lint"])))?;
         step("vitest", &mut || sh(&mut npm(&["run", "--silent", "test"])))?;
         step("build app binaries", &mut || {
@@ -173,21 +187,30 @@ pub fn test_all(args: &[String]) -> Result<(), String> {
                 .env("MEDDESK_BIN", root.join("target/debug/meddesk")))
         })?;
         step("desktop smoke (Xvfb + tauri-driver)", &mut || {
-            let app = root.join("target/debug/meddesk-desktop").display().to_string();
-            sh(with_display(
-                "node",
-                &["tests/desktop/smoke.mjs".to_owned(), app],
+            let app = root
+                .join("target/debug/meddesk-desktop")
+                .display()
+                .to_string();
+            sh(
+                with_display("node", &["tests/desktop/smoke.mjs".to_owned(), app])
+                    .current_dir(&root),
             )
-            .current_dir(&root))
         })?;
-        step("tests kept off the real profile", &mut || real_profile.assert_untouched())?;
+        step("tests kept off the real profile", &mut || {
+            real_profile.assert_untouched()
+        })?;
         Ok(())
     })();
     drop(isolated);
 
     eprintln!("\n━━ summary ({:.0} s)", started.elapsed().as_secs_f64());
     for o in &outcomes {
-        eprintln!("{} {:<45} {:>7.1} s", if o.ok { "✓" } else { "✗" }, o.name, o.secs);
+        eprintln!(
+            "{} {:<45} {:>7.1} s",
+            if o.ok { "✓" } else { "✗" },
+            o.name,
+            o.secs
+        );
     }
     let failed = outcomes.iter().filter(|o| !o.ok).count();
     result?;
@@ -195,6 +218,55 @@ pub fn test_all(args: &[String]) -> Result<(), String> {
         return Err(format!("{failed} step(s) failed"));
     }
     eprintln!("all {} steps passed", outcomes.len());
+    Ok(())
+}
+
+/// No crate under `crates/` may depend on Tauri or WebKitGTK (ARCHITECTURE.md invariant):
+/// their tests must build on a machine without a webview.
+fn core_crates_without_webview() -> Result<(), String> {
+    let crates_dir = repo_root().join("crates");
+    let mut packages = Vec::new();
+    for entry in std::fs::read_dir(&crates_dir).map_err(|e| format!("cannot list crates/: {e}"))? {
+        let name = entry.map_err(|e| e.to_string())?.file_name();
+        packages.push(format!("meddesk-{}", name.to_string_lossy()));
+    }
+    packages.sort();
+    let mut cmd = cargo();
+    cmd.args([
+        "tree",
+        "--locked",
+        "-e",
+        "normal,build,dev",
+        "--prefix",
+        "none",
+    ]);
+    for p in &packages {
+        cmd.args(["-p", p]);
+    }
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run cargo tree: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "cargo tree failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let tree = String::from_utf8_lossy(&out.stdout);
+    let offending: Vec<&str> = tree
+        .lines()
+        .filter(|l| l.starts_with("tauri") || l.starts_with("webkit2gtk") || l.starts_with("wry "))
+        .collect();
+    if !offending.is_empty() {
+        return Err(format!(
+            "crates/ depend on the webview: {}",
+            offending.join(", ")
+        ));
+    }
+    eprintln!(
+        "{} crates checked: no tauri, wry or webkit2gtk in their dependency trees",
+        packages.len()
+    );
     Ok(())
 }
 
@@ -214,7 +286,8 @@ fn isolate_environment(root: &Path) -> Result<Isolation, String> {
     let dir = root.join("target/test-home");
     let _ = std::fs::remove_dir_all(&dir);
     for sub in ["data", "config", "cache", "runtime"] {
-        std::fs::create_dir_all(dir.join(sub)).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir.join(sub))
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     // SAFETY-free: xtask is single-threaded here; children inherit these.
     set_env("XDG_DATA_HOME", dir.join("data"));
@@ -222,7 +295,10 @@ fn isolate_environment(root: &Path) -> Result<Isolation, String> {
     set_env("XDG_CACHE_HOME", dir.join("cache"));
     // No test may reach the user's keychain: the session bus address points nowhere, so
     // anything that tried would fail loudly instead of touching real secrets.
-    set_env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/meddesk-test-bus");
+    set_env(
+        "DBUS_SESSION_BUS_ADDRESS",
+        "unix:path=/nonexistent/meddesk-test-bus",
+    );
     set_env("MEDDESK_TEST_ISOLATED", "1");
     Ok(Isolation { dir })
 }
@@ -243,20 +319,26 @@ struct RealProfileGuard {
 
 impl RealProfileGuard {
     fn capture() -> Self {
-        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_default();
         let data = std::env::var_os("XDG_DATA_HOME")
             .map(PathBuf::from)
             .unwrap_or_else(|| home.join(".local/share"));
         let config = std::env::var_os("XDG_CONFIG_HOME")
             .map(PathBuf::from)
             .unwrap_or_else(|| home.join(".config"));
-        let dirs = [data.join("MedDesk"), config.join("MedDesk"), data.join("org.meddesk.workstation")]
-            .into_iter()
-            .map(|d| {
-                let stamp = newest_mtime(&d);
-                (d, stamp)
-            })
-            .collect();
+        let dirs = [
+            data.join("MedDesk"),
+            config.join("MedDesk"),
+            data.join("org.meddesk.workstation"),
+        ]
+        .into_iter()
+        .map(|d| {
+            let stamp = newest_mtime(&d);
+            (d, stamp)
+        })
+        .collect();
         Self { dirs }
     }
 
@@ -331,7 +413,13 @@ pub fn measure(args: &[String]) -> Result<(), String> {
     }
     build_desktop(&extra)?;
     let root = repo_root();
-    let bin = |name: &str| root.join("target").join(profile).join(name).display().to_string();
+    let bin = |name: &str| {
+        root.join("target")
+            .join(profile)
+            .join(name)
+            .display()
+            .to_string()
+    };
     sh(with_display(
         "node",
         &[

@@ -12,15 +12,20 @@ async fn start() -> (Server, tempfile::TempDir, tempfile::TempDir) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let data = tempfile::tempdir().expect("data dir");
     let ui = tempfile::tempdir().expect("ui dir");
-    std::fs::write(ui.path().join("index.html"), "<!doctype html><title>MedDesk</title>")
-        .expect("index");
+    std::fs::write(
+        ui.path().join("index.html"),
+        "<!doctype html><title>MedDesk</title>",
+    )
+    .expect("index");
     let profile = Profile {
         kind: ProfileKind::Demo,
         data_dir: data.path().to_path_buf(),
         assets_dir: root.join("assets"),
     };
     let ws = Workstation::open(profile, Arc::new(SystemClock)).expect("open");
-    let server = Server::bind(ws, ui.path().to_path_buf(), 0).await.expect("bind");
+    let server = Server::bind(ws, ui.path().to_path_buf(), 0)
+        .await
+        .expect("bind");
     (server, data, ui)
 }
 
@@ -51,7 +56,11 @@ async fn api_needs_the_token_and_answers_with_the_workstation_json() {
         .send()
         .await
         .expect("send");
-    assert_eq!(res.status(), 401, "a wrong token of the right length is refused");
+    assert_eq!(
+        res.status(),
+        401,
+        "a wrong token of the right length is refused"
+    );
 
     let res = client
         .post(format!("{base}/api/home_summary"))
@@ -117,6 +126,10 @@ async fn foreign_host_header_is_refused_and_pages_carry_the_csp() {
     assert!(res.text().await.expect("body").contains("MedDesk"));
 
     // Client-side routes fall back to the UI's index.
-    let res = client.get(format!("{base}/queue/123")).send().await.expect("send");
+    let res = client
+        .get(format!("{base}/queue/123"))
+        .send()
+        .await
+        .expect("send");
     assert_eq!(res.status(), 200);
 }
