@@ -1,0 +1,173 @@
+//! `prescriptions` (R-RX-1, R-RX-6). A draft is written with its lines; only the treating
+//! physician signs it (never automatically); a pharmacist decision then approves or rejects
+//! it (see `pharmacist_reviews`). Signing is durable when `Store::write` returns (FULL sync).
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{not_found, prescription_lines, unknown};
+use crate::audit::Action;
+use crate::error::{Result, StoreError};
+use crate::{Reader, Writer};
+use meddesk_domain::{ConsultationId, Sensitive};
+
+pub const RECORD: &str = "prescription";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RxStatus {
+    Draft,
+    Signed,
+    Approved,
+    Rejected,
+    Revoked,
+}
+
+impl RxStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Signed => "signed",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+            Self::Revoked => "revoked",
+        }
+    }
+    fn parse(s: &str) -> rusqlite::Result<Self> {
+        Ok(match s {
+            "draft" => Self::Draft,
+            "signed" => Self::Signed,
+            "approved" => Self::Approved,
+            "rejected" => Self::Rejected,
+            "revoked" => Self::Revoked,
+            other => return Err(unknown("prescription status", other)),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prescription {
+    pub id: String,
+    pub consultation_id: ConsultationId,
+    pub physician_id: String,
+    pub status: RxStatus,
+    pub diagnosis: Sensitive<String>,
+    pub created_at: i64,
+    pub signed_at: Option<i64>,
+    pub lines: Vec<prescription_lines::Line>,
+}
+
+/// A new draft with its lines (1–5, R-RX-4).
+pub fn insert_draft(
+    w: &mut Writer<'_>,
+    id: &str,
+    consultation_id: &ConsultationId,
+    physician_id: &str,
+    diagnosis: &Sensitive<String>,
+    lines: &[prescription_lines::Line],
+) -> Result<()> {
+    w.conn().execute(
+        "INSERT INTO prescriptions(id, consultation_id, physician_id, status, diagnosis,
+             created_at, updated_at) VALUES (?1, ?2, ?3, 'draft', ?4, ?5, ?5)",
+        params![
+            id,
+            consultation_id.0.to_string(),
+            physician_id,
+            diagnosis.expose(),
+            w.now_ms()
+        ],
+    )?;
+    w.audit(Action::Create, RECORD, id)?;
+    prescription_lines::insert_all(w, id, lines)
+}
+
+/// The treating physician signs their own draft (R-RX-1). Anyone else: `constraint_violation`.
+pub fn sign(w: &mut Writer<'_>, id: &str, physician_id: &str) -> Result<()> {
+    let current: Option<(String, String)> = w
+        .conn()
+        .query_row(
+            "SELECT status, physician_id FROM prescriptions WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (status, author) = current.ok_or_else(|| not_found(RECORD, id))?;
+    if author != physician_id {
+        return Err(StoreError::Constraint(
+            "only the prescribing physician signs a prescription (R-RX-1)".into(),
+        ));
+    }
+    if status != "draft" {
+        return Err(StoreError::Constraint(format!(
+            "a {status} prescription cannot be signed"
+        )));
+    }
+    w.conn().execute(
+        "UPDATE prescriptions SET status = 'signed', signed_at = ?2, updated_at = ?2 WHERE id = ?1",
+        params![id, w.now_ms()],
+    )?;
+    w.audit(Action::Sign, RECORD, id)
+}
+
+/// Set by the pharmacist decision (same transaction).
+pub(crate) fn set_reviewed(w: &mut Writer<'_>, id: &str, approved: bool) -> Result<()> {
+    let status: Option<String> = w
+        .conn()
+        .query_row(
+            "SELECT status FROM prescriptions WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match status.as_deref() {
+        None => return Err(not_found(RECORD, id)),
+        Some("signed") => {}
+        Some(other) => {
+            return Err(StoreError::Constraint(format!(
+                "a {other} prescription cannot be reviewed; it must be signed first (R-RX-6)"
+            )));
+        }
+    }
+    let to = if approved { "approved" } else { "rejected" };
+    w.conn().execute(
+        "UPDATE prescriptions SET status = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, to, w.now_ms()],
+    )?;
+    Ok(())
+}
+
+pub fn get(r: &mut Reader<'_>, id: &str) -> Result<Prescription> {
+    let head = r
+        .conn()
+        .prepare_cached(
+            "SELECT consultation_id, physician_id, status, diagnosis, created_at, signed_at
+             FROM prescriptions WHERE id = ?1",
+        )?
+        .query_row([id], |row| {
+            let cid: String = row.get(0)?;
+            let cid = uuid::Uuid::parse_str(&cid)
+                .map_err(|_| unknown("consultation_id", "<not a uuid>"))?;
+            Ok(Prescription {
+                id: id.to_owned(),
+                consultation_id: ConsultationId(cid),
+                physician_id: row.get(1)?,
+                status: RxStatus::parse(&row.get::<_, String>(2)?)?,
+                diagnosis: Sensitive::new(row.get(3)?),
+                created_at: row.get(4)?,
+                signed_at: row.get(5)?,
+                lines: Vec::new(),
+            })
+        })
+        .optional()?
+        .ok_or_else(|| not_found(RECORD, id))?;
+    let lines = prescription_lines::list(r, id)?;
+    r.touched(RECORD, id);
+    Ok(Prescription { lines, ..head })
+}
+
+/// Whether a prescription exists (no audit: it reveals nothing about a patient).
+pub fn exists(r: &Reader<'_>, id: &str) -> Result<bool> {
+    Ok(r.conn()
+        .prepare_cached("SELECT 1 FROM prescriptions WHERE id = ?1")?
+        .query_row([id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
