@@ -39,7 +39,7 @@ CREATE TABLE patients (
 CREATE TABLE consultations (
     id              TEXT PRIMARY KEY NOT NULL,
     patient_id      TEXT NOT NULL REFERENCES patients(id),
-    physician_id    TEXT REFERENCES users(id),
+    physician_id    TEXT, -- no foreign key: the users cache may lag behind the platform
     channel         TEXT NOT NULL CHECK (channel IN ('text', 'voice', 'video')),
     status          TEXT NOT NULL CHECK (status IN ('waiting', 'claimed', 'completed', 'cancelled')),
     priority        INTEGER NOT NULL CHECK (priority BETWEEN 0 AND 2),

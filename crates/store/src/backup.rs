@@ -451,7 +451,16 @@ impl Store {
     fn snapshot(&self) -> Result<(Vec<u8>, u32, audit::ChainReport)> {
         let conn = self.writer()?;
         checkpoint_truncate(&conn)?;
-        let page_size: u32 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        // SQLCipher answers `page_size` as text (it is its `cipher_page_size`).
+        let page_size: u32 = conn
+            .query_row("PRAGMA page_size", [], |r| {
+                r.get::<_, rusqlite::types::Value>(0)
+            })
+            .map(|v| match v {
+                rusqlite::types::Value::Integer(n) => u32::try_from(n).unwrap_or(0),
+                rusqlite::types::Value::Text(t) => t.parse().unwrap_or(0),
+                _ => 0,
+            })?;
         let chain = audit::verify(&conn)?;
         let db = fs::read(self.path())
             .map_err(|e| StoreError::io(self.path().display().to_string(), e))?;

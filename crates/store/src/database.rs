@@ -340,6 +340,39 @@ impl Store {
         })
     }
 
+    /// Only the audit chain (`meddesk audit verify`).
+    pub fn verify_audit(&self) -> Result<audit::ChainReport> {
+        audit::verify(&*self.reader()?)
+    }
+
+    /// The newest audit entries, newest first (who/what/which record/when; no content).
+    pub fn recent_audit(&self, limit: u32) -> Result<Vec<audit::AuditRow>> {
+        audit::recent(&*self.reader()?, limit)
+    }
+
+    /// SQLite's query plan for `sql` (tests assert the intake queue uses its index).
+    #[doc(hidden)]
+    pub fn explain_for_tests(&self, sql: &str) -> String {
+        let Ok(conn) = self.reader() else {
+            return String::new();
+        };
+        let Ok(mut stmt) = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")) else {
+            return String::new();
+        };
+        let n = stmt.parameter_count();
+        let params: Vec<i64> = vec![50; n];
+        stmt.query_map(rusqlite::params_from_iter(params), |r| {
+            r.get::<_, String>(3)
+        })
+        .map(|rows| rows.filter_map(|r| r.ok()).collect::<Vec<_>>().join("\n"))
+        .unwrap_or_default()
+    }
+
+    /// A profile setting (no patient data; not audited).
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        crate::tables::settings::get(&*self.reader()?, key)
+    }
+
     /// Move every WAL frame into the main file and truncate the WAL; fails if a reader holds
     /// an old snapshot. Backups call this first.
     pub fn checkpoint(&self) -> Result<()> {

@@ -36,6 +36,12 @@ impl Fixture {
         Self { dir, files, keys }
     }
 
+    pub fn with_key(key: DbKey) -> Self {
+        let fx = Self::new();
+        fx.keys.save(&key).expect("memory key source");
+        fx
+    }
+
     pub fn key(&self) -> DbKey {
         self.keys.load().expect("key")
     }
