@@ -9,6 +9,7 @@ use meddesk_domain::{Channel, Priority, Sex, TriageRoute};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::check::request::Message as Bilingual;
 use crate::icd10;
 pub use rules::{RulesError, TriageRules, parse_route, route_name};
 
@@ -55,12 +56,6 @@ pub enum ConsultationKind {
     #[default]
     Ordinary,
     ChronicFollowup,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-pub struct Bilingual {
-    pub zh: String,
-    pub en: String,
 }
 
 /// Why a rule fired.
