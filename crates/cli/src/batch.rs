@@ -162,9 +162,11 @@ mod tests {
 
     fn batch(input: &str) -> (Vec<Value>, BatchSummary) {
         let mut out = Vec::new();
-        let summary = run(input.as_bytes(), &mut out, |r: Req| {
-            json!({"id": r.id, "allergies": r.patient.allergies.len()})
-        })
+        let summary = run(
+            input.as_bytes(),
+            &mut out,
+            |r: Req| json!({"id": r.id, "allergies": r.patient.allergies.len()}),
+        )
         .expect("in-memory io");
         let lines = String::from_utf8(out)
             .expect("utf8")
@@ -188,7 +190,13 @@ mod tests {
             "\n",
         );
         let (lines, summary) = batch(input);
-        assert_eq!(summary, BatchSummary { answered: 2, errors: 3 });
+        assert_eq!(
+            summary,
+            BatchSummary {
+                answered: 2,
+                errors: 3
+            }
+        );
         assert_eq!(lines.len(), 5);
         assert_eq!(lines[0]["allergies"], 1);
 
@@ -203,7 +211,10 @@ mod tests {
         assert_eq!(lines[3]["id"], 7);
         let msg = lines[3]["error"]["message"].as_str().expect("message");
         assert!(msg.contains("patient.age_years"), "{msg}");
-        assert!(!msg.contains("张三"), "a value never reaches the message: {msg}");
+        assert!(
+            !msg.contains("张三"),
+            "a value never reaches the message: {msg}"
+        );
 
         assert_eq!(lines[4]["id"], "e");
     }

@@ -30,7 +30,9 @@ impl Icd10Range {
             None => (normalise(text), normalise(text)),
         };
         if !well_formed(&lo) || !well_formed(&hi) {
-            return Err(format!("`{text}` is not an ICD-10 code or range like `J02` or `J01-J06`"));
+            return Err(format!(
+                "`{text}` is not an ICD-10 code or range like `J02` or `J01-J06`"
+            ));
         }
         if lo.len() != hi.len() || lo > hi {
             return Err(format!(

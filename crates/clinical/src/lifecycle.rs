@@ -134,7 +134,10 @@ pub enum LifecycleError {
     #[error("{count} finding(s) block signing")]
     BlockedByFindings { count: usize },
     #[error("warning `{finding:?}` on line(s) {items:?} needs an override reason")]
-    OverrideReasonRequired { finding: FindingCode, items: Vec<usize> },
+    OverrideReasonRequired {
+        finding: FindingCode,
+        items: Vec<usize>,
+    },
     #[error("blocking finding `{finding:?}` cannot be overridden")]
     BlockCannotBeOverridden { finding: FindingCode },
     #[error("validity must be 1 to 3 days")]
@@ -164,7 +167,12 @@ impl Prescription {
 
     /// Apply `event` by `actor` at `now`; the new state, or why not. The prescription itself
     /// is unchanged on error.
-    pub fn apply(&self, actor: &Actor, event: &Event<'_>, now: DateTime<Utc>) -> Result<Self, LifecycleError> {
+    pub fn apply(
+        &self,
+        actor: &Actor,
+        event: &Event<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Self, LifecycleError> {
         let status = self.status_at(now);
         let invalid = || LifecycleError::InvalidTransition {
             from: status,
@@ -203,7 +211,9 @@ impl Prescription {
             }
             (RxStatus::Signed, Event::Reject { reasons, note }) => {
                 self.pharmacist_acts(actor)?;
-                if reasons.is_empty() || (reasons.contains(&RejectionReason::Other) && note.trim().is_empty()) {
+                if reasons.is_empty()
+                    || (reasons.contains(&RejectionReason::Other) && note.trim().is_empty())
+                {
                     return Err(LifecycleError::RejectionReasonRequired);
                 }
                 next.status = RxStatus::Rejected;
@@ -217,7 +227,12 @@ impl Prescription {
         Ok(next)
     }
 
-    fn physician_acts(&self, actor: &Actor, now: DateTime<Utc>, signing: bool) -> Result<(), LifecycleError> {
+    fn physician_acts(
+        &self,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        signing: bool,
+    ) -> Result<(), LifecycleError> {
         if actor.role != Role::Physician {
             return Err(LifecycleError::WrongRole {
                 needed: Role::Physician,
@@ -258,7 +273,10 @@ impl Prescription {
 
 /// Blocks prevent signing; every warning needs an override with a reason (R-RX-7).
 pub fn signable(findings: &[Finding], overrides: &[Override]) -> Result<(), LifecycleError> {
-    let blocks = findings.iter().filter(|f| f.severity == Severity::Block).count();
+    let blocks = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Block)
+        .count();
     if blocks > 0 {
         return Err(LifecycleError::BlockedByFindings { count: blocks });
     }

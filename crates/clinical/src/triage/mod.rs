@@ -135,7 +135,12 @@ pub fn triage(request: &TriageRequest, rules: &TriageRules) -> TriageOutcome {
     }
 }
 
-fn holds(when: &rules::Conditions, r: &TriageRequest, complaint: &str, temperature: Option<f64>) -> bool {
+fn holds(
+    when: &rules::Conditions,
+    r: &TriageRequest,
+    complaint: &str,
+    temperature: Option<f64>,
+) -> bool {
     let at_least = |value: Option<f64>, limit: Option<f64>| match limit {
         None => true,
         Some(l) => value.is_some_and(|v| v >= l),
@@ -161,7 +166,10 @@ fn holds(when: &rules::Conditions, r: &TriageRequest, complaint: &str, temperatu
             .iter()
             .any(|c| icd10::matches_any(c, &when.conditions_any))
     };
-    let text_and_conditions = match (when.complaint_any.is_empty(), when.conditions_any.is_empty()) {
+    let text_and_conditions = match (
+        when.complaint_any.is_empty(),
+        when.conditions_any.is_empty(),
+    ) {
         (true, true) => true,
         (false, true) => says(),
         (true, false) => has(),
@@ -246,8 +254,7 @@ fn screen(r: &TriageRequest, rules: &TriageRules, complaint: &str) -> Vec<Flag> 
 
     // R-TRI-7: an unknown age is not assumed to be a child's; a missing answer about the
     // guardian is treated as "not present".
-    if r
-        .patient
+    if r.patient
         .age_years
         .is_some_and(|a| a < limits.guardian_required_below_years)
         && r.guardian_present != Some(true)

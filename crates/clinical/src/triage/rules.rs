@@ -135,7 +135,11 @@ impl TriageRules {
             }
             parse_route(&r.route).map_err(|m| invalid(&r.id, "route", m))?;
             if r.source.trim().is_empty() {
-                return Err(invalid(&r.id, "source", "every rule cites where it comes from".into()));
+                return Err(invalid(
+                    &r.id,
+                    "source",
+                    "every rule cites where it comes from".into(),
+                ));
             }
             if let Some(kind) = &r.when.kind
                 && kind != "ordinary"
@@ -152,7 +156,11 @@ impl TriageRules {
                     .map_err(|m| invalid(&r.id, "when.conditions_any", m))?;
             }
             if r.when.is_empty() {
-                return Err(invalid(&r.id, "when", "a rule needs at least one condition".into()));
+                return Err(invalid(
+                    &r.id,
+                    "when",
+                    "a rule needs at least one condition".into(),
+                ));
             }
         }
         for s in &self.sensitive {
@@ -166,7 +174,11 @@ impl TriageRules {
         }
         for c in &self.contradictions {
             if c.a_any.is_empty() || c.b_any.is_empty() {
-                return Err(invalid(&c.id, "a_any", "both sides need at least one phrase".into()));
+                return Err(invalid(
+                    &c.id,
+                    "a_any",
+                    "both sides need at least one phrase".into(),
+                ));
             }
         }
         Ok(())

@@ -56,7 +56,11 @@ fn negated(before: &str) -> bool {
     // next few words ("no fever or chest pain").
     let tail: String = {
         let chars: Vec<char> = clause.chars().collect();
-        let keep = if chars.iter().any(|c| c.is_ascii_alphabetic()) { 40 } else { 6 };
+        let keep = if chars.iter().any(|c| c.is_ascii_alphabetic()) {
+            40
+        } else {
+            6
+        };
         chars[chars.len().saturating_sub(keep)..].iter().collect()
     };
     NEGATIONS.iter().any(|n| tail.contains(n))
@@ -80,7 +84,8 @@ pub fn temperature_c(text: &str) -> Option<f64> {
             let unit_after = after.trim_start().starts_with('℃')
                 || after.trim_start().starts_with("°c")
                 || after.trim_start().starts_with('度');
-            let label_before = before.contains("体温") || before.ends_with("t ") || before.ends_with("t:");
+            let label_before =
+                before.contains("体温") || before.ends_with("t ") || before.ends_with("t:");
             if let Ok(v) = number.parse::<f64>()
                 && (34.0..=43.0).contains(&v)
                 && (unit_after || label_before)
