@@ -4,4 +4,11 @@
 //! Must never: do IO or read the clock. Every rule takes the data and `now` as arguments,
 //! so it can be tested from fixtures, fuzzed and benchmarked.
 
+pub mod check;
+pub mod complaint;
+pub mod follow_up;
+pub mod icd10;
+pub mod kpi;
+pub mod lifecycle;
 pub mod queue;
+pub mod triage;

@@ -248,7 +248,10 @@ mod tests {
         let (m, u) = p.per_unit().expect("per dose");
         assert!((m.value - 0.1).abs() < 1e-12);
         assert_eq!(u, Unit::Dose);
-        assert_eq!(Amount::parse("10 mg/mL").expect("valid").per, Some((1.0, Unit::Ml)));
+        assert_eq!(
+            Amount::parse("10 mg/mL").expect("valid").per,
+            Some((1.0, Unit::Ml))
+        );
     }
 
     #[test]

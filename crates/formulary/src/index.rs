@@ -136,7 +136,10 @@ impl NameIndex {
             ds.sort_unstable();
             ds.dedup();
             if ds.len() > 1 {
-                conflicts.push((norm.clone(), ds.iter().map(|d| drugs[*d].id.clone()).collect()));
+                conflicts.push((
+                    norm.clone(),
+                    ds.iter().map(|d| drugs[*d].id.clone()).collect(),
+                ));
             }
         }
         conflicts.sort();
@@ -171,7 +174,12 @@ impl NameIndex {
             let (full, initials) = pinyin_of(name);
             // Pinyin never outranks a real name, for drugs and classes alike.
             self.push(full.clone(), &full, target, NameKind::Pinyin);
-            self.push(initials.clone(), &initials, target, NameKind::PinyinInitials);
+            self.push(
+                initials.clone(),
+                &initials,
+                target,
+                NameKind::PinyinInitials,
+            );
         }
     }
 
@@ -213,7 +221,11 @@ impl NameIndex {
             }
         }
         let (_, ts) = best?;
-        if ts.len() == 1 { ts.first().copied() } else { None }
+        if ts.len() == 1 {
+            ts.first().copied()
+        } else {
+            None
+        }
     }
 
     /// Ranked search over every name; typo-tolerant for Latin script. At most `limit` hits,
@@ -227,9 +239,9 @@ impl NameIndex {
         let q_chars = q.chars().count();
         let mut best: HashMap<Target, Hit> = HashMap::new();
         let mut offer = |key: &Key, score: f64| {
-            let better = best.get(&key.target).is_none_or(|h| {
-                score > h.score || (score == h.score && key.kind < h.kind)
-            });
+            let better = best
+                .get(&key.target)
+                .is_none_or(|h| score > h.score || (score == h.score && key.kind < h.kind));
             if better {
                 best.insert(
                     key.target,
@@ -285,7 +297,10 @@ mod tests {
     #[test]
     fn pinyin_full_and_initials_come_from_the_chinese_name() {
         assert_eq!(pinyin_of("阿莫西林"), ("amoxilin".into(), "amxl".into()));
-        assert_eq!(pinyin_of("维生素B12"), ("weishengsub12".into(), "wssb12".into()));
+        assert_eq!(
+            pinyin_of("维生素B12"),
+            ("weishengsub12".into(), "wssb12".into())
+        );
     }
 
     #[test]

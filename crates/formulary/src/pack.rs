@@ -61,10 +61,15 @@ pub struct Pack {
 /// `drugs/*.toml` by name. Stable across machines, so the hash is too.
 pub fn ordered_paths(mut drug_files: Vec<String>) -> Vec<String> {
     drug_files.sort();
-    let mut v: Vec<String> = ["pack.toml", "sources.toml", "classes.toml", "interactions.toml"]
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect();
+    let mut v: Vec<String> = [
+        "pack.toml",
+        "sources.toml",
+        "classes.toml",
+        "interactions.toml",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
     v.extend(drug_files);
     v
 }
@@ -251,10 +256,12 @@ impl Pack {
     /// initials) to exactly one drug. Never guesses between candidates or corrects typos:
     /// a prescription line must name its drug unambiguously.
     pub fn resolve_drug(&self, name: &str) -> Option<usize> {
-        self.index.resolve(name, |t| matches!(t, Target::Drug(_))).and_then(|t| match t {
-            Target::Drug(d) => Some(d),
-            Target::Class(_) => None,
-        })
+        self.index
+            .resolve(name, |t| matches!(t, Target::Drug(_)))
+            .and_then(|t| match t {
+                Target::Drug(d) => Some(d),
+                Target::Class(_) => None,
+            })
     }
 
     /// Resolve an allergy entry to a drug or a class (class names and their synonyms, e.g.
@@ -281,7 +288,7 @@ impl Pack {
                         .strip_suffix(suffix)
                         .map(|_| &trimmed[..trimmed.len() - suffix.len()])
                 })
-                .and_then(|stem| attempt(stem))
+                .and_then(attempt)
         })
     }
 }
@@ -396,7 +403,7 @@ fn locate(path: &str, text: &str, e: &toml::de::Error) -> Issue {
         // The span either starts on the key itself or on the value after `key =`.
         let candidate = if let Some(eq) = before.rfind('=') {
             before[..eq]
-                .rsplit(|c: char| c == '{' || c == ',')
+                .rsplit(['{', ','])
                 .next()
                 .map(|s| s.trim().to_owned())
         } else {
@@ -408,7 +415,8 @@ fn locate(path: &str, text: &str, e: &toml::de::Error) -> Issue {
         candidate.filter(|k| {
             !k.is_empty()
                 && !k.starts_with('[')
-                && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+                && k.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
         })
     };
     let field = named.or(key_at_span).map(|k| match &sub_table {
@@ -440,7 +448,14 @@ fn is_snake(s: &str) -> bool {
 /// or facts cited without reproducing text. Non-commercial or no-derivatives terms are not.
 pub fn licence_is_shippable(licence: &str) -> bool {
     let l = licence.to_lowercase();
-    let restricted = ["-nc", "noncommercial", "non-commercial", "-nd", "noderivatives", "all rights reserved"];
+    let restricted = [
+        "-nc",
+        "noncommercial",
+        "non-commercial",
+        "-nd",
+        "noderivatives",
+        "all rights reserved",
+    ];
     !l.trim().is_empty() && !restricted.iter().any(|r| l.contains(r))
 }
 
@@ -471,7 +486,9 @@ pub fn icd_pattern_is_valid(p: &str) -> bool {
         let mut ch = c.chars();
         matches!(ch.next(), Some(l) if l.is_ascii_uppercase())
             && c.len() >= 2
-            && c[1..].chars().all(|x| x.is_ascii_alphanumeric() || x == '.')
+            && c[1..]
+                .chars()
+                .all(|x| x.is_ascii_alphanumeric() || x == '.')
     };
     match p.split_once('-') {
         Some((lo, hi)) => code_ok(lo.trim()) && code_ok(hi.trim()) && lo.trim() <= hi.trim(),
@@ -529,7 +546,10 @@ fn compile(raw: Raw, content_hash: String, issues: &mut Vec<Issue>) -> Option<Pa
                 "pack.toml",
                 &m.name,
                 "schema",
-                format!("schema {} is not supported (this build reads {SCHEMA_VERSION})", m.schema),
+                format!(
+                    "schema {} is not supported (this build reads {SCHEMA_VERSION})",
+                    m.schema
+                ),
             ));
         }
         if m.version.trim().is_empty() {
@@ -586,7 +606,12 @@ fn compile(raw: Raw, content_hash: String, issues: &mut Vec<Issue>) -> Option<Pa
                     cur = classes[pi].parent.clone();
                 }
                 Some(_) => {
-                    issues.push(issue("classes.toml", &c.id, "parent", "parent chain has a cycle"));
+                    issues.push(issue(
+                        "classes.toml",
+                        &c.id,
+                        "parent",
+                        "parent chain has a cycle",
+                    ));
                     break;
                 }
                 None => {
@@ -666,8 +691,16 @@ fn compile(raw: Raw, content_hash: String, issues: &mut Vec<Issue>) -> Option<Pa
         if let Some(p) = &d.paediatric {
             sc.check(&p.source, file, e, "paediatric.source", issues);
             for (lo, hi, name) in [
-                (p.mg_per_kg_dose_min, p.mg_per_kg_dose_max, "paediatric.mg_per_kg_dose_min"),
-                (p.mg_per_kg_day_min, p.mg_per_kg_day_max, "paediatric.mg_per_kg_day_min"),
+                (
+                    p.mg_per_kg_dose_min,
+                    p.mg_per_kg_dose_max,
+                    "paediatric.mg_per_kg_dose_min",
+                ),
+                (
+                    p.mg_per_kg_day_min,
+                    p.mg_per_kg_day_max,
+                    "paediatric.mg_per_kg_day_min",
+                ),
             ] {
                 if let (Some(lo), Some(hi)) = (lo, hi)
                     && lo > hi

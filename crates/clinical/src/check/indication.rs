@@ -1,0 +1,100 @@
+//! Indication against diagnosis (R-RX-3): a drug whose labelled indications (ICD-10 codes,
+//! prefixes or ranges) match none of the consultation's diagnoses or the patient's recorded
+//! conditions is flagged `warn` (off-label use needs a reason). No diagnosis at all → `info`.
+
+use super::request::{FindingCode, Severity};
+use super::{Context, Draft, Findings};
+
+/// Does an ICD-10 code fall under a pack pattern ("J02" prefix, "J01-J06" range)?
+pub fn icd_matches(pattern: &str, code: &str) -> bool {
+    let code: String = code.trim().to_ascii_uppercase();
+    let pattern = pattern.trim().to_ascii_uppercase();
+    match pattern.split_once('-') {
+        Some((lo, hi)) => {
+            let (lo, hi) = (lo.trim(), hi.trim());
+            let head = |n: usize| &code[..code.len().min(n)];
+            code.len() >= lo.len().min(hi.len()) && head(lo.len()) >= lo && head(hi.len()) <= hi
+        }
+        None => code.starts_with(pattern.as_str()),
+    }
+}
+
+pub fn check(cx: &Context<'_>, out: &mut Findings) {
+    let req = cx.req;
+    let codes: Vec<&str> = req
+        .diagnoses
+        .iter()
+        .chain(req.patient.conditions.iter())
+        .map(String::as_str)
+        .collect();
+    let mut unchecked = Vec::new();
+    for line in cx.lines {
+        let Some(d) = line.drug else { continue };
+        let drug = &cx.pack.drugs[d];
+        if drug.indications.is_empty() {
+            continue;
+        }
+        if codes.is_empty() {
+            unchecked.push(line.ix);
+            continue;
+        }
+        let ok = drug
+            .indications
+            .iter()
+            .any(|p| codes.iter().any(|c| icd_matches(p, c)));
+        if ok {
+            continue;
+        }
+        let source = drug
+            .indications_source
+            .clone()
+            .unwrap_or_else(|| "R-RX-3".to_owned());
+        let n = line.ix + 1;
+        out.add(Draft {
+            code: FindingCode::Indication,
+            severity: Severity::Warn,
+            items: vec![line.ix],
+            zh: format!(
+                "第{n}行：{}的适应症（{}）与诊断不符；超说明书用药请注明理由。",
+                drug.zh,
+                drug.indications.join("、")
+            ),
+            en: format!(
+                "Line {n}: the diagnoses match none of {}'s labelled indications ({}); state the \
+                 reason for off-label use.",
+                drug.inn,
+                drug.indications.join(", ")
+            ),
+            source: &source,
+            rule: "indication.icd10",
+        });
+    }
+    if !unchecked.is_empty() {
+        out.add(Draft {
+            code: FindingCode::Indication,
+            severity: Severity::Info,
+            items: unchecked,
+            zh: "未提供诊断，适应症检查未进行。".into(),
+            en: "No diagnosis is given; the indication check did not run.".into(),
+            source: "R-RX-3",
+            rule: "indication.diagnosis_missing",
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::icd_matches;
+
+    #[test]
+    fn prefixes_and_ranges_match_icd10_codes() {
+        assert!(icd_matches("J02", "J02.9"));
+        assert!(icd_matches("J01-J06", "j06.9"));
+        assert!(icd_matches("J01-J06", "J01"));
+        assert!(!icd_matches("J01-J06", "J10.1"));
+        assert!(!icd_matches("J01-J06", "J0"));
+        assert!(icd_matches("N39.0", "N39.0"));
+        assert!(!icd_matches("N39.0", "N39.1"));
+        assert!(!icd_matches("I10", "J02"));
+    }
+}

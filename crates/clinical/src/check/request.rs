@@ -1,0 +1,273 @@
+//! The check request and response on the wire (the `meddesk rx check` JSON Lines contract of
+//! issue 4, and later the UI). Unknown fields are errors so a typo (`allergys`) is never a
+//! silently skipped check.
+
+use meddesk_domain::Sex;
+use meddesk_formulary::schema::{Frequency, Route};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRequest {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub consultation: Option<Consultation>,
+    #[serde(default)]
+    pub patient: Patient,
+    #[serde(default)]
+    pub diagnoses: Vec<String>,
+    pub items: Vec<Item>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Consultation {
+    pub kind: ConsultationKind,
+}
+
+/// Drives the course limit (R-RX-4): ordinary ≤ 7 days, emergency ≤ 3, chronic ≤ 12 weeks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsultationKind {
+    #[default]
+    Ordinary,
+    Emergency,
+    Chronic,
+}
+
+/// Every field is optional: a check that needs an absent field says so as `info`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Patient {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub age_years: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub sex: Option<Sex>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub weight_kg: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub pregnant: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub lactating: Option<bool>,
+    /// mL/min/1.73 m².
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub egfr: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub hepatic_impairment: Option<HepaticImpairment>,
+    /// Absent means "not recorded" (the allergy check says it did not run); empty means
+    /// "no known allergies".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub allergies: Option<Vec<Allergy>>,
+    #[serde(default)]
+    pub conditions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub current_medications: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum HepaticImpairment {
+    None,
+    Mild,
+    Moderate,
+    Severe,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Allergy {
+    /// A drug or a class, in English, Chinese, pinyin or a synonym ("penicillins", "NSAIDs").
+    pub substance: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub reaction: Option<String>,
+}
+
+/// One prescription line (R-RX-2). Fields a complete line needs are optional here so a
+/// half-filled template is reported as `template_incomplete`, not as a malformed request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Item {
+    pub drug: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub strength: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub dose: Option<Dose>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub route: Option<Route>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub frequency: Option<Frequency>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub days: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub quantity: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Dose {
+    pub value: f64,
+    pub unit: DoseUnit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+pub enum DoseUnit {
+    #[serde(rename = "mg")]
+    Mg,
+    #[serde(rename = "g")]
+    G,
+    #[serde(rename = "mcg", alias = "µg", alias = "μg", alias = "ug")]
+    Mcg,
+    #[serde(rename = "IU")]
+    Iu,
+    #[serde(rename = "U")]
+    U,
+    #[serde(rename = "mL", alias = "ml")]
+    Ml,
+    #[serde(rename = "tablet", alias = "tablets", alias = "片")]
+    Tablet,
+    #[serde(rename = "capsule", alias = "capsules", alias = "粒")]
+    Capsule,
+    #[serde(rename = "puff", alias = "puffs", alias = "揿", alias = "喷")]
+    Puff,
+    #[serde(rename = "drop", alias = "drops", alias = "滴")]
+    Drop,
+    #[serde(rename = "sachet", alias = "sachets", alias = "袋")]
+    Sachet,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Warn,
+    Block,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Pass,
+    Warn,
+    Block,
+}
+
+/// Stable finding codes (the UI and the pharmacist branch on them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingCode {
+    UnknownDrug,
+    TemplateIncomplete,
+    TooManyItems,
+    Allergy,
+    CrossAllergy,
+    DoseHigh,
+    DoseLow,
+    DailyDoseHigh,
+    Frequency,
+    Route,
+    Renal,
+    Hepatic,
+    Pregnancy,
+    Lactation,
+    Age,
+    Interaction,
+    DuplicateTherapy,
+    CourseTooLong,
+    ControlledSubstance,
+    Indication,
+    QuantityMismatch,
+}
+
+impl FindingCode {
+    pub const ALL: [FindingCode; 21] = [
+        FindingCode::UnknownDrug,
+        FindingCode::TemplateIncomplete,
+        FindingCode::TooManyItems,
+        FindingCode::Allergy,
+        FindingCode::CrossAllergy,
+        FindingCode::DoseHigh,
+        FindingCode::DoseLow,
+        FindingCode::DailyDoseHigh,
+        FindingCode::Frequency,
+        FindingCode::Route,
+        FindingCode::Renal,
+        FindingCode::Hepatic,
+        FindingCode::Pregnancy,
+        FindingCode::Lactation,
+        FindingCode::Age,
+        FindingCode::Interaction,
+        FindingCode::DuplicateTherapy,
+        FindingCode::CourseTooLong,
+        FindingCode::ControlledSubstance,
+        FindingCode::Indication,
+        FindingCode::QuantityMismatch,
+    ];
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Message {
+    pub zh: String,
+    pub en: String,
+}
+
+/// One finding (R-RX-7): severity, the lines involved, the reason in both languages, the
+/// source of the fact and the rule that fired.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Finding {
+    pub code: FindingCode,
+    pub severity: Severity,
+    /// 0-based indexes into the request's `items`.
+    pub items: Vec<usize>,
+    pub message: Message,
+    pub source: String,
+    pub rule: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct CheckResponse {
+    pub id: String,
+    pub verdict: Verdict,
+    /// The pack version the check ran against.
+    pub pack: String,
+    /// SHA-256 of the pack files, so a result can be traced to the exact facts.
+    pub pack_hash: String,
+    pub findings: Vec<Finding>,
+}
+
+/// A request that could not be checked (`meddesk rx check` error line).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct CheckErrorLine {
+    pub id: Option<String>,
+    pub error: CheckError,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct CheckError {
+    /// `invalid_json` or `invalid_request`.
+    pub code: String,
+    /// Names the field; never echoes the value (it may be patient data).
+    pub message: String,
+}
