@@ -154,12 +154,13 @@ pub fn test_all(args: &[String]) -> Result<(), String> {
                 "warnings",
             ]))
         })?;
+        // One build of every target (bins, tests, the hello-world baseline) with the same
+        // feature set the test run uses, so nothing is compiled twice.
+        step("build workspace (all targets)", &mut || {
+            sh(cargo().args(["build", "--workspace", "--all-targets", "--locked"]))
+        })?;
         step("rust tests (incl. bindings staleness)", &mut || {
-            if Command::new("cargo-nextest")
-                .arg("--version")
-                .output()
-                .is_ok()
-            {
+            if Command::new("cargo-nextest").arg("--version").output().is_ok() {
                 sh(cargo().args([
                     "nextest",
                     "run",
@@ -178,10 +179,6 @@ pub fn test_all(args: &[String]) -> Result<(), String> {
         })?;
         step("eslint", &mut || sh(&mut npm(&["run", "--silent", "lint"])))?;
         step("vitest", &mut || sh(&mut npm(&["run", "--silent", "test"])))?;
-        step("build app binaries", &mut || {
-            build_desktop(&["--locked"])?;
-            sh(cargo().args(["build", "--locked", "-p", "hello-tauri"]))
-        })?;
         step("playwright e2e (meddesk serve + Chromium)", &mut || {
             sh(npm(&["run", "--silent", "e2e"])
                 .env("MEDDESK_BIN", root.join("target/debug/meddesk")))

@@ -5,6 +5,7 @@
 //! Must never: depend on Tauri or on HTTP, put patient data in an error message or a log
 //! line, or let a front reach the store or the rules around it.
 
+pub mod account;
 pub mod api;
 pub mod bindings;
 pub mod clock;
