@@ -3,5 +3,8 @@
 //! Must never: hold a use case of its own (every subcommand is a call into
 //! `meddesk-workstation`), listen on anything but loopback, or print patient data.
 
+pub mod audit;
+pub mod db;
+pub mod demo;
 pub mod profile_args;
 pub mod serve;

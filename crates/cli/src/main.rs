@@ -33,6 +33,21 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         port: u16,
     },
+    /// The encrypted local database: init, verify, backup, restore (issue 3).
+    Db {
+        #[command(subcommand)]
+        command: meddesk_cli::db::DbCommand,
+    },
+    /// The tamper-evident audit trail (R-SEC-5).
+    Audit {
+        #[command(subcommand)]
+        command: meddesk_cli::audit::AuditCommand,
+    },
+    /// The demo profile's synthetic data.
+    Demo {
+        #[command(subcommand)]
+        command: meddesk_cli::demo::DemoCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -56,6 +71,9 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), String> {
     let profile = cli.profile.profile()?;
     match cli.command {
+        Command::Db { command } => meddesk_cli::db::run(&cli.profile, command),
+        Command::Audit { command } => meddesk_cli::audit::run(&cli.profile, command),
+        Command::Demo { command } => meddesk_cli::demo::run(&cli.profile, command),
         Command::Serve { ui, port } => {
             if !ui.join("index.html").is_file() {
                 return Err(format!(

@@ -18,6 +18,30 @@ pub struct ProfileArgs {
     /// The shipped assets (knowledge pack, triage rules, demo data).
     #[arg(long, global = true, env = "MEDDESK_ASSETS", default_value = "assets")]
     pub assets: PathBuf,
+
+    /// Where `db init` keeps the database key: the OS keychain, a passphrase-wrapped file
+    /// (passphrase from MEDDESK_PASSPHRASE), or auto (keychain; if it is unavailable and a
+    /// passphrase is set, the wrapped file, with a warning). Opening always uses the source
+    /// the profile was created with.
+    #[arg(long, global = true, env = "MEDDESK_KEY_SOURCE", value_enum, default_value_t = KeySourceArg::Auto)]
+    pub key_source: KeySourceArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum KeySourceArg {
+    Auto,
+    Keychain,
+    Passphrase,
+}
+
+impl From<KeySourceArg> for meddesk_store::KeyPreference {
+    fn from(a: KeySourceArg) -> Self {
+        match a {
+            KeySourceArg::Auto => Self::Auto,
+            KeySourceArg::Keychain => Self::Keychain,
+            KeySourceArg::Passphrase => Self::PassphraseFile,
+        }
+    }
 }
 
 impl ProfileArgs {
