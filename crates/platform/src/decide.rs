@@ -1,0 +1,523 @@
+//! The platform's rules, pure: whether an operation is allowed and what it changes
+//! (`decide`), and who may see a record (`visibility`). The storage backends load the
+//! records an operation touches, call `decide`, and write what it returns; so SQLite and
+//! PostgreSQL enforce exactly the same rules.
+
+use std::collections::BTreeMap;
+
+use meddesk_sync::hlc::MAX_DRIFT_MS;
+use meddesk_sync::{
+    AccountRole, ComplaintEntry, ConsultationRecord, FieldHistoryEntry, FieldValue, FollowUpEntry,
+    OpKind, Operation, PhysicianRecord, PrescriptionRecord, PrescriptionStatus, QueueStatus,
+    RecordBody, RecordKey, RecordKind, Rejection, RejectionCode, ReviewDecision, ReviewEntry,
+};
+
+/// The signed-in account behind a request (from the access token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: String,
+    pub role: AccountRole,
+    pub org_id: String,
+    pub specialties: Vec<String>,
+    pub device_id: String,
+}
+
+/// Records as loaded: key → (version, body).
+pub type Loaded = BTreeMap<RecordKey, (u64, RecordBody)>;
+
+/// R-RX-4: at most five medicines per prescription.
+const MAX_LINES: usize = 5;
+
+/// The records `decide` needs for `op`: its target, the consultation a draft belongs to,
+/// and the acting physician's own record (suspension, R-CMP-2).
+pub fn touches(op: &Operation, actor: &Actor) -> Vec<RecordKey> {
+    let mut keys = vec![op.kind.target()];
+    if let OpKind::SavePrescriptionDraft {
+        consultation_id, ..
+    } = &op.kind
+    {
+        keys.push(RecordKey::consultation(*consultation_id));
+    }
+    if actor.role == AccountRole::Physician {
+        keys.push(RecordKey::physician(&actor.user_id));
+    }
+    keys
+}
+
+fn reject(code: RejectionCode, message: impl Into<String>) -> Rejection {
+    Rejection::new(code, message)
+}
+
+fn require_role(actor: &Actor, role: AccountRole, what: &str) -> Result<(), Rejection> {
+    if actor.role == role {
+        Ok(())
+    } else {
+        Err(reject(
+            RejectionCode::NotPermitted,
+            format!("{what} needs the {role:?} role"),
+        ))
+    }
+}
+
+fn not_suspended(actor: &Actor, loaded: &Loaded) -> Result<(), Rejection> {
+    match loaded.get(&RecordKey::physician(&actor.user_id)) {
+        Some((_, RecordBody::Physician(p))) if p.suspended => Err(reject(
+            RejectionCode::Suspended,
+            "the physician's privileges are suspended",
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn consultation<'a>(
+    loaded: &'a Loaded,
+    key: &RecordKey,
+) -> Result<(u64, &'a ConsultationRecord), Rejection> {
+    match loaded.get(key) {
+        Some((v, RecordBody::Consultation(c))) => Ok((*v, c)),
+        _ => Err(reject(RejectionCode::NotFound, "no such consultation")),
+    }
+}
+
+fn prescription<'a>(
+    loaded: &'a Loaded,
+    key: &RecordKey,
+) -> Result<Option<(u64, &'a PrescriptionRecord)>, Rejection> {
+    match loaded.get(key) {
+        Some((v, RecordBody::Prescription(p))) => Ok(Some((*v, p))),
+        Some(_) => Err(reject(
+            RejectionCode::DuplicateId,
+            "id used by another record",
+        )),
+        None => Ok(None),
+    }
+}
+
+fn own_consultation<'a>(
+    actor: &Actor,
+    loaded: &'a Loaded,
+    key: &RecordKey,
+) -> Result<(u64, &'a ConsultationRecord), Rejection> {
+    let (v, c) = consultation(loaded, key)?;
+    // R-ROLE-1: only the treating physician works on the record.
+    if c.physician_id.as_deref() != Some(actor.user_id.as_str()) {
+        return Err(reject(
+            RejectionCode::NotPermitted,
+            "not the treating physician of this consultation",
+        ));
+    }
+    Ok((v, c))
+}
+
+fn non_empty(value: &str, field: &str) -> Result<(), Rejection> {
+    if value.trim().is_empty() {
+        Err(reject(
+            RejectionCode::InvalidInput,
+            format!("`{field}` must not be empty"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Validate `op` by `actor` against the loaded records; on success, the new bodies of the
+/// records it changes (the caller assigns versions: loaded version + 1, or 1 when new).
+pub fn decide(
+    op: &Operation,
+    actor: &Actor,
+    loaded: &Loaded,
+    now_ms: i64,
+) -> Result<Vec<(RecordKey, RecordBody)>, Rejection> {
+    if op.user != actor.user_id || op.device != actor.device_id {
+        return Err(reject(
+            RejectionCode::WrongIdentity,
+            "the operation names another user or device than the signed-in one",
+        ));
+    }
+    // The stamp orders concurrent field edits; one from far in the future would win every
+    // later conflict, so it is refused (the client shows "check the clock").
+    if op.hlc.wall_ms - now_ms > MAX_DRIFT_MS {
+        return Err(reject(
+            RejectionCode::ClockSkew,
+            "the device clock is more than an hour ahead of the platform",
+        ));
+    }
+    let target = op.kind.target();
+    match &op.kind {
+        OpKind::CreateConsultation { request } => {
+            require_role(actor, AccountRole::Intake, "filing a consultation request")?;
+            if request.org_id != actor.org_id {
+                return Err(reject(
+                    RejectionCode::NotPermitted,
+                    "the request belongs to another organisation",
+                ));
+            }
+            if loaded.contains_key(&target) {
+                return Err(reject(RejectionCode::DuplicateId, "consultation id in use"));
+            }
+            non_empty(&request.complaint, "request.complaint")?;
+            non_empty(&request.specialty, "request.specialty")?;
+            // R-TRI-7: children under 6 consult with a guardian present.
+            if request.patient.age_years < 6 && request.patient.guardian.is_none() {
+                return Err(reject(
+                    RejectionCode::InvalidInput,
+                    "`request.patient.guardian` is required under 6 years",
+                ));
+            }
+            Ok(vec![(
+                target,
+                RecordBody::Consultation(Box::new(ConsultationRecord {
+                    request: request.clone(),
+                    status: QueueStatus::Waiting,
+                    physician_id: None,
+                    fields: BTreeMap::new(),
+                    field_history: Vec::new(),
+                    follow_ups: Vec::new(),
+                    complaints: Vec::new(),
+                })),
+            )])
+        }
+        OpKind::ClaimConsultation { .. } => {
+            require_role(actor, AccountRole::Physician, "claiming a consultation")?;
+            not_suspended(actor, loaded)?;
+            let (_, c) = consultation(loaded, &target)?;
+            // R-ROLE-4: only consultations of the physician's specialties.
+            if !actor.specialties.contains(&c.request.specialty) {
+                return Err(reject(
+                    RejectionCode::NotPermitted,
+                    "the consultation is outside the physician's specialties",
+                ));
+            }
+            if c.status != QueueStatus::Waiting {
+                // First claim wins; every later claim, even by the same physician, is refused.
+                return Err(reject(
+                    RejectionCode::AlreadyClaimed,
+                    "the consultation was already claimed",
+                ));
+            }
+            let mut next = c.clone();
+            next.status = QueueStatus::Claimed;
+            next.physician_id = Some(actor.user_id.clone());
+            Ok(vec![(target, RecordBody::Consultation(Box::new(next)))])
+        }
+        OpKind::UpdateRecord { fields, .. } => {
+            require_role(actor, AccountRole::Physician, "editing a record")?;
+            not_suspended(actor, loaded)?;
+            let (version, c) = own_consultation(actor, loaded, &target)?;
+            if fields.is_empty() {
+                return Err(reject(RejectionCode::InvalidInput, "`fields` is empty"));
+            }
+            let new_version = version + 1;
+            let mut next = c.clone();
+            for (field, value) in fields {
+                let incoming = FieldValue {
+                    value: value.clone(),
+                    hlc: op.hlc,
+                    by: op.user.clone(),
+                    version: new_version,
+                };
+                let Some(current) = next.fields.get(field).cloned() else {
+                    next.fields.insert(*field, incoming);
+                    continue;
+                };
+                // The user saw `current` (no concurrent edit), or this edit is the later one
+                // by the hybrid clock: it wins. Either way the other value goes to history.
+                let wins = current.version <= op.base_version || op.hlc > current.hlc;
+                let (winner, loser) = if wins {
+                    (incoming, current)
+                } else {
+                    (current, incoming)
+                };
+                next.field_history.push(FieldHistoryEntry {
+                    field: *field,
+                    value: loser.value,
+                    hlc: loser.hlc,
+                    by: loser.by,
+                    op_id: op.op_id,
+                });
+                next.fields.insert(*field, winner);
+            }
+            Ok(vec![(target, RecordBody::Consultation(Box::new(next)))])
+        }
+        OpKind::SavePrescriptionDraft {
+            consultation_id,
+            diagnosis,
+            lines,
+            ..
+        } => {
+            require_role(actor, AccountRole::Physician, "writing a prescription")?;
+            not_suspended(actor, loaded)?;
+            let (_, c) =
+                own_consultation(actor, loaded, &RecordKey::consultation(*consultation_id))?;
+            non_empty(diagnosis, "diagnosis")?;
+            if lines.is_empty() || lines.len() > MAX_LINES {
+                return Err(reject(
+                    RejectionCode::InvalidInput,
+                    "`lines` must hold 1 to 5 medicines",
+                ));
+            }
+            let reviews = match prescription(loaded, &target)? {
+                None => Vec::new(),
+                Some((_, p)) => {
+                    if p.physician_id != actor.user_id || p.consultation_id != *consultation_id {
+                        return Err(reject(
+                            RejectionCode::NotPermitted,
+                            "the prescription belongs to another consultation or physician",
+                        ));
+                    }
+                    // R-RX-6: a rejected prescription is revised as a new draft.
+                    if !matches!(
+                        p.status,
+                        PrescriptionStatus::Draft | PrescriptionStatus::Rejected
+                    ) {
+                        return Err(reject(
+                            RejectionCode::InvalidState,
+                            "a signed prescription cannot be edited",
+                        ));
+                    }
+                    p.reviews.clone()
+                }
+            };
+            Ok(vec![(
+                target,
+                RecordBody::Prescription(PrescriptionRecord {
+                    consultation_id: *consultation_id,
+                    physician_id: actor.user_id.clone(),
+                    org_id: c.request.org_id.clone(),
+                    status: PrescriptionStatus::Draft,
+                    diagnosis: diagnosis.clone(),
+                    lines: lines.clone(),
+                    reviews,
+                }),
+            )])
+        }
+        OpKind::SignPrescription { .. } => {
+            require_role(actor, AccountRole::Physician, "signing")?;
+            not_suspended(actor, loaded)?;
+            let Some((version, p)) = prescription(loaded, &target)? else {
+                return Err(reject(RejectionCode::NotFound, "no such prescription"));
+            };
+            // R-RX-1: the treating physician signs personally.
+            if p.physician_id != actor.user_id {
+                return Err(reject(
+                    RejectionCode::NotPermitted,
+                    "only the prescribing physician signs",
+                ));
+            }
+            if p.status != PrescriptionStatus::Draft {
+                return Err(reject(
+                    RejectionCode::InvalidState,
+                    "only a draft is signed",
+                ));
+            }
+            // A signature covers exactly what the physician saw.
+            if op.base_version != version {
+                return Err(reject(
+                    RejectionCode::StaleVersion,
+                    "the draft changed since it was shown; review and sign again",
+                ));
+            }
+            let mut next = p.clone();
+            next.status = PrescriptionStatus::Signed;
+            Ok(vec![(target, RecordBody::Prescription(next))])
+        }
+        OpKind::ReviewPrescription {
+            decision, reasons, ..
+        } => {
+            require_role(actor, AccountRole::Pharmacist, "reviewing")?;
+            let Some((_, p)) = prescription(loaded, &target)? else {
+                return Err(reject(RejectionCode::NotFound, "no such prescription"));
+            };
+            // R-ROLE-2: the review queue of the pharmacist's own organisation.
+            if p.org_id != actor.org_id {
+                return Err(reject(
+                    RejectionCode::NotPermitted,
+                    "the prescription belongs to another organisation",
+                ));
+            }
+            if p.status != PrescriptionStatus::Signed {
+                return Err(reject(
+                    RejectionCode::InvalidState,
+                    "only a signed prescription awaits review",
+                ));
+            }
+            if *decision == ReviewDecision::Reject && reasons.iter().all(|r| r.trim().is_empty()) {
+                return Err(reject(
+                    RejectionCode::InvalidInput,
+                    "`reasons` is required to reject",
+                ));
+            }
+            let mut next = p.clone();
+            next.status = match decision {
+                ReviewDecision::Approve => PrescriptionStatus::Approved,
+                ReviewDecision::Reject => PrescriptionStatus::Rejected,
+            };
+            next.reviews.push(ReviewEntry {
+                pharmacist_id: actor.user_id.clone(),
+                decision: *decision,
+                reasons: reasons.clone(),
+                hlc: op.hlc,
+            });
+            Ok(vec![(target, RecordBody::Prescription(next))])
+        }
+        OpKind::SuspendPhysician { reason, .. } => {
+            require_role(actor, AccountRole::Administrator, "suspending a physician")?;
+            non_empty(reason, "reason")?;
+            if matches!(loaded.get(&target), Some((_, b)) if !matches!(b, RecordBody::Physician(_)))
+            {
+                return Err(reject(
+                    RejectionCode::DuplicateId,
+                    "id used by another record",
+                ));
+            }
+            Ok(vec![(
+                target,
+                RecordBody::Physician(PhysicianRecord {
+                    suspended: true,
+                    reason: reason.clone(),
+                }),
+            )])
+        }
+        OpKind::AddFollowUpRecord {
+            follow_up_id,
+            taken_as_prescribed,
+            symptoms_improved,
+            revisit_advice,
+            notes,
+            ..
+        } => {
+            require_role(actor, AccountRole::Physician, "recording a follow-up")?;
+            not_suspended(actor, loaded)?;
+            let (_, c) = own_consultation(actor, loaded, &target)?;
+            if c.follow_ups.iter().any(|f| f.id == *follow_up_id) {
+                return Err(reject(RejectionCode::DuplicateId, "follow-up id in use"));
+            }
+            let mut next = c.clone();
+            next.follow_ups.push(FollowUpEntry {
+                id: *follow_up_id,
+                by: actor.user_id.clone(),
+                taken_as_prescribed: *taken_as_prescribed,
+                symptoms_improved: *symptoms_improved,
+                revisit_advice: revisit_advice.clone(),
+                notes: notes.clone(),
+                hlc: op.hlc,
+            });
+            Ok(vec![(target, RecordBody::Consultation(Box::new(next)))])
+        }
+        OpKind::FileComplaint {
+            complaint_id, text, ..
+        } => {
+            require_role(actor, AccountRole::Intake, "filing a complaint")?;
+            let (_, c) = consultation(loaded, &target)?;
+            if c.request.org_id != actor.org_id {
+                return Err(reject(
+                    RejectionCode::NotPermitted,
+                    "the consultation belongs to another organisation",
+                ));
+            }
+            non_empty(text, "text")?;
+            if c.complaints.iter().any(|x| x.id == *complaint_id) {
+                return Err(reject(RejectionCode::DuplicateId, "complaint id in use"));
+            }
+            let mut next = c.clone();
+            next.complaints.push(ComplaintEntry {
+                id: *complaint_id,
+                text: text.clone(),
+                received_at_ms: now_ms,
+            });
+            Ok(vec![(target, RecordBody::Consultation(Box::new(next)))])
+        }
+    }
+}
+
+/// What the change feed needs to decide visibility without decoding the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeMeta {
+    pub org_id: String,
+    pub specialty: Option<String>,
+    pub physician_id: Option<String>,
+    /// `waiting`/`claimed` for consultations, the prescription status, `suspended`/`active`.
+    pub status: String,
+}
+
+pub fn meta(body: &RecordBody) -> ChangeMeta {
+    match body {
+        RecordBody::Consultation(c) => ChangeMeta {
+            org_id: c.request.org_id.clone(),
+            specialty: Some(c.request.specialty.clone()),
+            physician_id: c.physician_id.clone(),
+            status: match c.status {
+                QueueStatus::Waiting => "waiting",
+                QueueStatus::Claimed => "claimed",
+            }
+            .into(),
+        },
+        RecordBody::Prescription(p) => ChangeMeta {
+            org_id: p.org_id.clone(),
+            specialty: None,
+            physician_id: Some(p.physician_id.clone()),
+            status: match p.status {
+                PrescriptionStatus::Draft => "draft",
+                PrescriptionStatus::Signed => "signed",
+                PrescriptionStatus::Approved => "approved",
+                PrescriptionStatus::Rejected => "rejected",
+            }
+            .into(),
+        },
+        RecordBody::Physician(p) => ChangeMeta {
+            org_id: String::new(),
+            specialty: None,
+            physician_id: None,
+            status: if p.suspended { "suspended" } else { "active" }.into(),
+        },
+    }
+}
+
+/// How a change appears to an actor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Full,
+    /// The actor may hold an older version that is no longer theirs to see: delete it.
+    Removed,
+    /// Never theirs: not sent at all.
+    Hidden,
+}
+
+/// R-ROLE-1: a physician sees their own encounters plus the open queue of their
+/// specialties; R-ROLE-2: a pharmacist the review queue of their organisation.
+pub fn visibility(actor: &Actor, kind: RecordKind, id: &str, meta: &ChangeMeta) -> View {
+    let mine = meta.physician_id.as_deref() == Some(actor.user_id.as_str());
+    match (actor.role, kind) {
+        (AccountRole::Administrator, _) => View::Full,
+        (AccountRole::Intake, RecordKind::Consultation) if meta.org_id == actor.org_id => {
+            View::Full
+        }
+        (AccountRole::Intake, _) => View::Hidden,
+        (AccountRole::Physician, RecordKind::Consultation) => {
+            let of_my_specialty = meta
+                .specialty
+                .as_ref()
+                .is_some_and(|s| actor.specialties.contains(s));
+            if mine || (of_my_specialty && meta.status == "waiting") {
+                View::Full
+            } else if of_my_specialty {
+                // Claimed by a colleague: it leaves this physician's queue.
+                View::Removed
+            } else {
+                View::Hidden
+            }
+        }
+        (AccountRole::Physician, RecordKind::Prescription) if mine => View::Full,
+        (AccountRole::Physician, RecordKind::Physician) if id == actor.user_id => View::Full,
+        (AccountRole::Physician, _) => View::Hidden,
+        (AccountRole::Pharmacist, RecordKind::Prescription) if meta.org_id == actor.org_id => {
+            if meta.status == "draft" {
+                // A draft under revision leaves the review queue until it is signed again.
+                View::Removed
+            } else {
+                View::Full
+            }
+        }
+        (AccountRole::Pharmacist, _) => View::Hidden,
+    }
+}

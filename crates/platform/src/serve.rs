@@ -1,0 +1,213 @@
+//! Start a platform node: pick the backend, provision accounts, refuse insecure listening.
+//!
+//! TLS choice: the node itself speaks plain HTTP and therefore listens on loopback only.
+//! A deployment puts a TLS-terminating reverse proxy (nginx, Caddy) on the same host in
+//! front of it; any non-loopback address is refused (R-SEC-3: HTTPS only).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use meddesk_sync::AccountRole;
+use serde::Deserialize;
+
+use crate::auth;
+use crate::error::PlatformError;
+use crate::http::{AppState, now_ms, router};
+use crate::storage::postgres::PgStore;
+use crate::storage::sqlite::SqliteStore;
+use crate::storage::{Account, OUTCOME_RETENTION_MS, Storage};
+
+/// Where the state lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Database {
+    /// `postgres://…`/`postgresql://…` or `sqlite:PATH`; `None`: SQLite in `default_dir`.
+    pub fn parse(arg: Option<&str>, default_dir: &Path) -> Result<Self, PlatformError> {
+        match arg {
+            None => Ok(Database::Sqlite(default_dir.join("platform.sqlite3"))),
+            Some(s) if s.starts_with("postgres://") || s.starts_with("postgresql://") => {
+                Ok(Database::Postgres(s.to_owned()))
+            }
+            Some(s) => match s.strip_prefix("sqlite:") {
+                Some(path) if !path.is_empty() => Ok(Database::Sqlite(PathBuf::from(path))),
+                _ => Err(PlatformError::InvalidRequest(
+                    "--database must be postgres://… or sqlite:PATH".into(),
+                )),
+            },
+        }
+    }
+}
+
+/// One account to provision at start (demo and tests; a deployment imports its own).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSeed {
+    pub username: String,
+    pub password: String,
+    pub user_id: String,
+    pub role: AccountRole,
+    pub org_id: String,
+    #[serde(default)]
+    pub specialties: Vec<String>,
+    /// RFC 6238 secret, hex.
+    #[serde(default)]
+    pub totp_secret_hex: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub listen: SocketAddr,
+    pub database: Database,
+    pub accounts: Vec<AccountSeed>,
+    pub access_ttl_s: i64,
+}
+
+/// Refuse anything but loopback: this node has no TLS of its own (see the module doc).
+pub fn check_listen(addr: &SocketAddr) -> Result<(), PlatformError> {
+    if addr.ip().is_loopback() {
+        Ok(())
+    } else {
+        Err(PlatformError::InsecureListen(format!(
+            "refusing to serve plain HTTP on {addr}; listen on 127.0.0.1 behind a TLS-terminating reverse proxy (R-SEC-3)"
+        )))
+    }
+}
+
+pub fn read_accounts(path: &Path) -> Result<Vec<AccountSeed>, PlatformError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        PlatformError::InvalidRequest(format!("cannot read {}: {e}", path.display()))
+    })?;
+    serde_json::from_str(&text).map_err(|e| {
+        PlatformError::InvalidRequest(format!(
+            "{}: not a list of accounts (line {} column {})",
+            path.display(),
+            e.line(),
+            e.column()
+        ))
+    })
+}
+
+async fn provision<S: Storage>(store: &S, seeds: &[AccountSeed]) -> Result<(), PlatformError> {
+    for seed in seeds {
+        let existing = store.account_by_username(&seed.username).await?;
+        let password = seed.password.clone();
+        let verifier = match existing {
+            Some(a)
+                if {
+                    let v = a.verifier.clone();
+                    let p = password.clone();
+                    tokio::task::spawn_blocking(move || auth::verify_password(&p, &v))
+                        .await
+                        .unwrap_or(false)
+                } =>
+            {
+                a.verifier
+            }
+            _ => tokio::task::spawn_blocking(move || auth::hash_password(&password))
+                .await
+                .map_err(|e| PlatformError::Internal(format!("hash: {e}")))??,
+        };
+        let totp_secret = seed
+            .totp_secret_hex
+            .as_deref()
+            .map(hex::decode)
+            .transpose()
+            .map_err(|_| PlatformError::InvalidRequest("`totp_secret_hex` is not hex".into()))?;
+        store
+            .put_account(&Account {
+                username: seed.username.clone(),
+                user_id: seed.user_id.clone(),
+                role: seed.role,
+                org_id: seed.org_id.clone(),
+                specialties: seed.specialties.clone(),
+                verifier,
+                totp_secret,
+            })
+            .await?;
+    }
+    Ok(())
+}
+
+/// Bind, then call `ready` with the bound address (tests and the CLI print it), then serve
+/// until the process ends.
+pub async fn serve(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> Result<(), PlatformError> {
+    check_listen(&cfg.listen)?;
+    let listener = tokio::net::TcpListener::bind(cfg.listen)
+        .await
+        .map_err(|e| PlatformError::Internal(format!("cannot listen on {}: {e}", cfg.listen)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| PlatformError::Internal(format!("local address: {e}")))?;
+    match &cfg.database {
+        Database::Sqlite(path) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    PlatformError::Storage(format!("cannot create {}: {e}", dir.display()))
+                })?;
+            }
+            let store = SqliteStore::open(path)?;
+            ready_after_setup(store, &cfg, listener, addr, ready).await
+        }
+        Database::Postgres(url) => {
+            let store = PgStore::open(url).await?;
+            ready_after_setup(store, &cfg, listener, addr, ready).await
+        }
+    }
+}
+
+async fn ready_after_setup<S: Storage>(
+    store: S,
+    cfg: &ServeConfig,
+    listener: tokio::net::TcpListener,
+    addr: SocketAddr,
+    ready: impl FnOnce(SocketAddr),
+) -> Result<(), PlatformError> {
+    provision(&store, &cfg.accounts).await?;
+    let purged = store
+        .purge_outcomes(now_ms() - OUTCOME_RETENTION_MS)
+        .await?;
+    if purged > 0 {
+        tracing::info!(purged, "expired idempotency keys purged");
+    }
+    let state = AppState::new(store, cfg.access_ttl_s).await?;
+    ready(addr);
+    axum::serve(listener, router(state))
+        .await
+        .map_err(|e| PlatformError::Internal(format!("serve: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_is_served_without_tls() {
+        assert!(check_listen(&"127.0.0.1:8080".parse().expect("addr")).is_ok());
+        assert!(check_listen(&"[::1]:8080".parse().expect("addr")).is_ok());
+        let err = check_listen(&"0.0.0.0:8080".parse().expect("addr")).expect_err("refused");
+        assert_eq!(err.code(), "insecure_listen");
+        assert!(check_listen(&"192.168.1.5:443".parse().expect("addr")).is_err());
+    }
+
+    #[test]
+    fn database_argument() {
+        let dir = Path::new("/tmp/x");
+        assert_eq!(
+            Database::parse(None, dir).expect("default"),
+            Database::Sqlite(dir.join("platform.sqlite3"))
+        );
+        assert_eq!(
+            Database::parse(Some("postgres://u@127.0.0.1:5/db"), dir).expect("pg"),
+            Database::Postgres("postgres://u@127.0.0.1:5/db".into())
+        );
+        assert_eq!(
+            Database::parse(Some("sqlite:/var/p.db"), dir).expect("sqlite"),
+            Database::Sqlite("/var/p.db".into())
+        );
+        assert!(Database::parse(Some("mysql://x"), dir).is_err());
+    }
+}

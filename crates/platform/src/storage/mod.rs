@@ -1,0 +1,268 @@
+//! Where the platform keeps its state: one trait, two backends (embedded SQLite for a single
+//! clinic and the demo; PostgreSQL for deployments with several stateless HTTP nodes).
+//!
+//! The push algorithm lives here once ([`push`]): a backend only opens a transaction that
+//! holds the change-sequence lock, loads rows and writes a batch. That is why both
+//! backends enforce the same rules and the same gap-free sequence.
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+
+use meddesk_sync::{
+    AccountRole, OpOutcome, OpResult, Operation, RecordBody, RecordKey, RecordKind,
+};
+use uuid::Uuid;
+
+use crate::decide::{Actor, ChangeMeta, Loaded, decide, meta, touches};
+use crate::error::PlatformError;
+
+pub mod postgres;
+pub mod sqlite;
+
+pub type Result<T> = std::result::Result<T, PlatformError>;
+
+/// Idempotency keys (operation outcomes) are kept at least this long: offline clinics can
+/// be away for weeks and must get the same answer when they finally retry (issue 6: ≥ 90 d).
+pub const OUTCOME_RETENTION_MS: i64 = 180 * 24 * 3600 * 1000;
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct Account {
+    pub username: String,
+    pub user_id: String,
+    pub role: AccountRole,
+    pub org_id: String,
+    pub specialties: Vec<String>,
+    /// Argon2id PHC string.
+    pub verifier: String,
+    /// RFC 6238 shared secret (administrators, R-ROLE-3).
+    pub totp_secret: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for Account {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Account")
+            .field("user_id", &self.user_id)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One row of the change feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredChange {
+    pub seq: u64,
+    pub kind: RecordKind,
+    pub id: String,
+    pub version: u64,
+    /// The record body as JSON (sent as is).
+    pub body: String,
+    pub meta: ChangeMeta,
+    pub op_id: Uuid,
+}
+
+/// Everything one push batch writes, committed together with the new head.
+#[derive(Debug, Default)]
+pub struct Writes {
+    pub head: u64,
+    /// Latest body per record (key, version, JSON).
+    pub records: Vec<(RecordKey, u64, String)>,
+    pub changes: Vec<StoredChange>,
+    /// (op id, user, outcome JSON).
+    pub outcomes: Vec<(Uuid, String, String)>,
+    pub now_ms: i64,
+}
+
+/// An open push transaction. It holds the change-sequence lock from `begin` to `commit`:
+/// pushes are serialized, so sequence numbers are assigned and become visible in order
+/// (a reader never sees seq n+1 before n) and a rolled-back push leaves no gap.
+pub trait PushTx: Send {
+    fn head(&self) -> u64;
+    fn outcomes(
+        &mut self,
+        op_ids: &[Uuid],
+    ) -> impl Future<Output = Result<HashMap<Uuid, OpResult>>> + Send;
+    fn load(&mut self, keys: &[RecordKey]) -> impl Future<Output = Result<Loaded>> + Send;
+    fn commit(self, writes: Writes) -> impl Future<Output = Result<()>> + Send;
+    fn rollback(self) -> impl Future<Output = ()> + Send;
+}
+
+pub trait Storage: Send + Sync + 'static {
+    type Tx: PushTx;
+
+    fn begin(&self) -> impl Future<Output = Result<Self::Tx>> + Send;
+    /// Changes after `after`, oldest first, at most `limit`; and the current head.
+    fn pull(
+        &self,
+        after: u64,
+        limit: u32,
+    ) -> impl Future<Output = Result<(Vec<StoredChange>, u64)>> + Send;
+    fn head(&self) -> impl Future<Output = Result<u64>> + Send;
+    /// The token-signing secret, created once and shared by every node of a deployment.
+    fn secret(&self) -> impl Future<Output = Result<Vec<u8>>> + Send;
+    fn account_by_username(
+        &self,
+        username: &str,
+    ) -> impl Future<Output = Result<Option<Account>>> + Send;
+    fn account_by_user_id(
+        &self,
+        user_id: &str,
+    ) -> impl Future<Output = Result<Option<Account>>> + Send;
+    fn put_account(&self, account: &Account) -> impl Future<Output = Result<()>> + Send;
+    /// Register (idempotently); `false` when the device belongs to another user.
+    fn register_device(
+        &self,
+        device_id: &str,
+        user_id: &str,
+        name: &str,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    fn device_owner(&self, device_id: &str) -> impl Future<Output = Result<Option<String>>> + Send;
+    fn save_refresh(
+        &self,
+        token_hash: &str,
+        user_id: &str,
+        device_id: &str,
+        expires_ms: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Consume a refresh token (rotation): (user, device) when it was valid.
+    fn take_refresh(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<Option<(String, String)>>> + Send;
+    fn purge_outcomes(&self, before_ms: i64) -> impl Future<Output = Result<u64>> + Send;
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| PlatformError::Internal(format!("encode: {e}")))
+}
+
+/// Apply a batch of operations by `actor`: idempotent per `op_id`, validated by
+/// [`decide`], all in one transaction. The outcomes are in the order of `ops`.
+pub async fn push<S: Storage>(
+    store: &S,
+    actor: &Actor,
+    ops: &[Operation],
+    now_ms: i64,
+) -> Result<Vec<OpOutcome>> {
+    let mut tx = store.begin().await?;
+    match push_in(&mut tx, actor, ops, now_ms).await {
+        Ok((outcomes, writes)) => {
+            if writes.outcomes.is_empty() {
+                tx.rollback().await;
+            } else {
+                tx.commit(writes).await?;
+            }
+            Ok(outcomes)
+        }
+        Err(e) => {
+            tx.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+async fn push_in<T: PushTx>(
+    tx: &mut T,
+    actor: &Actor,
+    ops: &[Operation],
+    now_ms: i64,
+) -> Result<(Vec<OpOutcome>, Writes)> {
+    let ids: Vec<Uuid> = ops.iter().map(|o| o.op_id).collect();
+    let mut known = tx.outcomes(&ids).await?;
+    let mut keys: Vec<RecordKey> = ops
+        .iter()
+        .filter(|o| !known.contains_key(&o.op_id))
+        .flat_map(|o| touches(o, actor))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    let mut working: Loaded = tx.load(&keys).await?;
+    let mut head = tx.head();
+    let mut writes = Writes {
+        now_ms,
+        ..Writes::default()
+    };
+    let mut latest: BTreeMap<RecordKey, (u64, String)> = BTreeMap::new();
+    let mut outcomes = Vec::with_capacity(ops.len());
+    for op in ops {
+        if let Some(result) = known.get(&op.op_id) {
+            // A retried or duplicated delivery: the same answer, applied once.
+            outcomes.push(OpOutcome {
+                op_id: op.op_id,
+                result: result.clone(),
+            });
+            continue;
+        }
+        let result = match decide(op, actor, &working, now_ms) {
+            Ok(changed) => {
+                let mut last = OpResult::Acked {
+                    seq: head,
+                    version: 0,
+                };
+                for (key, body) in changed {
+                    head += 1;
+                    let version = working.get(&key).map_or(1, |(v, _)| v + 1);
+                    let json = to_json(&body)?;
+                    writes.changes.push(StoredChange {
+                        seq: head,
+                        kind: key.kind,
+                        id: key.id.clone(),
+                        version,
+                        body: json.clone(),
+                        meta: meta(&body),
+                        op_id: op.op_id,
+                    });
+                    latest.insert(key.clone(), (version, json));
+                    working.insert(key, (version, body));
+                    last = OpResult::Acked { seq: head, version };
+                }
+                last
+            }
+            Err(rejection) => OpResult::Rejected { rejection },
+        };
+        writes
+            .outcomes
+            .push((op.op_id, op.user.clone(), to_json(&result)?));
+        known.insert(op.op_id, result.clone());
+        outcomes.push(OpOutcome {
+            op_id: op.op_id,
+            result,
+        });
+    }
+    writes.head = head;
+    writes.records = latest.into_iter().map(|(k, (v, j))| (k, v, j)).collect();
+    Ok((outcomes, writes))
+}
+
+/// Decode a stored record body.
+pub fn decode_body(json: &str) -> Result<RecordBody> {
+    serde_json::from_str(json).map_err(|e| PlatformError::Internal(format!("stored body: {e}")))
+}
+
+pub fn decode_outcome(json: &str) -> Result<OpResult> {
+    serde_json::from_str(json).map_err(|e| PlatformError::Internal(format!("stored outcome: {e}")))
+}
+
+pub fn role_str(role: AccountRole) -> &'static str {
+    match role {
+        AccountRole::Physician => "physician",
+        AccountRole::Pharmacist => "pharmacist",
+        AccountRole::Administrator => "administrator",
+        AccountRole::Intake => "intake",
+    }
+}
+
+pub fn parse_role(s: &str) -> Result<AccountRole> {
+    Ok(match s {
+        "physician" => AccountRole::Physician,
+        "pharmacist" => AccountRole::Pharmacist,
+        "administrator" => AccountRole::Administrator,
+        "intake" => AccountRole::Intake,
+        other => return Err(PlatformError::Internal(format!("stored role `{other}`"))),
+    })
+}
+
+pub fn parse_kind(s: &str) -> Result<RecordKind> {
+    RecordKind::parse(s).ok_or_else(|| PlatformError::Internal(format!("stored kind `{s}`")))
+}

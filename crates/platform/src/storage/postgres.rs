@@ -1,0 +1,519 @@
+//! The PostgreSQL backend (tokio-postgres). Several stateless HTTP nodes share one
+//! database: every piece of state (accounts, devices, refresh tokens, the token-signing
+//! secret, records, the change feed, operation outcomes) lives here.
+//!
+//! The gap-free change sequence is a single-row counter (`change_head`) locked with
+//! `SELECT … FOR UPDATE` at the start of every push transaction and updated in the same
+//! transaction: pushes are serialized, a sequence number is only taken by a transaction
+//! that commits (a rollback returns it), and seq n+1 cannot commit before n. A `SEQUENCE`
+//! would be faster but leaves gaps on rollback and lets a later number commit first, which
+//! would make a cursor skip a change forever. Pushes batch many operations per transaction
+//! (multi-row `UNNEST` inserts) so the serialization costs little.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use meddesk_sync::{OpResult, RecordKey};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Client, NoTls};
+use uuid::Uuid;
+
+use super::{
+    Account, PushTx, Result, Storage, StoredChange, Writes, decode_body, decode_outcome,
+    parse_kind, parse_role, role_str,
+};
+use crate::decide::{ChangeMeta, Loaded};
+use crate::error::PlatformError;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS change_head (id INT PRIMARY KEY CHECK (id = 1), head BIGINT NOT NULL);
+INSERT INTO change_head(id, head) VALUES (1, 0) ON CONFLICT DO NOTHING;
+CREATE TABLE IF NOT EXISTS server_secret (id INT PRIMARY KEY CHECK (id = 1), secret BYTEA NOT NULL);
+CREATE TABLE IF NOT EXISTS records (
+    kind TEXT NOT NULL, id TEXT NOT NULL, version BIGINT NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (kind, id));
+CREATE TABLE IF NOT EXISTS changes (
+    seq BIGINT PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL, version BIGINT NOT NULL,
+    body TEXT NOT NULL, org_id TEXT NOT NULL, specialty TEXT, physician_id TEXT,
+    status TEXT NOT NULL, op_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS op_outcomes (
+    op_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, outcome TEXT NOT NULL, created_at BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS op_outcomes_age ON op_outcomes(created_at);
+CREATE TABLE IF NOT EXISTS accounts (
+    username TEXT PRIMARY KEY, user_id TEXT NOT NULL UNIQUE, role TEXT NOT NULL, org_id TEXT NOT NULL,
+    specialties TEXT NOT NULL, verifier TEXT NOT NULL, totp_secret BYTEA);
+CREATE TABLE IF NOT EXISTS devices (
+    device_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, name TEXT NOT NULL, registered_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS refresh_tokens (
+    token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, device_id TEXT NOT NULL, expires_at BIGINT NOT NULL);
+";
+
+/// Connections per node: pushes are serialized anyway; the rest serve pulls and sign-ins.
+const POOL_SIZE: usize = 4;
+
+fn db(e: tokio_postgres::Error) -> PlatformError {
+    PlatformError::Storage(format!("postgres: {e}"))
+}
+
+#[derive(Debug)]
+struct Conn {
+    client: Client,
+    /// A transaction was begun and not finished (the task died): roll back before reuse.
+    in_tx: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    url: String,
+    pool: Arc<Vec<Arc<Mutex<Option<Conn>>>>>,
+    next: Arc<AtomicUsize>,
+}
+
+async fn connect(url: &str) -> Result<Client> {
+    let (client, connection) = tokio_postgres::connect(url, NoTls).await.map_err(db)?;
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::warn!(error = %e, "postgres connection ended");
+        }
+    });
+    Ok(client)
+}
+
+impl PgStore {
+    pub async fn open(url: &str) -> Result<Self> {
+        let client = connect(url).await?;
+        // Several nodes may start at once: serialize schema creation.
+        client
+            .batch_execute(&format!(
+                "SELECT pg_advisory_lock(7217); {SCHEMA} SELECT pg_advisory_unlock(7217);"
+            ))
+            .await
+            .map_err(db)?;
+        let mut secret = [0u8; 32];
+        getrandom::fill(&mut secret)
+            .map_err(|e| PlatformError::Internal(format!("random: {e}")))?;
+        client
+            .execute(
+                "INSERT INTO server_secret(id, secret) VALUES (1, $1) ON CONFLICT DO NOTHING",
+                &[&&secret[..]],
+            )
+            .await
+            .map_err(db)?;
+        let mut pool = Vec::with_capacity(POOL_SIZE);
+        pool.push(Arc::new(Mutex::new(Some(Conn {
+            client,
+            in_tx: false,
+        }))));
+        for _ in 1..POOL_SIZE {
+            pool.push(Arc::new(Mutex::new(None)));
+        }
+        Ok(Self {
+            url: url.to_owned(),
+            pool: Arc::new(pool),
+            next: Arc::new(AtomicUsize::new(0)),
+        })
+    }
+
+    /// A pooled connection, reconnected when it was closed (database restart) and cleaned
+    /// when a previous user left a transaction open.
+    async fn checkout(&self) -> Result<OwnedMutexGuard<Option<Conn>>> {
+        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.pool.len();
+        let mut guard = self.pool[i].clone().lock_owned().await;
+        let usable = guard.as_ref().is_some_and(|c| !c.client.is_closed());
+        if !usable {
+            *guard = Some(Conn {
+                client: connect(&self.url).await?,
+                in_tx: false,
+            });
+        }
+        if let Some(conn) = guard.as_mut()
+            && conn.in_tx
+        {
+            conn.client.batch_execute("ROLLBACK").await.map_err(db)?;
+            conn.in_tx = false;
+        }
+        Ok(guard)
+    }
+}
+
+fn client(guard: &OwnedMutexGuard<Option<Conn>>) -> Result<&Client> {
+    guard
+        .as_ref()
+        .map(|c| &c.client)
+        .ok_or_else(|| PlatformError::Storage("postgres: no connection".into()))
+}
+
+#[derive(Debug)]
+pub struct PgTx {
+    conn: OwnedMutexGuard<Option<Conn>>,
+    head: u64,
+}
+
+fn to_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+impl PushTx for PgTx {
+    fn head(&self) -> u64 {
+        self.head
+    }
+
+    async fn outcomes(&mut self, op_ids: &[Uuid]) -> Result<HashMap<Uuid, OpResult>> {
+        let ids: Vec<String> = op_ids.iter().map(Uuid::to_string).collect();
+        let rows = client(&self.conn)?
+            .query(
+                "SELECT op_id, outcome FROM op_outcomes WHERE op_id = ANY($1)",
+                &[&ids],
+            )
+            .await
+            .map_err(db)?;
+        let mut found = HashMap::new();
+        for row in rows {
+            let id: String = row.get(0);
+            let outcome: String = row.get(1);
+            let id = Uuid::parse_str(&id)
+                .map_err(|e| PlatformError::Internal(format!("stored op id: {e}")))?;
+            found.insert(id, decode_outcome(&outcome)?);
+        }
+        Ok(found)
+    }
+
+    async fn load(&mut self, keys: &[RecordKey]) -> Result<Loaded> {
+        let kinds: Vec<&str> = keys.iter().map(|k| k.kind.as_str()).collect();
+        let ids: Vec<&str> = keys.iter().map(|k| k.id.as_str()).collect();
+        let rows = client(&self.conn)?
+            .query(
+                "SELECT r.kind, r.id, r.version, r.body FROM records r
+                 JOIN UNNEST($1::text[], $2::text[]) AS k(kind, id) ON r.kind = k.kind AND r.id = k.id",
+                &[&kinds, &ids],
+            )
+            .await
+            .map_err(db)?;
+        let mut loaded = Loaded::new();
+        for row in rows {
+            let kind: String = row.get(0);
+            let version: i64 = row.get(2);
+            let body: String = row.get(3);
+            loaded.insert(
+                RecordKey {
+                    kind: parse_kind(&kind)?,
+                    id: row.get(1),
+                },
+                (version.unsigned_abs(), decode_body(&body)?),
+            );
+        }
+        Ok(loaded)
+    }
+
+    async fn commit(mut self, w: Writes) -> Result<()> {
+        let c = client(&self.conn)?;
+        let rk: Vec<&str> = w.records.iter().map(|r| r.0.kind.as_str()).collect();
+        let ri: Vec<&str> = w.records.iter().map(|r| r.0.id.as_str()).collect();
+        let rv: Vec<i64> = w.records.iter().map(|r| to_i64(r.1)).collect();
+        let rb: Vec<&str> = w.records.iter().map(|r| r.2.as_str()).collect();
+        let p_records: [&(dyn ToSql + Sync); 4] = [&rk, &ri, &rv, &rb];
+        let records = c.execute(
+            "INSERT INTO records(kind, id, version, body)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[])
+             ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version, body = excluded.body",
+            &p_records,
+        );
+        let cs: Vec<i64> = w.changes.iter().map(|x| to_i64(x.seq)).collect();
+        let ck: Vec<&str> = w.changes.iter().map(|x| x.kind.as_str()).collect();
+        let ci: Vec<&str> = w.changes.iter().map(|x| x.id.as_str()).collect();
+        let cv: Vec<i64> = w.changes.iter().map(|x| to_i64(x.version)).collect();
+        let cb: Vec<&str> = w.changes.iter().map(|x| x.body.as_str()).collect();
+        let co: Vec<&str> = w.changes.iter().map(|x| x.meta.org_id.as_str()).collect();
+        let csp: Vec<Option<&str>> = w
+            .changes
+            .iter()
+            .map(|x| x.meta.specialty.as_deref())
+            .collect();
+        let cp: Vec<Option<&str>> = w
+            .changes
+            .iter()
+            .map(|x| x.meta.physician_id.as_deref())
+            .collect();
+        let cst: Vec<&str> = w.changes.iter().map(|x| x.meta.status.as_str()).collect();
+        let cop: Vec<String> = w.changes.iter().map(|x| x.op_id.to_string()).collect();
+        let p_changes: [&(dyn ToSql + Sync); 10] =
+            [&cs, &ck, &ci, &cv, &cb, &co, &csp, &cp, &cst, &cop];
+        let changes = c.execute(
+            "INSERT INTO changes(seq, kind, id, version, body, org_id, specialty, physician_id, status, op_id)
+             SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[],
+                                  $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])",
+            &p_changes,
+        );
+        let oi: Vec<String> = w.outcomes.iter().map(|o| o.0.to_string()).collect();
+        let ou: Vec<&str> = w.outcomes.iter().map(|o| o.1.as_str()).collect();
+        let oo: Vec<&str> = w.outcomes.iter().map(|o| o.2.as_str()).collect();
+        let p_outcomes: [&(dyn ToSql + Sync); 4] = [&oi, &ou, &oo, &w.now_ms];
+        let outcomes = c.execute(
+            "INSERT INTO op_outcomes(op_id, user_id, outcome, created_at)
+             SELECT o.*, $4::bigint FROM UNNEST($1::text[], $2::text[], $3::text[]) AS o",
+            &p_outcomes,
+        );
+        let head = to_i64(w.head);
+        let p_head: [&(dyn ToSql + Sync); 1] = [&head];
+        let head_update = c.execute("UPDATE change_head SET head = $1 WHERE id = 1", &p_head);
+        // Pipelined: the four statements go out together on the one connection.
+        let written =
+            futures_util::future::try_join4(records, changes, outcomes, head_update).await;
+        let result = match written {
+            Ok(_) => c.batch_execute("COMMIT").await.map_err(db),
+            Err(e) => {
+                let _ = c.batch_execute("ROLLBACK").await;
+                Err(db(e))
+            }
+        };
+        if let Some(conn) = self.conn.as_mut() {
+            conn.in_tx = false;
+        }
+        result
+    }
+
+    async fn rollback(mut self) {
+        if let Ok(c) = client(&self.conn) {
+            let _ = c.batch_execute("ROLLBACK").await;
+        }
+        if let Some(conn) = self.conn.as_mut() {
+            conn.in_tx = false;
+        }
+    }
+}
+
+impl Storage for PgStore {
+    type Tx = PgTx;
+
+    async fn begin(&self) -> Result<PgTx> {
+        let mut guard = self.checkout().await?;
+        if let Some(conn) = guard.as_mut() {
+            conn.in_tx = true;
+        }
+        let c = client(&guard)?;
+        c.batch_execute("BEGIN").await.map_err(db)?;
+        let row = c
+            .query_one("SELECT head FROM change_head WHERE id = 1 FOR UPDATE", &[])
+            .await
+            .map_err(db)?;
+        let head: i64 = row.get(0);
+        Ok(PgTx {
+            conn: guard,
+            head: head.unsigned_abs(),
+        })
+    }
+
+    async fn pull(&self, after: u64, limit: u32) -> Result<(Vec<StoredChange>, u64)> {
+        let guard = self.checkout().await?;
+        let c = client(&guard)?;
+        let head: i64 = c
+            .query_one("SELECT head FROM change_head", &[])
+            .await
+            .map_err(db)?
+            .get(0);
+        // Rows up to the head read first: a push committing meanwhile cannot slip a change
+        // below a cursor we hand out (the counter commits with its rows).
+        let rows = c
+            .query(
+                "SELECT seq, kind, id, version, body, org_id, specialty, physician_id, status, op_id
+                 FROM changes WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3",
+                &[&to_i64(after), &head, &i64::from(limit)],
+            )
+            .await
+            .map_err(db)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let seq: i64 = r.get(0);
+            let kind: String = r.get(1);
+            let version: i64 = r.get(3);
+            let op_id: String = r.get(9);
+            out.push(StoredChange {
+                seq: seq.unsigned_abs(),
+                kind: parse_kind(&kind)?,
+                id: r.get(2),
+                version: version.unsigned_abs(),
+                body: r.get(4),
+                meta: ChangeMeta {
+                    org_id: r.get(5),
+                    specialty: r.get(6),
+                    physician_id: r.get(7),
+                    status: r.get(8),
+                },
+                op_id: Uuid::parse_str(&op_id)
+                    .map_err(|e| PlatformError::Internal(format!("stored op id: {e}")))?,
+            });
+        }
+        Ok((out, head.unsigned_abs()))
+    }
+
+    async fn head(&self) -> Result<u64> {
+        let guard = self.checkout().await?;
+        let head: i64 = client(&guard)?
+            .query_one("SELECT head FROM change_head", &[])
+            .await
+            .map_err(db)?
+            .get(0);
+        Ok(head.unsigned_abs())
+    }
+
+    async fn secret(&self) -> Result<Vec<u8>> {
+        let guard = self.checkout().await?;
+        Ok(client(&guard)?
+            .query_one("SELECT secret FROM server_secret WHERE id = 1", &[])
+            .await
+            .map_err(db)?
+            .get(0))
+    }
+
+    async fn account_by_username(&self, username: &str) -> Result<Option<Account>> {
+        self.account_where("username", username).await
+    }
+
+    async fn account_by_user_id(&self, user_id: &str) -> Result<Option<Account>> {
+        self.account_where("user_id", user_id).await
+    }
+
+    async fn put_account(&self, a: &Account) -> Result<()> {
+        let guard = self.checkout().await?;
+        let specialties = serde_json::to_string(&a.specialties).unwrap_or_else(|_| "[]".into());
+        client(&guard)?
+            .execute(
+                "INSERT INTO accounts(username, user_id, role, org_id, specialties, verifier, totp_secret)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (username) DO UPDATE SET user_id = excluded.user_id, role = excluded.role,
+                   org_id = excluded.org_id, specialties = excluded.specialties,
+                   verifier = excluded.verifier, totp_secret = excluded.totp_secret",
+                &[
+                    &a.username,
+                    &a.user_id,
+                    &role_str(a.role),
+                    &a.org_id,
+                    &specialties,
+                    &a.verifier,
+                    &a.totp_secret,
+                ],
+            )
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn register_device(
+        &self,
+        device_id: &str,
+        user_id: &str,
+        name: &str,
+        now_ms: i64,
+    ) -> Result<bool> {
+        let guard = self.checkout().await?;
+        let c = client(&guard)?;
+        c.execute(
+            "INSERT INTO devices(device_id, user_id, name, registered_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT DO NOTHING",
+            &[&device_id, &user_id, &name, &now_ms],
+        )
+        .await
+        .map_err(db)?;
+        let owner: String = c
+            .query_one(
+                "SELECT user_id FROM devices WHERE device_id = $1",
+                &[&device_id],
+            )
+            .await
+            .map_err(db)?
+            .get(0);
+        Ok(owner == user_id)
+    }
+
+    async fn device_owner(&self, device_id: &str) -> Result<Option<String>> {
+        let guard = self.checkout().await?;
+        Ok(client(&guard)?
+            .query_opt(
+                "SELECT user_id FROM devices WHERE device_id = $1",
+                &[&device_id],
+            )
+            .await
+            .map_err(db)?
+            .map(|r| r.get(0)))
+    }
+
+    async fn save_refresh(
+        &self,
+        token_hash: &str,
+        user_id: &str,
+        device_id: &str,
+        expires_ms: i64,
+    ) -> Result<()> {
+        let guard = self.checkout().await?;
+        client(&guard)?
+            .execute(
+                "INSERT INTO refresh_tokens(token_hash, user_id, device_id, expires_at) VALUES ($1, $2, $3, $4)",
+                &[&token_hash, &user_id, &device_id, &expires_ms],
+            )
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn take_refresh(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<(String, String)>> {
+        let guard = self.checkout().await?;
+        let row = client(&guard)?
+            .query_opt(
+                "DELETE FROM refresh_tokens WHERE token_hash = $1 RETURNING user_id, device_id, expires_at",
+                &[&token_hash],
+            )
+            .await
+            .map_err(db)?;
+        Ok(row.and_then(|r| {
+            let exp: i64 = r.get(2);
+            (exp > now_ms).then(|| (r.get(0), r.get(1)))
+        }))
+    }
+
+    async fn purge_outcomes(&self, before_ms: i64) -> Result<u64> {
+        let guard = self.checkout().await?;
+        client(&guard)?
+            .execute(
+                "DELETE FROM op_outcomes WHERE created_at < $1",
+                &[&before_ms],
+            )
+            .await
+            .map_err(db)
+    }
+}
+
+impl PgStore {
+    async fn account_where(&self, column: &str, value: &str) -> Result<Option<Account>> {
+        let guard = self.checkout().await?;
+        let row = client(&guard)?
+            .query_opt(
+                &format!(
+                    "SELECT username, user_id, role, org_id, specialties, verifier, totp_secret
+                     FROM accounts WHERE {column} = $1"
+                ),
+                &[&value],
+            )
+            .await
+            .map_err(db)?;
+        row.map(|r| {
+            let role: String = r.get(2);
+            let specialties: String = r.get(4);
+            Ok(Account {
+                username: r.get(0),
+                user_id: r.get(1),
+                role: parse_role(&role)?,
+                org_id: r.get(3),
+                specialties: serde_json::from_str(&specialties).unwrap_or_default(),
+                verifier: r.get(5),
+                totp_secret: r.get(6),
+            })
+        })
+        .transpose()
+    }
+}

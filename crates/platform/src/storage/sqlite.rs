@@ -1,0 +1,436 @@
+//! The embedded SQLite backend: one file, one writer connection (pushes hold it for the
+//! whole transaction, which is the sequence lock) and one reader connection (WAL lets
+//! pulls run beside a push). Plain SQLite: the workspace's SQLCipher build without a key.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use meddesk_sync::{OpResult, RecordKey};
+use rusqlite::{Connection, OptionalExtension, params};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+use uuid::Uuid;
+
+use super::{
+    Account, PushTx, Result, Storage, StoredChange, Writes, decode_body, decode_outcome,
+    parse_kind, parse_role, role_str,
+};
+use crate::decide::{ChangeMeta, Loaded};
+use crate::error::PlatformError;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS change_head (id INTEGER PRIMARY KEY CHECK (id = 1), head INTEGER NOT NULL);
+INSERT OR IGNORE INTO change_head(id, head) VALUES (1, 0);
+CREATE TABLE IF NOT EXISTS server_secret (id INTEGER PRIMARY KEY CHECK (id = 1), secret BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS records (
+    kind TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (kind, id));
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL,
+    body TEXT NOT NULL, org_id TEXT NOT NULL, specialty TEXT, physician_id TEXT,
+    status TEXT NOT NULL, op_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS op_outcomes (
+    op_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, outcome TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS op_outcomes_age ON op_outcomes(created_at);
+CREATE TABLE IF NOT EXISTS accounts (
+    username TEXT PRIMARY KEY, user_id TEXT NOT NULL UNIQUE, role TEXT NOT NULL, org_id TEXT NOT NULL,
+    specialties TEXT NOT NULL, verifier TEXT NOT NULL, totp_secret BLOB);
+CREATE TABLE IF NOT EXISTS devices (
+    device_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, name TEXT NOT NULL, registered_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS refresh_tokens (
+    token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, device_id TEXT NOT NULL, expires_at INTEGER NOT NULL);
+";
+
+fn db(e: rusqlite::Error) -> PlatformError {
+    PlatformError::Storage(format!("sqlite: {e}"))
+}
+
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    writer: Arc<Mutex<Connection>>,
+    reader: Arc<Mutex<Connection>>,
+}
+
+fn open_conn(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path).map_err(db)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(db)?;
+    // FULL: an acknowledged operation survives a power cut, not only a killed process.
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
+        .map_err(db)?;
+    Ok(conn)
+}
+
+impl SqliteStore {
+    pub fn open(path: &Path) -> Result<Self> {
+        let writer = open_conn(path)?;
+        writer.execute_batch(SCHEMA).map_err(db)?;
+        let mut secret = [0u8; 32];
+        getrandom::fill(&mut secret)
+            .map_err(|e| PlatformError::Internal(format!("random: {e}")))?;
+        writer
+            .execute(
+                "INSERT OR IGNORE INTO server_secret(id, secret) VALUES (1, ?1)",
+                [&secret[..]],
+            )
+            .map_err(db)?;
+        let reader = open_conn(path)?;
+        Ok(Self {
+            writer: Arc::new(Mutex::new(writer)),
+            reader: Arc::new(Mutex::new(reader)),
+        })
+    }
+}
+
+fn account_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Account, String)> {
+    let specialties: String = row.get(4)?;
+    let role: String = row.get(2)?;
+    Ok((
+        Account {
+            username: row.get(0)?,
+            user_id: row.get(1)?,
+            role: meddesk_sync::AccountRole::Intake,
+            org_id: row.get(3)?,
+            specialties: serde_json::from_str(&specialties).unwrap_or_default(),
+            verifier: row.get(5)?,
+            totp_secret: row.get(6)?,
+        },
+        role,
+    ))
+}
+
+fn finish_account(found: Option<(Account, String)>) -> Result<Option<Account>> {
+    found
+        .map(|(mut a, role)| {
+            a.role = parse_role(&role)?;
+            Ok(a)
+        })
+        .transpose()
+}
+
+const ACCOUNT_COLUMNS: &str =
+    "SELECT username, user_id, role, org_id, specialties, verifier, totp_secret FROM accounts";
+
+#[derive(Debug)]
+pub struct SqliteTx {
+    conn: OwnedMutexGuard<Connection>,
+    head: u64,
+}
+
+impl PushTx for SqliteTx {
+    fn head(&self) -> u64 {
+        self.head
+    }
+
+    async fn outcomes(&mut self, op_ids: &[Uuid]) -> Result<HashMap<Uuid, OpResult>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT outcome FROM op_outcomes WHERE op_id = ?1")
+            .map_err(db)?;
+        let mut found = HashMap::new();
+        for id in op_ids {
+            let outcome: Option<String> = stmt
+                .query_row([id.to_string()], |r| r.get(0))
+                .optional()
+                .map_err(db)?;
+            if let Some(o) = outcome {
+                found.insert(*id, decode_outcome(&o)?);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn load(&mut self, keys: &[RecordKey]) -> Result<Loaded> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT version, body FROM records WHERE kind = ?1 AND id = ?2")
+            .map_err(db)?;
+        let mut loaded = Loaded::new();
+        for key in keys {
+            let row: Option<(i64, String)> = stmt
+                .query_row(params![key.kind.as_str(), key.id], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()
+                .map_err(db)?;
+            if let Some((v, body)) = row {
+                loaded.insert(key.clone(), (v.unsigned_abs(), decode_body(&body)?));
+            }
+        }
+        Ok(loaded)
+    }
+
+    async fn commit(self, w: Writes) -> Result<()> {
+        let conn = self.conn;
+        let write = || -> rusqlite::Result<()> {
+            let mut rec = conn.prepare_cached(
+                "INSERT INTO records(kind, id, version, body) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(kind, id) DO UPDATE SET version = excluded.version, body = excluded.body",
+            )?;
+            for (key, version, body) in &w.records {
+                rec.execute(params![key.kind.as_str(), key.id, *version as i64, body])?;
+            }
+            let mut ch = conn.prepare_cached(
+                "INSERT INTO changes(seq, kind, id, version, body, org_id, specialty, physician_id, status, op_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?;
+            for c in &w.changes {
+                ch.execute(params![
+                    c.seq as i64,
+                    c.kind.as_str(),
+                    c.id,
+                    c.version as i64,
+                    c.body,
+                    c.meta.org_id,
+                    c.meta.specialty,
+                    c.meta.physician_id,
+                    c.meta.status,
+                    c.op_id.to_string()
+                ])?;
+            }
+            let mut out = conn.prepare_cached(
+                "INSERT INTO op_outcomes(op_id, user_id, outcome, created_at) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for (id, user, outcome) in &w.outcomes {
+                out.execute(params![id.to_string(), user, outcome, w.now_ms])?;
+            }
+            conn.execute(
+                "UPDATE change_head SET head = ?1 WHERE id = 1",
+                [w.head as i64],
+            )?;
+            conn.execute_batch("COMMIT")
+        };
+        match write() {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                Err(db(e))
+            }
+        }
+    }
+
+    async fn rollback(self) {
+        let _ = self.conn.execute_batch("ROLLBACK");
+    }
+}
+
+impl Storage for SqliteStore {
+    type Tx = SqliteTx;
+
+    async fn begin(&self) -> Result<SqliteTx> {
+        let conn = self.writer.clone().lock_owned().await;
+        // A transaction left open by a crashed task must not leak into this one.
+        if !conn.is_autocommit() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        conn.execute_batch("BEGIN IMMEDIATE").map_err(db)?;
+        let head: i64 = match conn.query_row("SELECT head FROM change_head WHERE id = 1", [], |r| {
+            r.get(0)
+        }) {
+            Ok(h) => h,
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(db(e));
+            }
+        };
+        Ok(SqliteTx {
+            conn,
+            head: head.unsigned_abs(),
+        })
+    }
+
+    async fn pull(&self, after: u64, limit: u32) -> Result<(Vec<StoredChange>, u64)> {
+        let conn = self.reader.lock().await;
+        // One read transaction: the page and the head are a consistent snapshot.
+        conn.execute_batch("BEGIN").map_err(db)?;
+        let result = (|| -> Result<(Vec<StoredChange>, u64)> {
+            let head: i64 = conn
+                .query_row("SELECT head FROM change_head WHERE id = 1", [], |r| {
+                    r.get(0)
+                })
+                .map_err(db)?;
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT seq, kind, id, version, body, org_id, specialty, physician_id, status, op_id
+                     FROM changes WHERE seq > ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3",
+                )
+                .map_err(db)?;
+            let rows = stmt
+                .query_map(params![after as i64, head, limit], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, String>(4)?,
+                        ChangeMeta {
+                            org_id: r.get(5)?,
+                            specialty: r.get(6)?,
+                            physician_id: r.get(7)?,
+                            status: r.get(8)?,
+                        },
+                        r.get::<_, String>(9)?,
+                    ))
+                })
+                .map_err(db)?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (seq, kind, id, version, body, meta, op_id) = row.map_err(db)?;
+                out.push(StoredChange {
+                    seq: seq.unsigned_abs(),
+                    kind: parse_kind(&kind)?,
+                    id,
+                    version: version.unsigned_abs(),
+                    body,
+                    meta,
+                    op_id: Uuid::parse_str(&op_id)
+                        .map_err(|e| PlatformError::Internal(format!("stored op id: {e}")))?,
+                });
+            }
+            Ok((out, head.unsigned_abs()))
+        })();
+        let _ = conn.execute_batch("COMMIT");
+        result
+    }
+
+    async fn head(&self) -> Result<u64> {
+        let conn = self.reader.lock().await;
+        let head: i64 = conn
+            .query_row("SELECT head FROM change_head WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .map_err(db)?;
+        Ok(head.unsigned_abs())
+    }
+
+    async fn secret(&self) -> Result<Vec<u8>> {
+        let conn = self.reader.lock().await;
+        conn.query_row("SELECT secret FROM server_secret WHERE id = 1", [], |r| {
+            r.get(0)
+        })
+        .map_err(db)
+    }
+
+    async fn account_by_username(&self, username: &str) -> Result<Option<Account>> {
+        let conn = self.reader.lock().await;
+        let found = conn
+            .query_row(
+                &format!("{ACCOUNT_COLUMNS} WHERE username = ?1"),
+                [username],
+                account_row,
+            )
+            .optional()
+            .map_err(db)?;
+        finish_account(found)
+    }
+
+    async fn account_by_user_id(&self, user_id: &str) -> Result<Option<Account>> {
+        let conn = self.reader.lock().await;
+        let found = conn
+            .query_row(
+                &format!("{ACCOUNT_COLUMNS} WHERE user_id = ?1"),
+                [user_id],
+                account_row,
+            )
+            .optional()
+            .map_err(db)?;
+        finish_account(found)
+    }
+
+    async fn put_account(&self, a: &Account) -> Result<()> {
+        let conn = self.writer.lock().await;
+        conn.execute(
+            "INSERT INTO accounts(username, user_id, role, org_id, specialties, verifier, totp_secret)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT(username) DO UPDATE SET user_id = excluded.user_id, role = excluded.role,
+               org_id = excluded.org_id, specialties = excluded.specialties,
+               verifier = excluded.verifier, totp_secret = excluded.totp_secret",
+            params![
+                a.username,
+                a.user_id,
+                role_str(a.role),
+                a.org_id,
+                serde_json::to_string(&a.specialties).unwrap_or_else(|_| "[]".into()),
+                a.verifier,
+                a.totp_secret
+            ],
+        )
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn register_device(
+        &self,
+        device_id: &str,
+        user_id: &str,
+        name: &str,
+        now_ms: i64,
+    ) -> Result<bool> {
+        let conn = self.writer.lock().await;
+        conn.execute(
+            "INSERT OR IGNORE INTO devices(device_id, user_id, name, registered_at) VALUES (?1, ?2, ?3, ?4)",
+            params![device_id, user_id, name, now_ms],
+        )
+        .map_err(db)?;
+        let owner: String = conn
+            .query_row(
+                "SELECT user_id FROM devices WHERE device_id = ?1",
+                [device_id],
+                |r| r.get(0),
+            )
+            .map_err(db)?;
+        Ok(owner == user_id)
+    }
+
+    async fn device_owner(&self, device_id: &str) -> Result<Option<String>> {
+        let conn = self.reader.lock().await;
+        conn.query_row(
+            "SELECT user_id FROM devices WHERE device_id = ?1",
+            [device_id],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db)
+    }
+
+    async fn save_refresh(
+        &self,
+        token_hash: &str,
+        user_id: &str,
+        device_id: &str,
+        expires_ms: i64,
+    ) -> Result<()> {
+        let conn = self.writer.lock().await;
+        conn.execute(
+            "INSERT INTO refresh_tokens(token_hash, user_id, device_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            params![token_hash, user_id, device_id, expires_ms],
+        )
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn take_refresh(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<(String, String)>> {
+        let conn = self.writer.lock().await;
+        let row: Option<(String, String, i64)> = conn
+            .query_row(
+                "DELETE FROM refresh_tokens WHERE token_hash = ?1 RETURNING user_id, device_id, expires_at",
+                [token_hash],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(db)?;
+        Ok(row.and_then(|(u, d, exp)| (exp > now_ms).then_some((u, d))))
+    }
+
+    async fn purge_outcomes(&self, before_ms: i64) -> Result<u64> {
+        let conn = self.writer.lock().await;
+        let n = conn
+            .execute("DELETE FROM op_outcomes WHERE created_at < ?1", [before_ms])
+            .map_err(db)?;
+        Ok(n as u64)
+    }
+}
