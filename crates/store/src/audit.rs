@@ -64,23 +64,14 @@ fn put_str(h: &mut Sha256, s: &str) {
     h.update(s.as_bytes());
 }
 
-/// The chain hash of one entry.
-pub fn entry_hash(
-    prev: &[u8],
-    seq: i64,
-    at: i64,
-    who: &str,
-    action: &str,
-    record_type: &str,
-    record_id: &str,
-    device: &str,
-) -> [u8; 32] {
+/// The chain hash of one entry; `fields` are who, action, record type, record id, device.
+pub fn entry_hash(prev: &[u8], seq: i64, at: i64, fields: [&str; 5]) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(prev);
     h.update(ENCODING_TAG);
     h.update(seq.to_be_bytes());
     h.update(at.to_be_bytes());
-    for s in [who, action, record_type, record_id, device] {
+    for s in fields {
         put_str(&mut h, s);
     }
     h.finalize().into()
@@ -104,11 +95,7 @@ pub fn append(conn: &Connection, e: &Entry<'_>) -> Result<()> {
         &prev,
         seq,
         e.at,
-        e.who,
-        action,
-        e.record_type,
-        e.record_id,
-        e.device,
+        [e.who, action, e.record_type, e.record_id, e.device],
     );
     conn.execute(
         "INSERT INTO audit(seq, at, who, action, record_type, record_id, device, prev_hash, hash)
@@ -162,15 +149,12 @@ pub fn verify(conn: &Connection) -> Result<ChainReport> {
                 reason: "its previous-hash does not match the entry before it",
             });
         }
+        let text: [String; 5] = [r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?];
         let hash = entry_hash(
             &prev,
             seq,
             r.get(1)?,
-            &r.get::<_, String>(2)?,
-            &r.get::<_, String>(3)?,
-            &r.get::<_, String>(4)?,
-            &r.get::<_, String>(5)?,
-            &r.get::<_, String>(6)?,
+            [&text[0], &text[1], &text[2], &text[3], &text[4]],
         );
         if stored_hash.as_slice() != hash.as_slice() {
             return Err(StoreError::AuditChainBroken {
@@ -303,11 +287,7 @@ mod tests {
             &prev,
             4,
             1_700_000_000_003,
-            "dr-1",
-            "create",
-            "patient",
-            "p-x",
-            "dev-1",
+            ["dr-1", "create", "patient", "p-x", "dev-1"],
         );
         conn.execute(
             "UPDATE audit SET record_id = 'p-x', hash = ?1 WHERE seq = 4",
@@ -345,7 +325,7 @@ mod tests {
         let prev: Vec<u8> = conn
             .query_row("SELECT hash FROM audit WHERE seq = 3", [], |r| r.get(0))
             .unwrap();
-        let hash = entry_hash(&prev, 4, 5, "intruder", "read", "patient", "p-1", "dev-9");
+        let hash = entry_hash(&prev, 4, 5, ["intruder", "read", "patient", "p-1", "dev-9"]);
         conn.execute(
             "INSERT INTO audit VALUES (4, 5, 'intruder', 'read', 'patient', 'p-1', 'dev-9', ?1, ?2)",
             params![prev, hash.as_slice()],

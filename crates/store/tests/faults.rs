@@ -49,10 +49,10 @@ fn damaged(change: impl FnOnce(&mut Vec<u8>)) -> (Fixture, Vec<(String, String)>
         !fx.files.database_files()[1].exists(),
         "clean close removes the WAL"
     );
-    let mut bytes = std::fs::read(&db).unwrap();
+    let mut bytes = std::fs::read(&db).expect("read db");
     assert!(bytes.len() > 20 * 4096, "a multi-page database");
     change(&mut bytes);
-    std::fs::write(&db, &bytes).unwrap();
+    std::fs::write(&db, &bytes).expect("write db");
     let before = snapshot(fx.files.dir());
     let err = match Store::open(&fx.files, &fx.key(), t0()) {
         Err(e) => e,
