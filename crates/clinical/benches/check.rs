@@ -6,7 +6,7 @@
 use std::hint::black_box;
 use std::path::Path;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use meddesk_clinical::check::check;
 use meddesk_clinical::check::request::CheckRequest;
 
@@ -41,5 +41,34 @@ fn bench(c: &mut Criterion) {
     });
 }
 
+/// Tail latency, which criterion's mean/median do not show: time each call, print p50/p99.
+fn percentiles() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/formulary");
+    let pack = meddesk_formulary::load_dir(&dir).expect("shipped pack is valid");
+    let req: CheckRequest = serde_json::from_str(FIVE_LINES_TEN_MEDS).expect("bench request");
+    let mut ns: Vec<u128> = (0..20_000)
+        .map(|_| {
+            let t = std::time::Instant::now();
+            black_box(check(&pack, black_box(&req)));
+            t.elapsed().as_nanos()
+        })
+        .collect();
+    ns.sort_unstable();
+    let at = |q: f64| ns[((ns.len() as f64 - 1.0) * q) as usize] as f64 / 1000.0;
+    println!(
+        "check_5_lines_10_current_meds: p50 {:.1} µs, p95 {:.1} µs, p99 {:.1} µs, max {:.1} µs ({} calls)",
+        at(0.5),
+        at(0.95),
+        at(0.99),
+        at(1.0),
+        ns.len()
+    );
+}
+
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    percentiles();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -261,15 +261,25 @@ impl NameIndex {
                 0.9 - 0.1 * (1.0 - q.len() as f64 / key.norm.len() as f64)
             } else if q_chars >= 2 && key.norm.contains(&q) {
                 0.75
-            } else if q_ascii && key.ascii && q.len() >= 4 {
-                // Typos: transpositions, a dropped or doubled letter ("amoxicilin").
-                let jw = strsim::jaro_winkler(&q, &key.norm);
-                let dl = strsim::damerau_levenshtein(&q, &key.norm);
+            } else if q_ascii && key.ascii && q.len() >= 4 && key.norm.len().abs_diff(q.len()) <= 3
+            {
+                // Typos: transpositions, a dropped or doubled letter ("amoxicilin"). The
+                // length filter above keeps this to a handful of keys (edit distance ≥ Δlen).
                 let allowed = if q.len() >= 8 { 2 } else { 1 };
+                let dl = if key.norm.len().abs_diff(q.len()) <= allowed {
+                    strsim::osa_distance(&q, &key.norm)
+                } else {
+                    usize::MAX
+                };
                 if dl <= allowed {
                     0.7 - 0.05 * dl as f64
-                } else if jw >= 0.93 && !key.kind.is_pinyin() {
-                    0.5 * jw
+                } else if !key.kind.is_pinyin() {
+                    let jw = strsim::jaro_winkler(&q, &key.norm);
+                    if jw >= 0.93 {
+                        0.5 * jw
+                    } else {
+                        continue;
+                    }
                 } else {
                     continue;
                 }
