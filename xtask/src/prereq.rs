@@ -7,7 +7,8 @@ use std::process::Command;
 use crate::steps::{repo_root, sh};
 
 /// Build: WebKitGTK 4.1 and friends. Test: Xvfb, the WebKit WebDriver, Chromium, a D-Bus
-/// session and Secret Service for keychain tests, PostgreSQL for the platform server.
+/// session and Secret Service for keychain tests, PostgreSQL for the platform server, poppler
+/// to read exported PDFs back.
 const BUILD_PACKAGES: &[&str] = &[
     "build-essential",
     "pkg-config",
@@ -24,6 +25,8 @@ const TEST_PACKAGES: &[&str] = &[
     "gnome-keyring",
     "libsecret-tools",
     "postgresql",
+    // pdftotext/pdfinfo read the guidance PDFs back in meddesk-guidance's tests (R-GUIDE-1).
+    "poppler-utils",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
