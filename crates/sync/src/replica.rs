@@ -75,7 +75,11 @@ impl MemoryReplica {
     }
 
     /// The local commit of a user's change (what the workstation does in its store).
+    /// `op_id` is unique, as in the store's outbox: committing it again changes nothing.
     pub fn commit(&mut self, op: Operation) {
+        if self.outbox.iter().any(|e| e.op.op_id == op.op_id) {
+            return;
+        }
         self.outbox.push(OutboxEntry {
             op,
             state: OutboxState::Pending,
@@ -88,6 +92,17 @@ impl MemoryReplica {
 
     pub fn records(&self) -> &BTreeMap<RecordKey, (u64, RecordBody)> {
         &self.records
+    }
+
+    pub fn cursor_value(&self) -> Cursor {
+        self.cursor
+    }
+
+    pub fn pending_count(&self) -> usize {
+        self.outbox
+            .iter()
+            .filter(|e| e.state == OutboxState::Pending)
+            .count()
     }
 
     pub fn applied_changes(&self) -> u64 {
