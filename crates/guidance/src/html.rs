@@ -122,18 +122,29 @@ fn medicine(o: &mut String, sheet: &GuidanceSheet, m: &MedicineGuidance, media: 
     );
     let mut details = Vec::new();
     if let Some(s) = &h.strength {
-        details.push(format!("{}: {}", esc(&l.strength), esc(s)));
+        details.push(format!(
+            "{}{}{}",
+            esc(&l.strength),
+            sheet.language.colon(),
+            esc(s)
+        ));
     }
     if let Some(q) = &h.quantity {
-        details.push(format!("{}: {}", esc(&l.quantity), esc(q)));
+        details.push(format!(
+            "{}{}{}",
+            esc(&l.quantity),
+            sheet.language.colon(),
+            esc(q)
+        ));
     }
     if !details.is_empty() {
         let _ = writeln!(o, "<p class=\"detail\">{}</p>", details.join(" · "));
     }
     let _ = writeln!(
         o,
-        "<p class=\"source\">{}: {}</p>",
+        "<p class=\"source\">{}{}{}</p>",
         esc(&l.source),
+        sheet.language.colon(),
         esc(&h.source)
     );
     match &m.guidance {
@@ -153,8 +164,9 @@ fn medicine(o: &mut String, sheet: &GuidanceSheet, m: &MedicineGuidance, media: 
             list(o, h.reminder.iter().chain(g.adherence.iter()));
             let _ = writeln!(
                 o,
-                "<p class=\"source\">{}: {}</p>",
+                "<p class=\"source\">{}{}{}</p>",
                 esc(&l.source),
+                sheet.language.colon(),
                 esc(&g.source)
             );
         }
@@ -205,8 +217,9 @@ fn demonstration(o: &mut String, lang: GuidanceLanguage, page: &MediaPage, sourc
     o.push_str("</div>\n");
     let _ = writeln!(
         o,
-        "<p class=\"source\">{}: {} — {}; {} ({})</p>",
+        "<p class=\"source\">{}{}{} — {}; {} ({})</p>",
         esc(source_label),
+        lang.colon(),
         esc(&d.product),
         esc(&d.source.title),
         esc(&d.source.publisher),

@@ -328,6 +328,8 @@ enum Style {
     Subheading,
     Body,
     Bullet,
+    /// A numbered demonstration step: indented like a bullet, numbered instead.
+    Step,
     Source,
     Warning,
 }
@@ -338,7 +340,7 @@ impl Style {
             Style::Title => 19.0,
             Style::Heading => 13.5,
             Style::Subheading => 11.0,
-            Style::Body | Style::Bullet | Style::Warning => 10.5,
+            Style::Body | Style::Bullet | Style::Step | Style::Warning => 10.5,
             Style::Meta => 10.0,
             Style::Intro => 9.0,
             Style::Source => 8.0,
@@ -358,7 +360,7 @@ impl Style {
         match self {
             Style::Heading => 14.0,
             Style::Subheading => 6.0,
-            Style::Bullet | Style::Source => 1.0,
+            Style::Bullet | Style::Step | Style::Source => 1.0,
             _ => 2.0,
         }
     }
@@ -380,8 +382,14 @@ fn blocks(sheet: &GuidanceSheet, media: &[MediaPage]) -> Vec<Block> {
     push(
         Style::Meta,
         format!(
-            "{}: {}    {}: {}    {}: {}",
-            l.patient, sheet.patient, l.prescriber, sheet.prescriber, l.date, sheet.date
+            "{}{c}{}    {}{c}{}    {}{c}{}",
+            l.patient,
+            sheet.patient,
+            l.prescriber,
+            sheet.prescriber,
+            l.date,
+            sheet.date,
+            c = sheet.language.colon()
         ),
     );
     let version = match sheet.language {
@@ -419,6 +427,7 @@ fn medicine_blocks(
     media: &[MediaPage],
 ) {
     let l = &sheet.labels;
+    let c = sheet.language.colon();
     let title = match &m.other_name {
         Some(o) => format!("{}. {}  ({o})", m.line, m.name),
         None => format!("{}. {}", m.line, m.name),
@@ -429,15 +438,15 @@ fn medicine_blocks(
     push(Style::Body, h.text.clone());
     let mut details = Vec::new();
     if let Some(s) = &h.strength {
-        details.push(format!("{}: {s}", l.strength));
+        details.push(format!("{}{c}{s}", l.strength));
     }
     if let Some(q) = &h.quantity {
-        details.push(format!("{}: {q}", l.quantity));
+        details.push(format!("{}{c}{q}", l.quantity));
     }
     if !details.is_empty() {
         push(Style::Body, details.join("    "));
     }
-    push(Style::Source, format!("{}: {}", l.source, h.source));
+    push(Style::Source, format!("{}{c}{}", l.source, h.source));
     match &m.guidance {
         Some(g) => {
             push(Style::Subheading, l.purpose.clone());
@@ -454,7 +463,7 @@ fn medicine_blocks(
             for a in h.reminder.iter().chain(&g.adherence) {
                 push(Style::Bullet, a.clone());
             }
-            push(Style::Source, format!("{}: {}", l.source, g.source));
+            push(Style::Source, format!("{}{c}{}", l.source, g.source));
         }
         None => {
             if let Some(r) = &h.reminder {
@@ -479,12 +488,12 @@ fn medicine_blocks(
                     GuidanceLanguage::ZhCn => &step.zh,
                     GuidanceLanguage::En => &step.en,
                 };
-                push(Style::Bullet, format!("{}. {text}", i + 1));
+                push(Style::Step, format!("{}. {text}", i + 1));
             }
             push(
                 Style::Source,
                 format!(
-                    "{}: {} — {}; {}",
+                    "{}{c}{} — {}; {}",
                     l.source, d.product, d.source.title, d.source.publisher
                 ),
             );
@@ -508,7 +517,11 @@ fn layout(blocks: &[Block], fonts: &FontSet<'_>) -> Vec<Line> {
     for b in blocks {
         let size = b.style.size();
         let leading = size * 1.5;
-        let indent = if b.style == Style::Bullet { 14.0 } else { 0.0 };
+        let indent = if matches!(b.style, Style::Bullet | Style::Step) {
+            14.0
+        } else {
+            0.0
+        };
         let wrapped = wrap(&b.text, CONTENT_W - indent, size, fonts);
         for (i, text) in wrapped.into_iter().enumerate() {
             let first = i == 0;

@@ -28,6 +28,14 @@ impl GuidanceLanguage {
             GuidanceLanguage::En => "en",
         }
     }
+
+    /// The colon between a label and its value ("规格：5 mg" / "Strength: 5 mg").
+    pub(crate) fn colon(self) -> &'static str {
+        match self {
+            GuidanceLanguage::ZhCn => "：",
+            GuidanceLanguage::En => ": ",
+        }
+    }
 }
 
 /// One line of an approved prescription, as the sheet needs it.
@@ -65,7 +73,7 @@ pub struct SheetHeader {
 }
 
 /// A medication-guidance sheet, ready to preview, print or export.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct GuidanceSheet {
     pub language: GuidanceLanguage,
     /// Headings and fixed sentences in the sheet's language.
@@ -81,8 +89,24 @@ pub struct GuidanceSheet {
     pub sources: Vec<SourceNote>,
 }
 
+impl GuidanceSheet {
+    /// The demonstration media the sheet links to (each once, in sheet order), so a caller
+    /// knows which `assets/guidance/<id>/` folders to read for the renderers.
+    pub fn media_ids(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = Vec::new();
+        for m in &self.medicines {
+            if let Some(link) = &m.media {
+                if !ids.contains(&link.id.as_str()) {
+                    ids.push(&link.id);
+                }
+            }
+        }
+        ids
+    }
+}
+
 /// Fixed wording of the sheet (see `words.rs`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct SheetLabels {
     pub title: String,
     pub patient: String,
@@ -107,45 +131,54 @@ pub struct SheetLabels {
 }
 
 /// Guidance for one prescribed medicine.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct MedicineGuidance {
     /// 1-based prescription line number.
     pub line: usize,
     /// The pack drug id, when the pack knows the medicine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub drug_id: Option<String>,
     /// The name in the sheet's language (the prescription's text when the pack lacks it).
     pub name: String,
     /// The name in the other language (INN on a Chinese sheet, Chinese on an English one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub other_name: Option<String>,
     pub how_to_take: HowToTake,
     /// The pack's `[drug.guidance]` block in the sheet's language; `None` when it has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub guidance: Option<PackGuidance>,
     /// Set when `guidance` is `None`: the sheet says so plainly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub no_guidance: Option<String>,
     /// A demonstration where technique matters (R-GUIDE-2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub media: Option<MediaLink>,
 }
 
 /// How to take a medicine, from the prescription line.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct HowToTake {
     pub route: String,
     pub dose: String,
     pub frequency: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub course: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub strength: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub quantity: Option<String>,
     /// The whole instruction as one sentence.
     pub text: String,
     /// "每日定时服药" where the schedule implies it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub reminder: Option<String>,
     /// Always the prescription (`labels.prescription_source`).
@@ -153,7 +186,7 @@ pub struct HowToTake {
 }
 
 /// The pack's guidance text, verbatim, with its source.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct PackGuidance {
     pub mechanism: String,
     pub effect: String,
@@ -164,7 +197,7 @@ pub struct PackGuidance {
 }
 
 /// A link to demonstration media in `assets/guidance/<id>/`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct MediaLink {
     pub id: String,
     /// Relative to the shipped `assets/` folder.
@@ -173,11 +206,12 @@ pub struct MediaLink {
 }
 
 /// A cited source, as the pack defines it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct SourceNote {
     pub id: String,
     pub title: String,
     pub publisher: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub url: Option<String>,
     pub licence: String,

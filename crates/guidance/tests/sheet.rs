@@ -185,6 +185,14 @@ fn the_sheet_serialises_for_the_ui_preview() {
     assert_eq!(v["language"], "zh-CN");
     assert_eq!(v["date"], "2026-11-22");
     assert_eq!(v["medicines"][2]["media"]["id"], "insulin-pen");
+    assert!(
+        v["medicines"][0].get("media").is_none(),
+        "absent optional fields are left out, as the TS type says"
+    );
+    // Stored as JSON (guidance_sheets.content) and read back unchanged for a later export.
+    let back: GuidanceSheet = serde_json::from_value(v).unwrap();
+    assert_eq!(back, s);
+    assert_eq!(s.media_ids(), ["insulin-pen"]);
     let decl = GuidanceSheet::decl(&ts_rs::Config::default());
     assert!(
         decl.contains("medicines: Array<MedicineGuidance>"),
