@@ -90,35 +90,46 @@ impl BatchSummary {
 /// Decode one line; on failure, the error line to print (with the request's id when the
 /// line was JSON with a string or number `id`).
 pub fn decode<T: DeserializeOwned>(line: &str) -> Result<T, Value> {
+    let id = || {
+        // The first JSON value on the line, even when garbage follows it.
+        serde_json::Deserializer::from_str(line)
+            .into_iter::<Value>()
+            .next()
+            .and_then(Result::ok)
+            .and_then(|v| v.get("id").cloned())
+            .filter(|id| id.is_string() || id.is_number())
+            .unwrap_or(Value::Null)
+    };
     let mut de = serde_json::Deserializer::from_str(line);
-    match serde_path_to_error::deserialize::<_, T>(&mut de).and_then(|v| {
-        de.end()
-            .map_err(|e| serde_path_to_error::Error::new(serde_path_to_error::Path::empty(), e))
-            .map(|()| v)
-    }) {
-        Ok(v) => Ok(v),
+    let value = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(v) => v,
         Err(err) => {
-            let id = serde_json::from_str::<Value>(line)
-                .ok()
-                .and_then(|v| v.get("id").cloned())
-                .filter(|id| id.is_string() || id.is_number())
-                .unwrap_or(Value::Null);
             let inner = err.inner();
-            let (code, what) = if inner.is_syntax() || inner.is_eof() {
-                ("invalid_json", "the line is not valid JSON")
-            } else {
-                ("invalid_request", "the request does not match the contract")
-            };
             let path = err.path().to_string();
-            let detail = redact_values(&inner.to_string());
-            let message = if path.is_empty() || path == "." {
-                format!("{what}: {detail}")
-            } else {
-                format!("{what}: field `{path}`: {detail}")
-            };
-            Err(json!({ "id": id, "error": { "code": code, "message": message } }))
+            return Err(error_line(
+                id(),
+                inner,
+                (!path.is_empty() && path != ".").then_some(path),
+            ));
         }
-    }
+    };
+    // Anything after the request on the same line is malformed input, not a second request.
+    de.end().map_err(|e| error_line(id(), &e, None))?;
+    Ok(value)
+}
+
+fn error_line(id: Value, err: &serde_json::Error, path: Option<String>) -> Value {
+    let (code, what) = if err.is_syntax() || err.is_eof() {
+        ("invalid_json", "the line is not valid JSON")
+    } else {
+        ("invalid_request", "the request does not match the contract")
+    };
+    let detail = redact_values(&err.to_string());
+    let message = match path {
+        Some(path) => format!("{what}: field `{path}`: {detail}"),
+        None => format!("{what}: {detail}"),
+    };
+    json!({ "id": id, "error": { "code": code, "message": message } })
 }
 
 /// serde quotes offending string values in double quotes (`invalid type: string "张三"`) and
@@ -165,7 +176,7 @@ mod tests {
         let summary = run(
             input.as_bytes(),
             &mut out,
-            |r: Req| json!({"id": r.id, "allergies": r.patient.allergies.len()}),
+            |r: Req| json!({"id": r.id, "allergies": r.patient.allergies.len(), "age": r.patient.age_years}),
         )
         .expect("in-memory io");
         let lines = String::from_utf8(out)
@@ -184,7 +195,7 @@ mod tests {
             r#"{"id":"b","patient":{"allergys":["penicillin"]}}"#,
             "\n\n",
             "{not json\n",
-            r#"{"id":7,"patient":{"age_years":"张三"}}"#,
+            r#"{"id":"d","patient":{"age_years":"张三"}}"#,
             "\n",
             r#"{"id":"e","patient":{}}"#,
             "\n",
@@ -208,7 +219,7 @@ mod tests {
         assert_eq!(lines[2]["id"], Value::Null);
         assert_eq!(lines[2]["error"]["code"], "invalid_json");
 
-        assert_eq!(lines[3]["id"], 7);
+        assert_eq!(lines[3]["id"], "d");
         let msg = lines[3]["error"]["message"].as_str().expect("message");
         assert!(msg.contains("patient.age_years"), "{msg}");
         assert!(
@@ -217,6 +228,13 @@ mod tests {
         );
 
         assert_eq!(lines[4]["id"], "e");
+    }
+
+    #[test]
+    fn a_numeric_id_is_echoed_on_its_error_line() {
+        let (lines, _) = batch(r#"{"id":7,"patient":{}}"#);
+        assert_eq!(lines[0]["id"], 7);
+        assert_eq!(lines[0]["error"]["code"], "invalid_request");
     }
 
     #[test]
