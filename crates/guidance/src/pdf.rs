@@ -85,7 +85,10 @@ pub fn render_pdf(
         .collect();
     let page_refs: Vec<(Ref, Ref)> = (0..total).map(|_| (alloc(), alloc())).collect();
 
-    pdf.catalog(catalog).pages(tree);
+    // The document language lets screen readers and text extraction pick the right rules.
+    pdf.catalog(catalog)
+        .pages(tree)
+        .lang(TextStr(sheet.language.tag()));
     pdf.pages(tree)
         .kids(page_refs.iter().map(|(p, _)| *p))
         .count(total as i32);
@@ -522,6 +525,16 @@ fn layout(blocks: &[Block], fonts: &FontSet<'_>) -> Vec<Line> {
         } else {
             0.0
         };
+        // A source line stays on the page of the text it cites (one line back, never a chain,
+        // so a long source list still flows across pages).
+        if b.style == Style::Source {
+            if let Some(prev) = lines
+                .last_mut()
+                .filter(|l: &&mut Line| l.style != Style::Source)
+            {
+                prev.keep_with_next = true;
+            }
+        }
         let wrapped = wrap(&b.text, CONTENT_W - indent, size, fonts);
         for (i, text) in wrapped.into_iter().enumerate() {
             let first = i == 0;

@@ -145,6 +145,7 @@ fn the_file_structure_is_well_formed() {
         "/ToUnicode",
         "/FontFile2",
         "/MediaBox [0 0 595.276 841.89]",
+        "/Lang (zh-CN)",
     ] {
         assert!(body.contains(needle), "{needle}");
     }
