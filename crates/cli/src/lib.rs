@@ -6,5 +6,7 @@
 pub mod audit;
 pub mod db;
 pub mod demo;
+pub mod kb;
 pub mod profile_args;
+pub mod rx;
 pub mod serve;

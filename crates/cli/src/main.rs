@@ -48,6 +48,10 @@ enum Command {
         #[command(subcommand)]
         command: meddesk_cli::demo::DemoCommand,
     },
+    /// Check prescriptions against the knowledge pack (JSON Lines batch, issue 4).
+    Rx(meddesk_cli::rx::RxArgs),
+    /// Validate, search and show the drug knowledge pack.
+    Kb(meddesk_cli::kb::KbArgs),
 }
 
 fn main() -> ExitCode {
@@ -71,6 +75,8 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), String> {
     let profile = cli.profile.profile()?;
     match cli.command {
+        Command::Rx(args) => meddesk_cli::rx::run(args, &cli.profile.assets),
+        Command::Kb(args) => meddesk_cli::kb::run(args, &cli.profile.assets),
         Command::Db { command } => meddesk_cli::db::run(&cli.profile, command),
         Command::Audit { command } => meddesk_cli::audit::run(&cli.profile, command),
         Command::Demo { command } => meddesk_cli::demo::run(&cli.profile, command),
