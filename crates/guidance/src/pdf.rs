@@ -591,20 +591,24 @@ fn wrap(text: &str, max: f32, size: f32, fonts: &FontSet<'_>) -> Vec<String> {
                 let ww = fonts.width(&word, size);
                 let sp = if pending_space { space } else { 0.0 };
                 let hangs = word.chars().next().is_some_and(no_break_before);
-                if line.is_empty() || w + sp + ww <= max || hangs {
+                let alone = if line.is_empty() || w + sp + ww <= max || hangs {
+                    let alone = line.is_empty();
                     if pending_space {
                         line.push(' ');
                     }
                     line.push_str(&word);
                     w += sp + ww;
+                    alone
                 } else {
                     lines.push(std::mem::take(&mut line));
                     line.push_str(&word);
                     w = ww;
-                }
+                    true
+                };
                 pending_space = false;
-                // A single word wider than the line: cut it by characters.
-                while w > max && line.chars().count() > 1 {
+                // A single word wider than the line: cut it by characters (a hanging mark
+                // after other text is allowed past the edge and never cut off).
+                while alone && w > max && line.chars().count() > 1 {
                     let mut cut = String::new();
                     let mut cw = 0.0;
                     for c in line.chars() {
@@ -773,4 +777,93 @@ fn flush(c: &mut Content, slot: usize, run: &[u8], size: f32) {
     let name: &[u8] = if slot == 0 { b"F0" } else { b"F1" };
     c.set_font(Name(name), size);
     c.show(Str(run));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn font(name: &str) -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../assets/fonts")
+            .join(name);
+        std::fs::read(path).expect("shipped font")
+    }
+
+    #[test]
+    fn latin_breaks_at_spaces_and_cjk_anywhere() {
+        let (cjk, latin) = (font("DroidSansFallbackFull.ttf"), font("Arimo-Regular.ttf"));
+        let set = FontSet::new(&PdfFonts {
+            cjk: &cjk,
+            latin: &latin,
+        })
+        .expect("fonts parse");
+
+        let en = "Take with meals, exactly as prescribed by your doctor and pharmacist today.";
+        let lines = wrap(en, 120.0, 10.0, &set);
+        assert!(lines.len() > 2, "{lines:?}");
+        for l in &lines {
+            assert!(set.width(l, 10.0) <= 120.0, "{l:?} overflows");
+            assert!(!l.starts_with(' ') && !l.ends_with(' '));
+        }
+        assert_eq!(lines.join(" "), en, "breaks only at spaces, nothing lost");
+
+        let zh = "每天同一时间服用一次，随餐或空腹均可。未经医生同意不要停药。";
+        let lines = wrap(zh, 60.0, 10.0, &set);
+        assert!(lines.len() > 3, "{lines:?}");
+        assert_eq!(
+            lines.concat(),
+            zh,
+            "breaks between characters, nothing lost"
+        );
+        for l in &lines {
+            assert!(
+                !l.starts_with(['，', '。']),
+                "{l:?} starts with closing punctuation"
+            );
+            // Only a hanging punctuation mark may pass the edge.
+            let body: String = l.trim_end_matches(['，', '。']).to_owned();
+            assert!(set.width(&body, 10.0) <= 60.0, "{l:?} overflows");
+        }
+
+        let word = "a".repeat(120);
+        let lines = wrap(&word, 50.0, 10.0, &set);
+        assert_eq!(lines.concat(), word);
+        assert!(lines.iter().all(|l| set.width(l, 10.0) <= 50.0));
+    }
+
+    #[test]
+    fn characters_go_to_the_font_that_has_them() {
+        let (cjk, latin) = (font("DroidSansFallbackFull.ttf"), font("Arimo-Regular.ttf"));
+        let set = FontSet::new(&PdfFonts {
+            cjk: &cjk,
+            latin: &latin,
+        })
+        .expect("fonts parse");
+        assert_eq!(set.pick('a').0, 0);
+        assert_eq!(set.pick('—').0, 0);
+        assert_eq!(set.pick('每').0, 1);
+        assert_eq!(
+            set.pick('，').0,
+            1,
+            "full-width punctuation from the CJK font"
+        );
+        assert_eq!(
+            set.pick('\u{1F48A}'),
+            (0, 0),
+            "neither: the missing-glyph box"
+        );
+    }
+
+    #[test]
+    fn a_font_that_is_not_a_font_is_an_error() {
+        let latin = font("Arimo-Regular.ttf");
+        let err = FontSet::new(&PdfFonts {
+            cjk: b"not a font",
+            latin: &latin,
+        })
+        .err()
+        .expect("refused");
+        assert_eq!(err.code(), "font_invalid");
+    }
 }
