@@ -66,7 +66,7 @@ fn media() -> Vec<MediaPage> {
 fn sheet(c: &mut Criterion) {
     let pack = meddesk_formulary::load_dir(&assets().join("formulary")).expect("shipped pack");
     let cjk = std::fs::read(assets().join("fonts/DroidSansFallbackFull.ttf")).expect("font");
-    let latin = std::fs::read(assets().join("fonts/Arimo-Regular.ttf")).expect("font");
+    let latin = std::fs::read(assets().join("fonts/Roboto-Regular.ttf")).expect("font");
     let fonts = PdfFonts {
         cjk: &cjk,
         latin: &latin,

@@ -42,7 +42,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         });
     }
     let cjk = std::fs::read(assets.join("fonts/DroidSansFallbackFull.ttf"))?;
-    let latin = std::fs::read(assets.join("fonts/Arimo-Regular.ttf"))?;
+    let latin = std::fs::read(assets.join("fonts/Roboto-Regular.ttf"))?;
     std::fs::write(format!("{out}.html"), render_html(&sheet, &media))?;
     let pdf = render_pdf(
         &sheet,

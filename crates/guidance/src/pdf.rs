@@ -24,7 +24,7 @@ use crate::sheet::{GuidanceLanguage, GuidanceSheet, MedicineGuidance};
 pub struct PdfFonts<'a> {
     /// Chinese: `assets/fonts/DroidSansFallbackFull.ttf`.
     pub cjk: &'a [u8],
-    /// Latin letters, digits and punctuation: `assets/fonts/Arimo-Regular.ttf`.
+    /// Latin letters, digits and punctuation: `assets/fonts/Roboto-Regular.ttf`.
     pub latin: &'a [u8],
 }
 
@@ -792,7 +792,7 @@ mod tests {
 
     #[test]
     fn latin_breaks_at_spaces_and_cjk_anywhere() {
-        let (cjk, latin) = (font("DroidSansFallbackFull.ttf"), font("Arimo-Regular.ttf"));
+        let (cjk, latin) = (font("DroidSansFallbackFull.ttf"), font("Roboto-Regular.ttf"));
         let set = FontSet::new(&PdfFonts {
             cjk: &cjk,
             latin: &latin,
@@ -834,7 +834,7 @@ mod tests {
 
     #[test]
     fn characters_go_to_the_font_that_has_them() {
-        let (cjk, latin) = (font("DroidSansFallbackFull.ttf"), font("Arimo-Regular.ttf"));
+        let (cjk, latin) = (font("DroidSansFallbackFull.ttf"), font("Roboto-Regular.ttf"));
         let set = FontSet::new(&PdfFonts {
             cjk: &cjk,
             latin: &latin,
@@ -857,7 +857,7 @@ mod tests {
 
     #[test]
     fn a_font_that_is_not_a_font_is_an_error() {
-        let latin = font("Arimo-Regular.ttf");
+        let latin = font("Roboto-Regular.ttf");
         let err = FontSet::new(&PdfFonts {
             cjk: b"not a font",
             latin: &latin,

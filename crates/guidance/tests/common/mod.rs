@@ -42,7 +42,7 @@ pub fn fonts() -> &'static Fonts {
     static FONTS: OnceLock<Fonts> = OnceLock::new();
     FONTS.get_or_init(|| Fonts {
         cjk: std::fs::read(assets().join("fonts/DroidSansFallbackFull.ttf")).unwrap(),
-        latin: std::fs::read(assets().join("fonts/Arimo-Regular.ttf")).unwrap(),
+        latin: std::fs::read(assets().join("fonts/Roboto-Regular.ttf")).unwrap(),
     })
 }
 
