@@ -264,6 +264,22 @@ impl Pack {
             })
     }
 
+    /// As [`resolve_drug`](Self::resolve_drug), and when that fails, the same name without
+    /// what a product name adds to the active ingredient: a strength ("500mg"), a dosage
+    /// form ("胶囊", "缓释片", "tablets", "oral suspension") or a salt ("盐酸", "sodium",
+    /// "hydrochloride"). "阿莫西林胶囊" and "metformin hydrochloride 500 mg tablets" are
+    /// the ingredient; the result is still required to be exactly one drug.
+    pub fn resolve_product(&self, name: &str) -> Option<usize> {
+        if let Some(d) = self.resolve_drug(name) {
+            return Some(d);
+        }
+        let stripped = strip_product_words(name);
+        if stripped != name.trim() && !stripped.is_empty() {
+            return self.resolve_drug(&stripped);
+        }
+        None
+    }
+
     /// Resolve an allergy entry to a drug or a class (class names and their synonyms, e.g.
     /// "penicillin allergy", "NSAIDs", "磺胺类").
     /// A class wins over a drug of the same name ("penicillin" is the class to an allergy
@@ -851,4 +867,193 @@ fn compile(raw: Raw, content_hash: String, issues: &mut Vec<Issue>) -> Option<Pa
         cross_by_from,
         cross_to,
     })
+}
+
+/// Dosage forms and release types, longest first so "缓释胶囊" goes before "胶囊".
+const ZH_FORMS: &[&str] = &[
+    "缓释胶囊",
+    "肠溶胶囊",
+    "缓释片",
+    "控释片",
+    "肠溶片",
+    "分散片",
+    "咀嚼片",
+    "泡腾片",
+    "口崩片",
+    "干混悬剂",
+    "混悬液",
+    "口服溶液",
+    "口服液",
+    "颗粒剂",
+    "颗粒",
+    "胶囊",
+    "糖浆",
+    "注射液",
+    "注射剂",
+    "软膏",
+    "乳膏",
+    "凝胶",
+    "滴眼液",
+    "滴耳液",
+    "滴鼻液",
+    "气雾剂",
+    "吸入剂",
+    "粉雾剂",
+    "喷雾剂",
+    "贴剂",
+    "栓剂",
+    "滴剂",
+    "散剂",
+    "片剂",
+    "片",
+    "丸",
+    "栓",
+];
+const ZH_SALTS: &[&str] = &[
+    "盐酸",
+    "硫酸",
+    "苯磺酸",
+    "马来酸",
+    "琥珀酸",
+    "酒石酸",
+    "甲磺酸",
+    "富马酸",
+    "枸橼酸",
+    "磷酸",
+    "醋酸",
+];
+const EN_WORDS: &[&str] = &[
+    "tablet",
+    "tablets",
+    "tab",
+    "tabs",
+    "capsule",
+    "capsules",
+    "cap",
+    "caps",
+    "er",
+    "xr",
+    "sr",
+    "cr",
+    "dr",
+    "extended-release",
+    "sustained-release",
+    "delayed-release",
+    "modified-release",
+    "controlled-release",
+    "enteric-coated",
+    "oral",
+    "suspension",
+    "solution",
+    "syrup",
+    "granules",
+    "injection",
+    "cream",
+    "ointment",
+    "gel",
+    "drops",
+    "inhaler",
+    "chewable",
+    "dispersible",
+    "for",
+    "powder",
+    "sachet",
+    "sachets",
+    "hydrochloride",
+    "hcl",
+    "sodium",
+    "besylate",
+    "besilate",
+    "maleate",
+    "succinate",
+    "tartrate",
+    "sulfate",
+    "sulphate",
+    "mesylate",
+    "fumarate",
+    "citrate",
+    "phosphate",
+    "hyclate",
+    "monohydrate",
+    "trihydrate",
+    "dihydrate",
+    "mg",
+    "g",
+    "mcg",
+    "µg",
+    "ml",
+    "iu",
+];
+
+fn strip_product_words(name: &str) -> String {
+    let mut s = name.trim().to_owned();
+    // Strength tokens and everything in brackets ("(500 mg)", "（0.25g）").
+    for (open, close) in [('(', ')'), ('（', '）'), ('[', ']')] {
+        while let (Some(a), Some(b)) = (s.find(open), s.rfind(close)) {
+            if b <= a {
+                break;
+            }
+            s.replace_range(a..b + close.len_utf8(), " ");
+        }
+    }
+    let words: Vec<String> = s
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '，')
+        .filter(|w| !w.is_empty())
+        .filter(|w| !w.chars().next().is_some_and(|c| c.is_ascii_digit()))
+        .filter(|w| !EN_WORDS.contains(&w.to_lowercase().as_str()))
+        .map(str::to_owned)
+        .collect();
+    let mut out = words.join(" ");
+    // Chinese: trailing strength ("阿莫西林胶囊0.25g"), form suffix, salt prefix.
+    if let Some(i) = out.find(|c: char| c.is_ascii_digit()).filter(|i| *i > 0)
+        && out[..i].chars().any(|c| !c.is_ascii())
+    {
+        out.truncate(i);
+    }
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for f in ZH_FORMS {
+            if let Some(rest) = out.strip_suffix(f)
+                && !rest.is_empty()
+            {
+                out = rest.to_owned();
+                changed = true;
+            }
+        }
+    }
+    for p in ZH_SALTS {
+        if let Some(rest) = out.strip_prefix(p)
+            && !rest.is_empty()
+        {
+            out = rest.to_owned();
+            break;
+        }
+    }
+    out.trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_product_words;
+
+    #[test]
+    fn product_names_reduce_to_the_ingredient() {
+        assert_eq!(strip_product_words("阿莫西林胶囊"), "阿莫西林");
+        assert_eq!(strip_product_words("盐酸二甲双胍缓释片"), "二甲双胍");
+        assert_eq!(strip_product_words("布洛芬缓释胶囊 0.3g"), "布洛芬");
+        assert_eq!(strip_product_words("阿莫西林胶囊0.25g"), "阿莫西林");
+        assert_eq!(
+            strip_product_words("metformin hydrochloride 500 mg tablets"),
+            "metformin"
+        );
+        assert_eq!(
+            strip_product_words("Amoxicillin Capsules (500 mg)"),
+            "Amoxicillin"
+        );
+        assert_eq!(
+            strip_product_words("cefixime for oral suspension"),
+            "cefixime"
+        );
+    }
 }

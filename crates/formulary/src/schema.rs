@@ -203,29 +203,46 @@ impl Route {
 /// Dosing frequencies (schema v1 and the check request).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 pub enum Frequency {
-    #[serde(alias = "qd", alias = "OD", alias = "od")]
+    #[serde(
+        alias = "qd",
+        alias = "OD",
+        alias = "od",
+        alias = "每日一次",
+        alias = "一日一次"
+    )]
     QD,
-    #[serde(alias = "bid")]
+    #[serde(
+        alias = "bid",
+        alias = "每日两次",
+        alias = "每日二次",
+        alias = "一日两次"
+    )]
     BID,
-    #[serde(alias = "tid")]
+    #[serde(alias = "tid", alias = "每日三次", alias = "一日三次")]
     TID,
-    #[serde(alias = "qid")]
+    #[serde(alias = "qid", alias = "每日四次", alias = "一日四次")]
     QID,
-    #[serde(alias = "q4h")]
+    #[serde(alias = "q4h", alias = "每4小时一次")]
     Q4H,
-    #[serde(alias = "q6h")]
+    #[serde(alias = "q6h", alias = "每6小时一次")]
     Q6H,
-    #[serde(alias = "q8h")]
+    #[serde(alias = "q8h", alias = "每8小时一次")]
     Q8H,
-    #[serde(alias = "q12h")]
+    #[serde(alias = "q12h", alias = "每12小时一次")]
     Q12H,
-    #[serde(alias = "qn")]
+    #[serde(alias = "qn", alias = "每晚一次", alias = "睡前")]
     QN,
-    #[serde(alias = "qw")]
+    #[serde(alias = "qw", alias = "每周一次")]
     QW,
-    #[serde(alias = "prn")]
+    #[serde(alias = "prn", alias = "必要时")]
     PRN,
-    #[serde(alias = "once", alias = "STAT", alias = "stat")]
+    #[serde(
+        alias = "once",
+        alias = "STAT",
+        alias = "stat",
+        alias = "立即",
+        alias = "单次"
+    )]
     ONCE,
 }
 

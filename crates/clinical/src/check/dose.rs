@@ -67,9 +67,12 @@ pub fn check(cx: &Context<'_>, out: &mut Findings) {
         let Some(d) = line.drug else { continue };
         let drug = &cx.pack.drugs[d];
         quantity(line, drug, out);
-        frequency(line, drug, out);
         match population(p.age_years, p.weight_kg, drug) {
-            Population::Adult => adult(line, drug, out),
+            Population::Adult => {
+                // The label's frequency list is the adult one; children dose by mg/kg/day.
+                frequency(line, drug, out);
+                adult(line, drug, out)
+            }
             Population::Child => {
                 if child(cx, line, drug, out) {
                     weight_missing.push(line.ix);

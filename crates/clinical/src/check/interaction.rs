@@ -123,7 +123,7 @@ pub fn check(cx: &Context<'_>, out: &mut Findings) {
         return;
     };
     for (m, name) in current.iter().enumerate() {
-        let Some(dm) = pack.resolve_drug(name) else {
+        let Some(dm) = pack.resolve_product(name) else {
             if !resolved.is_empty() {
                 out.add(Draft {
                     code: FindingCode::Interaction,

@@ -15,7 +15,7 @@ pub fn prepare<'a>(pack: &Pack, req: &'a CheckRequest) -> Vec<Line<'a>> {
         .iter()
         .enumerate()
         .map(|(ix, item)| {
-            let drug = pack.resolve_drug(&item.drug);
+            let drug = pack.resolve_product(&item.drug);
             let strength = item.strength.as_deref().and_then(|s| Amount::parse(s).ok());
             let (single, units_per_dose) = match item.dose {
                 Some(d) if d.value.is_finite() && d.value > 0.0 => convert(d, strength.as_ref()),

@@ -129,17 +129,24 @@ pub struct Dose {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 pub enum DoseUnit {
-    #[serde(rename = "mg")]
+    #[serde(rename = "mg", alias = "MG", alias = "Mg", alias = "毫克")]
     Mg,
-    #[serde(rename = "g")]
+    #[serde(rename = "g", alias = "G", alias = "克")]
     G,
-    #[serde(rename = "mcg", alias = "µg", alias = "μg", alias = "ug")]
+    #[serde(
+        rename = "mcg",
+        alias = "µg",
+        alias = "μg",
+        alias = "ug",
+        alias = "MCG",
+        alias = "微克"
+    )]
     Mcg,
-    #[serde(rename = "IU")]
+    #[serde(rename = "IU", alias = "iu")]
     Iu,
-    #[serde(rename = "U")]
+    #[serde(rename = "U", alias = "u", alias = "单位")]
     U,
-    #[serde(rename = "mL", alias = "ml")]
+    #[serde(rename = "mL", alias = "ml", alias = "ML", alias = "毫升")]
     Ml,
     #[serde(rename = "tablet", alias = "tablets", alias = "片")]
     Tablet,
