@@ -1006,7 +1006,7 @@ fn strip_product_words(name: &str) -> String {
     let mut out = words.join(" ");
     // Chinese: trailing strength ("阿莫西林胶囊0.25g"), form suffix, salt prefix.
     if let Some(i) = out.find(|c: char| c.is_ascii_digit()).filter(|i| *i > 0)
-        && out[..i].chars().any(|c| !c.is_ascii())
+        && !out[..i].is_ascii()
     {
         out.truncate(i);
     }
