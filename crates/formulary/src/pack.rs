@@ -275,9 +275,15 @@ impl Pack {
         }
         let stripped = strip_product_words(name);
         if stripped != name.trim() && !stripped.is_empty() {
-            return self.resolve_drug(&stripped);
+            if let Some(d) = self.resolve_drug(&stripped) {
+                return Some(d);
+            }
         }
-        None
+        // "simvastatin 20 mg at night": the longest leading run of words that names a drug.
+        let words: Vec<&str> = stripped.split_whitespace().collect();
+        (1..words.len())
+            .rev()
+            .find_map(|n| self.resolve_drug(&words[..n].join(" ")))
     }
 
     /// Resolve an allergy entry to a drug or a class (class names and their synonyms, e.g.
