@@ -12,6 +12,7 @@ use proptest::prelude::*;
 
 static PACK: LazyLock<meddesk_formulary::Pack> = LazyLock::new(|| {
     let dir = std::env::var_os("MEDDESK_FORMULARY_DIR")
+        .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/formulary"));
     meddesk_formulary::load_dir(&dir).unwrap_or_else(|e| panic!("shipped pack: {e}"))

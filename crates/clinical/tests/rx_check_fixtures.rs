@@ -52,6 +52,7 @@ fn fixtures_dir() -> PathBuf {
 /// The shipped pack; `MEDDESK_FORMULARY_DIR` points elsewhere (a data author's draft).
 pub fn shipped_pack() -> meddesk_formulary::Pack {
     let dir = std::env::var_os("MEDDESK_FORMULARY_DIR")
+        .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/formulary"));
     meddesk_formulary::load_dir(&dir).unwrap_or_else(|e| panic!("shipped pack: {e}"))
