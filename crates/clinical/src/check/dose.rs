@@ -37,7 +37,16 @@ pub enum Population {
     Child,
 }
 
+/// Without an age, a weight under this is taken as a child's: adult dose ranges would call
+/// every correct paediatric dose "low" and miss an adult dose given to a 15 kg child.
+pub const CHILD_WEIGHT_WITHOUT_AGE_KG: f64 = 30.0;
+
 pub fn population(age: Option<f64>, weight: Option<f64>, drug: &Drug) -> Population {
+    let age = age.or_else(|| {
+        weight
+            .filter(|w| *w < CHILD_WEIGHT_WITHOUT_AGE_KG)
+            .map(|_| 0.0)
+    });
     match age {
         Some(a) if a < 18.0 => {
             let adult_from = drug

@@ -10,6 +10,8 @@ use ts_rs::TS;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct CheckRequest {
+    /// The caller's id, echoed in the response; a JSON number is accepted and kept as text.
+    #[serde(deserialize_with = "id_text")]
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
@@ -19,6 +21,19 @@ pub struct CheckRequest {
     #[serde(default)]
     pub diagnoses: Vec<String>,
     pub items: Vec<Item>,
+}
+
+fn id_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        Text(String),
+        Number(serde_json::Number),
+    }
+    Ok(match Id::deserialize(d)? {
+        Id::Text(s) => s,
+        Id::Number(n) => n.to_string(),
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]

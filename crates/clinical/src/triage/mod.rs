@@ -42,7 +42,7 @@ pub struct TriagePatient {
     pub conditions: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct Vitals {
     pub temperature_c: Option<f64>,
@@ -59,14 +59,14 @@ pub enum ConsultationKind {
 }
 
 /// Why a rule fired.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Reason {
     pub rule: String,
     pub message: Bilingual,
     pub source: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum FlagCode {
     /// More ordinary consultations today than allowed (R-TRI-4).
@@ -79,7 +79,7 @@ pub enum FlagCode {
     GuardianRequired,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Flag {
     pub code: FlagCode,
     /// The lexicon or contradiction entry, or the screening limit, that raised it.
@@ -87,7 +87,7 @@ pub struct Flag {
     pub message: Bilingual,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct TriageOutcome {
     pub priority: Priority,
     pub route: TriageRoute,
