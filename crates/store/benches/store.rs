@@ -158,7 +158,8 @@ fn line() -> Line {
 fn mixed_unit(db: &Db, rng: &mut StdRng) {
     let actor = Actor::new("dr-1");
     let cid = db.ids[rng.random_range(0..db.ids.len())];
-    let rx = uuid::Uuid::new_v4().to_string();
+    // Time-ordered ids (v7), as the workstation assigns them: inserts land on the same leaf.
+    let rx = uuid::Uuid::now_v7().to_string();
     db.store
         .write(&actor, now(), |w| {
             prescriptions::insert_draft(

@@ -72,6 +72,15 @@ impl PasswordVerifier {
             .map_err(|_| StoreError::WrongPassword)
     }
 
+    /// A verifier kept elsewhere (the per-user credentials table), as its PHC string.
+    pub fn from_phc(phc: String) -> Self {
+        Self(phc)
+    }
+
+    pub fn phc(&self) -> &str {
+        &self.0
+    }
+
     pub fn save(&self, path: &Path) -> Result<()> {
         crate::files::write_atomically(path, self.0.as_bytes())
     }

@@ -23,6 +23,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0003_intake_queue_index.sql",
         include_str!("../migrations/0003_intake_queue_index.sql"),
     ),
+    (
+        4,
+        "0004_workflow.sql",
+        include_str!("../migrations/0004_workflow.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

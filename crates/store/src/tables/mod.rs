@@ -19,6 +19,7 @@ pub mod sync_cursors;
 pub mod sync_outbox;
 pub mod user_roles;
 pub mod users;
+pub mod workflow_documents;
 
 use crate::error::StoreError;
 

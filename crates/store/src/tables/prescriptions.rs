@@ -107,6 +107,70 @@ pub fn sign(w: &mut Writer<'_>, id: &str, physician_id: &str) -> Result<()> {
     w.audit(Action::Sign, RECORD, id)
 }
 
+/// The treating physician edits a draft or revises a rejected prescription (R-RX-6): the
+/// lines are replaced and it is a draft again, to be re-checked and signed anew.
+pub fn revise(
+    w: &mut Writer<'_>,
+    id: &str,
+    physician_id: &str,
+    diagnosis: &Sensitive<String>,
+    lines: &[prescription_lines::Line],
+) -> Result<()> {
+    let (status, author) = status_and_author(w, id)?;
+    if author != physician_id {
+        return Err(StoreError::Constraint(
+            "only the prescribing physician edits a prescription (R-RX-1)".into(),
+        ));
+    }
+    if status != "draft" && status != "rejected" {
+        return Err(StoreError::Constraint(format!(
+            "a {status} prescription cannot be edited"
+        )));
+    }
+    w.conn().execute(
+        "UPDATE prescriptions SET status = 'draft', signed_at = NULL, diagnosis = ?2,
+             updated_at = ?3 WHERE id = ?1",
+        params![id, diagnosis.expose(), w.now_ms()],
+    )?;
+    w.conn().execute(
+        "DELETE FROM prescription_lines WHERE prescription_id = ?1",
+        [id],
+    )?;
+    w.audit(Action::Update, RECORD, id)?;
+    prescription_lines::insert_all(w, id, lines)
+}
+
+/// The treating physician withdraws a prescription that has not taken effect.
+pub fn revoke(w: &mut Writer<'_>, id: &str, physician_id: &str) -> Result<()> {
+    let (status, author) = status_and_author(w, id)?;
+    if author != physician_id {
+        return Err(StoreError::Constraint(
+            "only the prescribing physician revokes a prescription (R-RX-1)".into(),
+        ));
+    }
+    if !matches!(status.as_str(), "draft" | "signed" | "rejected") {
+        return Err(StoreError::Constraint(format!(
+            "a {status} prescription cannot be revoked"
+        )));
+    }
+    w.conn().execute(
+        "UPDATE prescriptions SET status = 'revoked', updated_at = ?2 WHERE id = ?1",
+        params![id, w.now_ms()],
+    )?;
+    w.audit(Action::Update, RECORD, id)
+}
+
+fn status_and_author(w: &Writer<'_>, id: &str) -> Result<(String, String)> {
+    w.conn()
+        .query_row(
+            "SELECT status, physician_id FROM prescriptions WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .ok_or_else(|| not_found(RECORD, id))
+}
+
 /// Set by the pharmacist decision (same transaction).
 pub(crate) fn set_reviewed(w: &mut Writer<'_>, id: &str, approved: bool) -> Result<()> {
     let status: Option<String> = w

@@ -1,0 +1,427 @@
+//! The workflow's JSON documents (migration 0004): `consultation_records`,
+//! `prescription_documents`, `prescription_templates`, `credentials`, `regulator_reports`.
+//! The workstation owns their shape; this module stores and audits them. Contents are
+//! patient data or secrets: never logged, never in an error.
+
+use rusqlite::{OptionalExtension, params};
+
+use crate::audit::Action;
+use crate::error::Result;
+use crate::{Reader, Writer};
+
+pub const RECORD: &str = "consultation_record";
+pub const PRESCRIPTION: &str = "prescription";
+pub const TEMPLATE: &str = "prescription_template";
+pub const CREDENTIAL: &str = "credential";
+pub const REPORT: &str = "regulator_report";
+
+// ---- consultation_records ------------------------------------------------------------
+
+pub fn put_intake(w: &mut Writer<'_>, consultation_id: &str, intake_json: &str) -> Result<()> {
+    w.conn().execute(
+        "INSERT INTO consultation_records(consultation_id, intake, updated_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT(consultation_id) DO UPDATE SET intake = excluded.intake, updated_at = excluded.updated_at",
+        params![consultation_id, intake_json, w.now_ms()],
+    )?;
+    w.audit(Action::Create, RECORD, consultation_id)
+}
+
+pub fn put_record(
+    w: &mut Writer<'_>,
+    consultation_id: &str,
+    record_json: &str,
+    by: &str,
+) -> Result<()> {
+    let n = w.conn().execute(
+        "UPDATE consultation_records SET record = ?2, updated_by = ?3, updated_at = ?4
+         WHERE consultation_id = ?1",
+        params![consultation_id, record_json, by, w.now_ms()],
+    )?;
+    if n == 0 {
+        return Err(super::not_found(RECORD, consultation_id));
+    }
+    w.audit(Action::Update, RECORD, consultation_id)
+}
+
+/// (intake JSON, record JSON if written yet).
+pub fn get_record(
+    r: &mut Reader<'_>,
+    consultation_id: &str,
+) -> Result<Option<(String, Option<String>)>> {
+    let row = r
+        .conn()
+        .query_row(
+            "SELECT intake, record FROM consultation_records WHERE consultation_id = ?1",
+            [consultation_id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    if row.is_some() {
+        r.touched(RECORD, consultation_id);
+    }
+    Ok(row)
+}
+
+// ---- prescription_documents ----------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrescriptionDocument {
+    pub draft: String,
+    pub check_result: String,
+    pub overrides: String,
+    pub validity_days: i64,
+    pub review_rounds: i64,
+}
+
+pub fn put_prescription(
+    w: &mut Writer<'_>,
+    prescription_id: &str,
+    d: &PrescriptionDocument,
+) -> Result<()> {
+    w.conn().execute(
+        "INSERT INTO prescription_documents(prescription_id, draft, check_result, overrides,
+             validity_days, review_rounds, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT(prescription_id) DO UPDATE SET draft = excluded.draft,
+             check_result = excluded.check_result, overrides = excluded.overrides,
+             validity_days = excluded.validity_days, review_rounds = excluded.review_rounds,
+             updated_at = excluded.updated_at",
+        params![
+            prescription_id,
+            d.draft,
+            d.check_result,
+            d.overrides,
+            d.validity_days,
+            d.review_rounds,
+            w.now_ms()
+        ],
+    )?;
+    w.audit(Action::Update, PRESCRIPTION, prescription_id)
+}
+
+pub fn get_prescription(
+    r: &mut Reader<'_>,
+    prescription_id: &str,
+) -> Result<Option<PrescriptionDocument>> {
+    let doc = r
+        .conn()
+        .query_row(
+            "SELECT draft, check_result, overrides, validity_days, review_rounds
+             FROM prescription_documents WHERE prescription_id = ?1",
+            [prescription_id],
+            |row| {
+                Ok(PrescriptionDocument {
+                    draft: row.get(0)?,
+                    check_result: row.get(1)?,
+                    overrides: row.get(2)?,
+                    validity_days: row.get(3)?,
+                    review_rounds: row.get(4)?,
+                })
+            },
+        )
+        .optional()?;
+    if doc.is_some() {
+        r.touched(PRESCRIPTION, prescription_id);
+    }
+    Ok(doc)
+}
+
+// ---- prescription_templates ----------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    pub id: String,
+    pub physician_id: String,
+    pub name: String,
+    pub diagnosis: Option<String>,
+    pub draft: String,
+    pub created_at: i64,
+}
+
+pub fn insert_template(w: &mut Writer<'_>, t: &Template) -> Result<()> {
+    w.conn().execute(
+        "INSERT INTO prescription_templates(id, physician_id, name, diagnosis, draft, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            t.id,
+            t.physician_id,
+            t.name,
+            t.diagnosis,
+            t.draft,
+            t.created_at
+        ],
+    )?;
+    w.audit(Action::Create, TEMPLATE, &t.id)
+}
+
+/// A physician's templates, newest first; with a diagnosis, those for it (or for none).
+pub fn templates_of(r: &Reader<'_>, physician_id: &str) -> Result<Vec<Template>> {
+    let mut stmt = r.conn().prepare_cached(
+        "SELECT id, physician_id, name, diagnosis, draft, created_at FROM prescription_templates
+         WHERE physician_id = ?1 ORDER BY created_at DESC, id",
+    )?;
+    let rows = stmt.query_map([physician_id], |row| {
+        Ok(Template {
+            id: row.get(0)?,
+            physician_id: row.get(1)?,
+            name: row.get(2)?,
+            diagnosis: row.get(3)?,
+            draft: row.get(4)?,
+            created_at: row.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+// ---- credentials ---------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credential {
+    pub user_id: String,
+    pub password_verifier: String,
+    /// Sealed with the field key (bound to the user id); `None` without a second factor.
+    pub totp_secret: Option<Vec<u8>>,
+    pub last_totp_step: Option<i64>,
+    pub specialties: String,
+    pub suspended_at: Option<i64>,
+    pub suspended_reason: Option<String>,
+}
+
+pub fn put_credential(w: &mut Writer<'_>, c: &Credential) -> Result<()> {
+    w.conn().execute(
+        "INSERT INTO credentials(user_id, password_verifier, totp_secret, last_totp_step,
+             specialties, suspended_at, suspended_reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT(user_id) DO UPDATE SET password_verifier = excluded.password_verifier,
+             totp_secret = excluded.totp_secret, last_totp_step = excluded.last_totp_step,
+             specialties = excluded.specialties, suspended_at = excluded.suspended_at,
+             suspended_reason = excluded.suspended_reason",
+        params![
+            c.user_id,
+            c.password_verifier,
+            c.totp_secret,
+            c.last_totp_step,
+            c.specialties,
+            c.suspended_at,
+            c.suspended_reason
+        ],
+    )?;
+    w.audit(Action::Update, CREDENTIAL, &c.user_id)
+}
+
+pub fn get_credential(r: &Reader<'_>, user_id: &str) -> Result<Option<Credential>> {
+    Ok(r.conn()
+        .query_row(
+            "SELECT password_verifier, totp_secret, last_totp_step, specialties, suspended_at,
+                    suspended_reason
+             FROM credentials WHERE user_id = ?1",
+            [user_id],
+            |row| {
+                Ok(Credential {
+                    user_id: user_id.to_owned(),
+                    password_verifier: row.get(0)?,
+                    totp_secret: row.get(1)?,
+                    last_totp_step: row.get(2)?,
+                    specialties: row.get(3)?,
+                    suspended_at: row.get(4)?,
+                    suspended_reason: row.get(5)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+// ---- regulator_reports ---------------------------------------------------------------
+
+pub fn insert_report(
+    w: &mut Writer<'_>,
+    id: &str,
+    complaint_id: &str,
+    report_json: &str,
+) -> Result<()> {
+    w.conn().execute(
+        "INSERT INTO regulator_reports(id, complaint_id, report, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![id, complaint_id, report_json, w.now_ms()],
+    )?;
+    w.audit(Action::Create, REPORT, id)
+}
+
+pub fn report_of(r: &Reader<'_>, complaint_id: &str) -> Result<Option<String>> {
+    Ok(r.conn()
+        .query_row(
+            "SELECT report FROM regulator_reports WHERE complaint_id = ?1 ORDER BY created_at DESC LIMIT 1",
+            [complaint_id],
+            |row| row.get(0),
+        )
+        .optional()?)
+}
+
+// ---- workflow queries ------------------------------------------------------------------
+
+/// Ordinary consultations of a patient that arrived at or after `since_ms` (R-TRI-4).
+pub fn ordinary_consultations_since(
+    r: &Reader<'_>,
+    patient_id: &str,
+    since_ms: i64,
+) -> Result<i64> {
+    Ok(r.conn().query_row(
+        "SELECT count(*) FROM consultations c JOIN consultation_records d ON d.consultation_id = c.id
+         WHERE c.patient_id = ?1 AND c.arrived_at >= ?2
+           AND json_extract(d.intake, '$.kind') = 'ordinary'",
+        params![patient_id, since_ms],
+        |row| row.get(0),
+    )?)
+}
+
+/// First claim wins: only a waiting consultation is claimed; false when someone else (or a
+/// cancellation) got there first.
+pub fn claim(w: &mut Writer<'_>, consultation_id: &str, physician_id: &str) -> Result<bool> {
+    let n = w.conn().execute(
+        "UPDATE consultations SET status = 'claimed', physician_id = ?2, updated_at = ?3
+         WHERE id = ?1 AND status = 'waiting'",
+        params![consultation_id, physician_id, w.now_ms()],
+    )?;
+    if n == 1 {
+        w.audit(Action::Update, "consultation", consultation_id)?;
+    }
+    Ok(n == 1)
+}
+
+/// Prescription ids in a status, oldest signature first (the pharmacist's queue, R-RX-6).
+pub fn prescriptions_in_status(r: &Reader<'_>, status: &str, limit: u32) -> Result<Vec<String>> {
+    let mut stmt = r.conn().prepare_cached(
+        "SELECT id FROM prescriptions WHERE status = ?1 ORDER BY signed_at, created_at, id LIMIT ?2",
+    )?;
+    let ids = stmt
+        .query_map(params![status, limit], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids)
+}
+
+/// Prescription ids of a consultation, newest first.
+pub fn prescriptions_of_consultation(r: &Reader<'_>, consultation_id: &str) -> Result<Vec<String>> {
+    let mut stmt = r.conn().prepare_cached(
+        "SELECT id FROM prescriptions WHERE consultation_id = ?1 ORDER BY created_at DESC, id",
+    )?;
+    let ids = stmt
+        .query_map([consultation_id], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids)
+}
+
+/// One row per consultation for quality indicators (no patient data): physician, status,
+/// arrival, the claim time recorded at intake, the triage route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KpiConsultation {
+    pub id: String,
+    pub physician_id: Option<String>,
+    pub status: String,
+    pub arrived_at: i64,
+    pub claimed_at: Option<i64>,
+    pub route: String,
+}
+
+pub fn kpi_consultations(r: &Reader<'_>, since_ms: i64) -> Result<Vec<KpiConsultation>> {
+    let mut stmt = r.conn().prepare_cached(
+        "SELECT c.id, c.physician_id, c.status, c.arrived_at,
+                json_extract(d.intake, '$.claimed_at'),
+                c.route_kind || coalesce(':' || c.route_specialty, '')
+         FROM consultations c LEFT JOIN consultation_records d ON d.consultation_id = c.id
+         WHERE c.arrived_at >= ?1 ORDER BY c.arrived_at",
+    )?;
+    let rows = stmt
+        .query_map([since_ms], |row| {
+            Ok(KpiConsultation {
+                id: row.get(0)?,
+                physician_id: row.get(1)?,
+                status: row.get(2)?,
+                arrived_at: row.get(3)?,
+                claimed_at: row.get(4)?,
+                route: row.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+/// (prescription id, physician, created_at, status, review rounds, overrides JSON).
+pub type KpiPrescription = (String, String, i64, String, i64, String);
+
+pub fn kpi_prescriptions(r: &Reader<'_>, since_ms: i64) -> Result<Vec<KpiPrescription>> {
+    let mut stmt = r.conn().prepare_cached(
+        "SELECT p.id, p.physician_id, p.created_at, p.status,
+                coalesce(d.review_rounds, 0), coalesce(d.overrides, '[]')
+         FROM prescriptions p LEFT JOIN prescription_documents d ON d.prescription_id = p.id
+         WHERE p.created_at >= ?1",
+    )?;
+    let rows = stmt
+        .query_map([since_ms], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+                row.get(5)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+/// A complaint row for the administrator's list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComplaintRow {
+    pub id: String,
+    pub consultation_id: String,
+    pub physician_id: Option<String>,
+    pub received_at: i64,
+    pub respond_by: i64,
+    pub status: String,
+    pub outcome: Option<String>,
+    pub notes: String,
+    pub text: String,
+}
+
+pub fn complaints_all(r: &mut Reader<'_>) -> Result<Vec<ComplaintRow>> {
+    let rows: Vec<ComplaintRow> = r
+        .conn()
+        .prepare_cached(
+            "SELECT id, consultation_id, physician_id, received_at, respond_by, status, outcome,
+                    notes, text
+             FROM complaints ORDER BY status = 'closed', respond_by, id",
+        )?
+        .query_map([], |row| {
+            Ok(ComplaintRow {
+                id: row.get(0)?,
+                consultation_id: row.get(1)?,
+                physician_id: row.get(2)?,
+                received_at: row.get(3)?,
+                respond_by: row.get(4)?,
+                status: row.get(5)?,
+                outcome: row.get(6)?,
+                notes: row.get(7)?,
+                text: row.get(8)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    for c in &rows {
+        r.touched("complaint", &c.id);
+    }
+    Ok(rows)
+}
+
+/// The complaint's text, the physician concerned and the record snapshot (R-CMP-1).
+pub fn attach_complaint_details(
+    w: &mut Writer<'_>,
+    complaint_id: &str,
+    physician_id: Option<&str>,
+    text: &str,
+    snapshot_json: &str,
+) -> Result<()> {
+    w.conn().execute(
+        "UPDATE complaints SET physician_id = ?2, text = ?3, record_snapshot = ?4 WHERE id = ?1",
+        params![complaint_id, physician_id, text, snapshot_json],
+    )?;
+    w.audit(Action::Update, "complaint", complaint_id)
+}
