@@ -1,6 +1,11 @@
 //! Indication against diagnosis (R-RX-3): a drug whose labelled indications (ICD-10 codes,
 //! prefixes or ranges) match none of the consultation's diagnoses or the patient's recorded
-//! conditions is flagged `warn` (off-label use needs a reason). No diagnosis at all → `info`.
+//! conditions is flagged. Graded for precision: when no diagnosis is even in the same ICD-10
+//! chapter (letter) as a labelled indication — an antibiotic for hypertension — it is a
+//! `warn` (off-label use needs a reason); a near miss in the same chapter (a PPI for
+//! gastritis when the label lists reflux and ulcer) is `info`, because labels list fewer
+//! indications than practice uses and warning on those teaches prescribers to click through.
+//! No diagnosis at all → `info`.
 
 use super::request::{FindingCode, Severity};
 use super::{Context, Draft, Findings};
@@ -45,6 +50,17 @@ pub fn check(cx: &Context<'_>, out: &mut Findings) {
         if ok {
             continue;
         }
+        let same_chapter = drug.indications.iter().any(|p| {
+            let letter = p.trim().chars().next().map(|c| c.to_ascii_uppercase());
+            codes
+                .iter()
+                .any(|c| c.trim().chars().next().map(|c| c.to_ascii_uppercase()) == letter)
+        });
+        let severity = if same_chapter {
+            Severity::Info
+        } else {
+            Severity::Warn
+        };
         let source = drug
             .indications_source
             .clone()
@@ -52,7 +68,7 @@ pub fn check(cx: &Context<'_>, out: &mut Findings) {
         let n = line.ix + 1;
         out.add(Draft {
             code: FindingCode::Indication,
-            severity: Severity::Warn,
+            severity,
             items: vec![line.ix],
             zh: format!(
                 "第{n}行：{}的适应症（{}）与诊断不符；超说明书用药请注明理由。",
@@ -66,7 +82,11 @@ pub fn check(cx: &Context<'_>, out: &mut Findings) {
                 drug.indications.join(", ")
             ),
             source: &source,
-            rule: "indication.icd10",
+            rule: if same_chapter {
+                "indication.icd10_same_chapter"
+            } else {
+                "indication.icd10"
+            },
         });
     }
     if !unchecked.is_empty() {
