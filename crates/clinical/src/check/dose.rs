@@ -199,10 +199,25 @@ fn frequency(line: &Line<'_>, drug: &Drug, out: &mut Findings) {
         return;
     }
     let listed: Vec<&str> = adult.frequencies.iter().map(|f| f.as_str()).collect();
+    // More administrations a day than any labelled schedule risks toxicity: warn. Fewer, or
+    // an unscheduled form (PRN, ONCE, QW) the label does not list, is a note: the day's
+    // dose is still checked against the maximum.
+    let most = adult
+        .frequencies
+        .iter()
+        .filter(|l| !matches!(l, Frequency::PRN | Frequency::ONCE))
+        .filter_map(|l| l.doses_per_day())
+        .fold(0.0, f64::max);
+    let severity = match f.doses_per_day() {
+        Some(n) if most > 0.0 && n > most && !matches!(f, Frequency::ONCE | Frequency::QW) => {
+            Severity::Warn
+        }
+        _ => Severity::Info,
+    };
     let (zh, en) = names(drug);
     out.add(Draft {
         code: FindingCode::Frequency,
-        severity: Severity::Warn,
+        severity,
         items: vec![line.ix],
         zh: format!(
             "第{}行：{zh}给药频次{}不在说明书推荐范围（{}）。",
