@@ -182,3 +182,20 @@ fn every_finding_is_graded_explained_and_sourced() {
         }
     }
 }
+
+#[test]
+fn testpack_responses_match_their_snapshots() {
+    // Whole responses — messages in both languages, sources, rule ids — snapshot-tested on
+    // the TEST-ONLY pack, whose facts do not move with the shipped data.
+    let pack = test_pack();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rx-check-testpack");
+    for path in fixture_paths(&dir) {
+        let text = std::fs::read_to_string(&path).expect("read");
+        let fx: Fixture = serde_json::from_str(&text).expect("fixture parses");
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        insta::assert_json_snapshot!(format!("testpack-{stem}"), check(&pack, &fx.request));
+    }
+}
