@@ -4,9 +4,11 @@
 //! `meddesk-workstation`), listen on anything but loopback, or print patient data.
 
 pub mod audit;
+pub mod batch;
 pub mod db;
 pub mod demo;
 pub mod kb;
 pub mod profile_args;
 pub mod rx;
 pub mod serve;
+pub mod triage;

@@ -52,6 +52,8 @@ enum Command {
     Rx(meddesk_cli::rx::RxArgs),
     /// Validate, search and show the drug knowledge pack.
     Kb(meddesk_cli::kb::KbArgs),
+    /// Triage consultation requests (JSON Lines batch); `--rules FILE` tests a rules file.
+    Triage(meddesk_cli::triage::TriageArgs),
 }
 
 fn main() -> ExitCode {
@@ -75,11 +77,12 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), String> {
     let profile = cli.profile.profile()?;
     match cli.command {
-        Command::Rx(args) => meddesk_cli::rx::run(args, &cli.profile.assets),
-        Command::Kb(args) => meddesk_cli::kb::run(args, &cli.profile.assets),
         Command::Db { command } => meddesk_cli::db::run(&cli.profile, command),
         Command::Audit { command } => meddesk_cli::audit::run(&cli.profile, command),
         Command::Demo { command } => meddesk_cli::demo::run(&cli.profile, command),
+        Command::Rx(args) => meddesk_cli::rx::run(args, &cli.profile.assets),
+        Command::Kb(args) => meddesk_cli::kb::run(args, &cli.profile.assets),
+        Command::Triage(args) => meddesk_cli::triage::run(args, &cli.profile.assets),
         Command::Serve { ui, port } => {
             if !ui.join("index.html").is_file() {
                 return Err(format!(
@@ -87,7 +90,10 @@ fn run(cli: Cli) -> Result<(), String> {
                     ui.display()
                 ));
             }
-            let ws = Workstation::open(profile, Arc::new(SystemClock))
+            let passphrase = std::env::var("MEDDESK_PASSPHRASE")
+                .ok()
+                .map(zeroize::Zeroizing::new);
+            let ws = Workstation::open_profile(profile, Arc::new(SystemClock), passphrase)
                 .map_err(|e| format!("{}: {}", serde_code(&e.code), e.message))?;
             let rt = tokio::runtime::Runtime::new().map_err(|e| format!("internal: {e}"))?;
             rt.block_on(async move {

@@ -148,9 +148,17 @@ async fn call(
         Ok(value) => axum::Json(value).into_response(),
         Err(err) => {
             let status = match err.code {
-                ErrorCode::InvalidRequest => StatusCode::BAD_REQUEST,
-                ErrorCode::UnknownCommand => StatusCode::NOT_FOUND,
-                ErrorCode::Unauthorized => StatusCode::FORBIDDEN,
+                ErrorCode::InvalidRequest | ErrorCode::InvalidValue => StatusCode::BAD_REQUEST,
+                ErrorCode::UnknownCommand | ErrorCode::NotFound => StatusCode::NOT_FOUND,
+                ErrorCode::Unauthorized | ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+                ErrorCode::SignedOut
+                | ErrorCode::Locked
+                | ErrorCode::WrongCredentials
+                | ErrorCode::TotpRequired
+                | ErrorCode::TotpInvalid => StatusCode::UNAUTHORIZED,
+                ErrorCode::Conflict => StatusCode::CONFLICT,
+                ErrorCode::RuleViolation => StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
                 ErrorCode::CorruptAsset | ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             };
             error_response(status, err)

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use meddesk_cli::serve::Server;
-use meddesk_workstation::{Profile, ProfileKind, SystemClock, Workstation};
+use meddesk_workstation::{Profile, ProfileKind, SystemClock, demo};
 use serde_json::{Value, json};
 
 async fn start() -> (Server, tempfile::TempDir, tempfile::TempDir) {
@@ -22,7 +22,7 @@ async fn start() -> (Server, tempfile::TempDir, tempfile::TempDir) {
         data_dir: data.path().to_path_buf(),
         assets_dir: root.join("assets"),
     };
-    let ws = Workstation::open(profile, Arc::new(SystemClock)).expect("open");
+    let ws = demo::open_demo(profile, Arc::new(SystemClock)).expect("open");
     let server = Server::bind(ws, ui.path().to_path_buf(), 0)
         .await
         .expect("bind");
@@ -63,7 +63,7 @@ async fn api_needs_the_token_and_answers_with_the_workstation_json() {
     );
 
     let res = client
-        .post(format!("{base}/api/home_summary"))
+        .post(format!("{base}/api/app_info"))
         .bearer_auth(&token)
         .json(&json!({}))
         .send()
@@ -72,7 +72,37 @@ async fn api_needs_the_token_and_answers_with_the_workstation_json() {
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.expect("json");
     assert_eq!(body["profile"], "demo");
-    assert!(body["queue"].as_array().expect("queue").len() >= 5);
+
+    // Signed out, the queue answers 401 with the code the UI branches on.
+    let res = client
+        .post(format!("{base}/api/queue_list"))
+        .bearer_auth(&token)
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status(), 401);
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(body["code"], "signed_out");
+
+    let res = client
+        .post(format!("{base}/api/sign_in"))
+        .bearer_auth(&token)
+        .json(&json!({"user_id": "dr.demo", "password": "demo-physician"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status(), 200);
+    let res = client
+        .post(format!("{base}/api/queue_list"))
+        .bearer_auth(&token)
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.expect("json");
+    assert!(body["entries"].as_array().expect("queue").len() >= 5);
 
     let res = client
         .post(format!("{base}/api/app_info"))

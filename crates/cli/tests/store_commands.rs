@@ -79,7 +79,7 @@ fn init_seed_verify_backup_restore_round_trip() {
     );
     let seeded = ok(&meddesk(&dir, &["demo", "seed"], pw, true));
     assert!(
-        seeded.contains("6 synthetic consultations added"),
+        seeded.contains("8 synthetic consultations added"),
         "{seeded}"
     );
     let again = ok(&meddesk(&dir, &["demo", "seed"], pw, true));

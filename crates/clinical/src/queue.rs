@@ -32,7 +32,7 @@ mod tests {
 
     #[test]
     fn priority_beats_waiting_time_and_time_orders_within_a_priority() {
-        let mut v = vec![
+        let mut v = [
             ("normal, waited longest", Priority::Normal, at(0)),
             ("urgent, new", Priority::Urgent, at(20)),
             ("emergency, newest", Priority::Emergency, at(25)),

@@ -72,7 +72,7 @@ CREATE TABLE prescriptions (
     created_at      INTEGER NOT NULL,
     signed_at       INTEGER,
     updated_at      INTEGER NOT NULL,
-    CHECK (status = 'draft' OR signed_at IS NOT NULL)
+    CHECK (status IN ('draft', 'revoked') OR signed_at IS NOT NULL)
 ) STRICT;
 CREATE INDEX prescriptions_consultation ON prescriptions(consultation_id);
 

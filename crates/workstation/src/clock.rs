@@ -25,3 +25,28 @@ impl Clock for FixedClock {
         self.0
     }
 }
+
+/// A clock tests move by hand (idle timeouts, validity, follow-up due dates).
+#[derive(Debug)]
+pub struct ManualClock(std::sync::Mutex<DateTime<Utc>>);
+
+impl ManualClock {
+    pub fn new(at: DateTime<Utc>) -> Self {
+        Self(std::sync::Mutex::new(at))
+    }
+
+    pub fn advance(&self, by: chrono::Duration) {
+        if let Ok(mut t) = self.0.lock() {
+            *t += by;
+        }
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+            .lock()
+            .map(|t| *t)
+            .unwrap_or_else(|p| *p.into_inner())
+    }
+}

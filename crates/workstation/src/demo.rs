@@ -1,96 +1,250 @@
-//! The demo profile's synthetic patients, loaded from `assets/demo/`.
+//! The demo profile: synthetic, clearly fake patients and three demo accounts, so a new
+//! user sees a working screen at once. Its database is encrypted like any other, with a
+//! passphrase-wrapped key whose passphrase is public ([`DEMO_PASSPHRASE`]): the demo holds
+//! no real patient, and a demo profile is never a clinic's.
 
 use std::path::Path;
+use std::sync::Arc;
 
-use chrono::Duration;
-use meddesk_domain::{Channel, Priority, Sex, TriageRoute};
+use chrono::{DateTime, Duration, Utc};
+use meddesk_clinical::triage::{ConsultationKind, Vitals};
+use meddesk_domain::{Channel, Role, Sex};
+use meddesk_store::{Actor, KeyPreference, ProfileFiles, Store};
 use serde::Deserialize;
+use zeroize::Zeroizing;
 
-use crate::{ApiError, ErrorCode};
+use crate::account::{self, NewUser, totp};
+use crate::intake::{IntakePatient, IntakeRequest};
+use crate::session::DemoAccount;
+use crate::{ApiError, Clock, ErrorCode, Profile, ProfileKind, Workstation};
 
-#[derive(Debug, Clone, Deserialize)]
+/// Public on purpose: the demo profile's key protects synthetic data only.
+pub const DEMO_PASSPHRASE: &str = "meddesk-demo-profile";
+/// The demo administrator's TOTP secret (public, like the passwords below).
+const DEMO_TOTP_SECRET: &[u8; 20] = b"meddesk-demo-totp-20";
+
+struct DemoUser {
+    id: &'static str,
+    password: &'static str,
+    name: &'static str,
+    role: Role,
+    specialties: &'static [&'static str],
+}
+
+const DEMO_USERS: &[DemoUser] = &[
+    DemoUser {
+        id: "dr.demo",
+        password: "demo-physician",
+        name: "演示医生 李",
+        role: Role::Physician,
+        specialties: &["general", "emergency", "cardiology", "endocrinology"],
+    },
+    DemoUser {
+        id: "ph.demo",
+        password: "demo-pharmacist",
+        name: "演示药师 赵",
+        role: Role::Pharmacist,
+        specialties: &[],
+    },
+    DemoUser {
+        id: "admin.demo",
+        password: "demo-administrator",
+        name: "演示管理员 王",
+        role: Role::Administrator,
+        specialties: &[],
+    },
+];
+
+/// The demo accounts for the sign-in screen, with the administrator's current code.
+pub(crate) fn accounts(now: DateTime<Utc>) -> Vec<DemoAccount> {
+    let unix = u64::try_from(now.timestamp()).unwrap_or(0);
+    DEMO_USERS
+        .iter()
+        .map(|u| DemoAccount {
+            user_id: u.id.into(),
+            password: u.password.into(),
+            role: u.role,
+            totp: (u.role == Role::Administrator)
+                .then(|| format!("{:06}", totp::code_at(DEMO_TOTP_SECRET, unix, totp::DIGITS))),
+        })
+        .collect()
+}
+
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct DemoFile {
+struct DemoFile {
     #[serde(rename = "_comment")]
     _comment: Option<String>,
     consultations: Vec<DemoConsultation>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct DemoConsultation {
-    pub patient: DemoPatient,
-    pub channel: Channel,
-    pub complaint: String,
-    pub priority: Priority,
-    pub route: TriageRoute,
-    pub arrived_minutes_ago: i64,
+struct DemoConsultation {
+    patient: DemoPatient,
+    channel: Channel,
+    complaint: String,
+    #[serde(default)]
+    vitals: Vitals,
+    #[serde(default)]
+    kind: ConsultationKind,
+    #[serde(default)]
+    guardian_present: Option<bool>,
+    arrived_minutes_ago: i64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct DemoPatient {
-    pub name: String,
-    pub age_years: u8,
-    pub sex: Sex,
+struct DemoPatient {
+    id: String,
+    full_name: String,
+    age_years: f64,
+    sex: Sex,
+    #[serde(default)]
+    identity_verified: bool,
+    #[serde(default)]
+    conditions: Vec<String>,
 }
 
-#[derive(Debug, Clone)]
-pub(crate) struct DemoData {
-    pub consultations: Vec<DemoConsultation>,
-}
-
-impl DemoConsultation {
-    pub fn waited(&self) -> Duration {
-        Duration::minutes(self.arrived_minutes_ago)
+fn load_file(assets: &Path) -> Result<DemoFile, ApiError> {
+    let path = assets.join("demo").join("consultations.json");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| ApiError::new(ErrorCode::CorruptAsset, format!("{}: {e}", path.display())))?;
+    let file: DemoFile = serde_json::from_str(&text).map_err(|e| {
+        ApiError::new(
+            ErrorCode::CorruptAsset,
+            format!("{} is malformed: {e}", path.display()),
+        )
+    })?;
+    if let Some(c) = file
+        .consultations
+        .iter()
+        .find(|c| !(c.patient.full_name.contains("演示") || c.patient.full_name.contains("Demo")))
+    {
+        return Err(ApiError::new(
+            ErrorCode::CorruptAsset,
+            format!(
+                "{}: patient {} is not marked as demo",
+                path.display(),
+                c.patient.id
+            ),
+        ));
     }
+    Ok(file)
 }
 
-impl DemoData {
-    pub fn load(assets_dir: &Path) -> Result<Self, ApiError> {
-        let path = assets_dir.join("demo").join("consultations.json");
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            ApiError::new(
-                ErrorCode::CorruptAsset,
-                format!("cannot read demo data {}: {e}", path.display()),
-            )
-        })?;
-        Self::parse(&text).map_err(|e| {
-            ApiError::new(
-                ErrorCode::CorruptAsset,
-                format!("demo data {} is malformed: {e}", path.display()),
-            )
-        })
-    }
-
-    fn parse(text: &str) -> Result<Self, serde_json::Error> {
-        let file: DemoFile = serde_json::from_str(text)?;
-        Ok(Self {
-            consultations: file.consultations,
-        })
-    }
+/// Open (creating and seeding on first use) the demo profile in `profile.data_dir`.
+pub fn open_demo(profile: Profile, clock: Arc<dyn Clock>) -> Result<Workstation, ApiError> {
+    open_demo_with(profile, clock, None)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Like [`open_demo`], for a demo profile whose key is wrapped with another passphrase (one
+/// made by `meddesk --demo db init`).
+pub fn open_demo_with(
+    profile: Profile,
+    clock: Arc<dyn Clock>,
+    passphrase: Option<Zeroizing<String>>,
+) -> Result<Workstation, ApiError> {
+    if profile.kind != ProfileKind::Demo {
+        return Err(ApiError::new(
+            ErrorCode::InvalidValue,
+            "open_demo needs the demo profile",
+        ));
+    }
+    let files = ProfileFiles::new(&profile.data_dir);
+    let given = passphrase;
+    let passphrase = || {
+        given
+            .clone()
+            .unwrap_or_else(|| Zeroizing::new(DEMO_PASSPHRASE.to_owned()))
+    };
+    let fresh = !files.database().exists();
+    if fresh {
+        let (key, _) = meddesk_store::profile::create_key(
+            &files,
+            KeyPreference::PassphraseFile,
+            Some(passphrase()),
+        )?;
+        let store = Store::create(&files, &key, clock.now())?;
+        drop(store);
+    }
+    // A demo profile made by `meddesk --demo db init` may keep its key elsewhere (keychain):
+    // follow the profile's own key mode.
+    let keys = meddesk_store::profile::key_source(&files, Some(passphrase()))?;
+    let ws = Workstation::open(profile, clock, keys)?;
+    if fresh {
+        seed(&ws)?;
+    }
+    Ok(ws)
+}
 
-    #[test]
-    fn shipped_demo_data_parses_and_is_marked_as_demo() {
-        let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets");
-        let demo = DemoData::load(&assets).expect("demo data loads");
-        assert!(demo.consultations.len() >= 5);
-        for c in &demo.consultations {
-            assert!(
-                c.patient.name.contains("演示") || c.patient.name.contains("Demo"),
-                "every demo patient is visibly fake"
-            );
+/// Put the demo accounts and consultation requests into the (demo) profile's store. Seeding
+/// again adds nothing: accounts that exist are kept, and consultations are added only to an
+/// empty queue. Returns how many consultations were added.
+pub fn seed(ws: &Workstation) -> Result<usize, ApiError> {
+    if ws.profile().kind != ProfileKind::Demo {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "demo data goes only into the demo profile",
+        ));
+    }
+    let file = load_file(&ws.profile().assets_dir)?;
+    let store = ws.open_store()?;
+    let now = ws.now();
+    let system = Actor::system();
+    for u in DEMO_USERS {
+        let exists = store
+            .read(&system, now, |r| meddesk_store::tables::users::get(r, u.id))?
+            .is_some();
+        if exists {
+            continue;
         }
+        account::create_user(
+            &store,
+            &system,
+            now,
+            &NewUser {
+                id: u.id.into(),
+                display_name: u.name.into(),
+                org_id: "demo-clinic".into(),
+                roles: vec![u.role],
+                specialties: u.specialties.iter().map(|s| (*s).to_owned()).collect(),
+                password: u.password.into(),
+                rights_reviewed_at: (u.role == Role::Physician).then(|| now - Duration::days(100)),
+            },
+            (u.role == Role::Administrator).then_some(&DEMO_TOTP_SECRET[..]),
+        )?;
     }
-
-    #[test]
-    fn unknown_field_is_named() {
-        let err = DemoData::parse(r#"{"consultations":[],"patients":[]}"#).unwrap_err();
-        assert!(err.to_string().contains("patients"), "{err}");
+    let existing = store.read(&system, now, |r| {
+        meddesk_store::tables::consultations::count(r)
+    })?;
+    if existing > 0 {
+        return Ok(0);
     }
+    for c in &file.consultations {
+        crate::intake::receive(
+            ws,
+            &store,
+            &system,
+            &IntakeRequest {
+                patient: IntakePatient {
+                    id: c.patient.id.clone(),
+                    full_name: c.patient.full_name.clone(),
+                    age_years: Some(c.patient.age_years),
+                    sex: Some(c.patient.sex),
+                    identity_verified: c.patient.identity_verified,
+                    id_number: None,
+                    conditions: c.patient.conditions.clone(),
+                    demo: true,
+                },
+                channel: c.channel,
+                complaint: c.complaint.clone(),
+                vitals: c.vitals.clone(),
+                kind: c.kind,
+                guardian_present: c.guardian_present,
+                arrived_at: Some(crate::intake::minutes_ago(now, c.arrived_minutes_ago)),
+            },
+        )?;
+    }
+    Ok(file.consultations.len())
 }

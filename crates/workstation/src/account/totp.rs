@@ -44,6 +44,26 @@ pub fn verify(secret: &[u8], code: &str, unix_seconds: u64) -> Option<u64> {
         .find(|&step| constant_time_eq(hotp(secret, step, DIGITS), typed))
 }
 
+/// RFC 4648 base32 without padding: how authenticator apps take the secret.
+pub fn base32(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut out = String::with_capacity(bytes.len().div_ceil(5) * 8);
+    let mut buffer: u32 = 0;
+    let mut bits = 0;
+    for &b in bytes {
+        buffer = (buffer << 8) | u32::from(b);
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            out.push(char::from(ALPHABET[((buffer >> bits) & 31) as usize]));
+        }
+    }
+    if bits > 0 {
+        out.push(char::from(ALPHABET[((buffer << (5 - bits)) & 31) as usize]));
+    }
+    out
+}
+
 fn constant_time_eq(a: u32, b: u32) -> bool {
     (a ^ b) == 0
 }
@@ -78,6 +98,21 @@ mod tests {
         ];
         for (counter, want) in expected.iter().enumerate() {
             assert_eq!(hotp(secret, counter as u64, 6), *want, "counter {counter}");
+        }
+    }
+
+    #[test]
+    fn base32_matches_rfc4648() {
+        for (input, expected) in [
+            ("", ""),
+            ("f", "MY"),
+            ("fo", "MZXQ"),
+            ("foo", "MZXW6"),
+            ("foob", "MZXW6YQ"),
+            ("fooba", "MZXW6YTB"),
+            ("foobar", "MZXW6YTBOI"),
+        ] {
+            assert_eq!(base32(input.as_bytes()), expected);
         }
     }
 

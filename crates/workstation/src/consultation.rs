@@ -1,0 +1,373 @@
+//! A consultation as its physician works on it (R-REC-1, R-REC-2, R-ROLE-1): the
+//! de-identified patient header, what triage found, the record (complaint, history,
+//! medication history, allergies, ICD-10 diagnoses, advice, the clinical context the checker
+//! needs) and its prescriptions. A physician sees only their own encounters.
+
+use chrono::{DateTime, Utc};
+use meddesk_clinical::check::request::{Allergy, HepaticImpairment};
+use meddesk_clinical::triage::{Flag, Reason};
+use meddesk_domain::{
+    Channel, ConsultationId, ConsultationStatus, MaskedName, Priority, Role, Sensitive, Sex,
+    TriageRoute,
+};
+use meddesk_store::Store;
+use meddesk_store::tables::{consultations, patients, prescriptions, workflow_documents as docs};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::intake::load_intake;
+use crate::knowledge::Icd10Code;
+use crate::session::SignedIn;
+use crate::{ApiError, Command, ErrorCode, Workstation};
+
+/// What the physician records (R-REC-1). Free text is patient data.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsultationRecord {
+    pub chief_complaint: String,
+    pub history: String,
+    pub medication_history: String,
+    /// `None`: not asked yet; empty: no known allergies.
+    #[ts(optional)]
+    pub allergies: Option<Vec<Allergy>>,
+    /// ICD-10 codes.
+    pub diagnoses: Vec<String>,
+    pub advice: String,
+    pub clinical: ClinicalContext,
+}
+
+/// What the prescription checker needs to know about the patient.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClinicalContext {
+    #[ts(optional)]
+    pub weight_kg: Option<f64>,
+    #[ts(optional)]
+    pub pregnant: Option<bool>,
+    #[ts(optional)]
+    pub lactating: Option<bool>,
+    /// mL/min/1.73 m².
+    #[ts(optional)]
+    pub egfr: Option<f64>,
+    #[ts(optional)]
+    pub hepatic_impairment: Option<HepaticImpairment>,
+    /// ICD-10 codes of chronic conditions.
+    pub conditions: Vec<String>,
+    /// `None`: not asked yet.
+    #[ts(optional)]
+    pub current_medications: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct PatientHeader {
+    pub masked_name: MaskedName,
+    pub age_years: Option<f64>,
+    pub sex: Option<Sex>,
+    /// Real-name verification by the platform (R-REC-2); the ID number is never shown.
+    pub identity_verified: bool,
+    pub guardian_present: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct PrescriptionSummary {
+    pub id: String,
+    pub status: meddesk_clinical::lifecycle::RxStatus,
+    pub lines: usize,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ConsultationView {
+    pub id: ConsultationId,
+    pub status: ConsultationStatus,
+    pub channel: Channel,
+    pub priority: Priority,
+    pub route: TriageRoute,
+    #[ts(type = "string")]
+    pub complaint: Sensitive<String>,
+    #[ts(type = "string")]
+    pub arrived_at: DateTime<Utc>,
+    pub patient: PatientHeader,
+    pub reasons: Vec<Reason>,
+    pub flags: Vec<Flag>,
+    pub kind: meddesk_clinical::triage::ConsultationKind,
+    pub record: ConsultationRecord,
+    pub prescriptions: Vec<PrescriptionSummary>,
+    /// The signed-in physician treats this patient.
+    pub mine: bool,
+}
+
+pub(crate) fn load_record(
+    store: &Store,
+    who: &SignedIn,
+    now: DateTime<Utc>,
+    id: &str,
+) -> Result<ConsultationRecord, ApiError> {
+    let row = store.read(&who.actor(), now, |r| docs::get_record(r, id))?;
+    match row.and_then(|(_, record)| record) {
+        None => Ok(ConsultationRecord::default()),
+        Some(json) => serde_json::from_str(&json).map_err(|e| {
+            ApiError::new(
+                ErrorCode::Internal,
+                format!("stored record of {id} is unreadable: {e}"),
+            )
+        }),
+    }
+}
+
+/// R-ROLE-1: the treating physician, or an administrator (complaint review), sees the whole
+/// consultation; anyone else gets `not_found`, which does not confirm that it exists.
+pub(crate) fn view(
+    ws: &Workstation,
+    who: &SignedIn,
+    store: &Store,
+    id: &ConsultationId,
+) -> Result<ConsultationView, ApiError> {
+    let now = ws.now();
+    let actor = who.actor();
+    let c = store
+        .read(&actor, now, |r| consultations::get(r, id))
+        .map_err(|_| ApiError::not_found("consultation"))?;
+    let mine = c.physician_id.as_deref() == Some(who.id.0.as_str());
+    let admin = who.roles.contains(&Role::Administrator);
+    if !mine && !admin {
+        return Err(ApiError::not_found("consultation"));
+    }
+    let key = id.0.to_string();
+    let intake = load_intake(store, &actor, now, &key)?;
+    let record = load_record(store, who, now, &key)?;
+    let patient = store.read(&actor, now, |r| patients::get(r, &c.patient_id))?;
+    let rx_ids = store.read(&actor, now, |r| {
+        docs::prescriptions_of_consultation(r, &key)
+    })?;
+    let mut summaries = Vec::with_capacity(rx_ids.len());
+    for rx in rx_ids {
+        let p = store.read(&actor, now, |r| prescriptions::get(r, &rx))?;
+        let status = crate::prescribing::effective_status(store, &actor, now, &p)?;
+        summaries.push(PrescriptionSummary {
+            id: p.id,
+            status,
+            lines: p.lines.len(),
+        });
+    }
+    Ok(ConsultationView {
+        id: c.id,
+        status: c.status,
+        channel: c.channel,
+        priority: c.priority,
+        route: c.route,
+        complaint: c.complaint,
+        arrived_at: DateTime::from_timestamp_millis(c.arrived_at).unwrap_or(now),
+        patient: PatientHeader {
+            masked_name: patient.masked_name,
+            age_years: intake
+                .as_ref()
+                .and_then(|d| d.age_years)
+                .or(patient.age_years.map(f64::from)),
+            sex: patient.sex,
+            identity_verified: patient.identity_verified,
+            guardian_present: intake.as_ref().and_then(|d| d.guardian_present),
+        },
+        reasons: intake
+            .as_ref()
+            .map(|d| d.triage.reasons.clone())
+            .unwrap_or_default(),
+        flags: intake
+            .as_ref()
+            .map(|d| d.triage.flags.clone())
+            .unwrap_or_default(),
+        kind: intake.as_ref().map(|d| d.kind).unwrap_or_default(),
+        record,
+        prescriptions: summaries,
+        mine,
+    })
+}
+
+/// The treating physician, and the consultation, for a write.
+pub(crate) fn treating(
+    ws: &Workstation,
+    id: &ConsultationId,
+) -> Result<(SignedIn, std::sync::Arc<Store>, consultations::Consultation), ApiError> {
+    let (who, store) = ws.acting_as(Role::Physician)?;
+    let now = ws.now();
+    let c = store
+        .read(&who.actor(), now, |r| consultations::get(r, id))
+        .map_err(|_| ApiError::not_found("consultation"))?;
+    if c.physician_id.as_deref() != Some(who.id.0.as_str()) {
+        return Err(ApiError::not_found("consultation"));
+    }
+    Ok((who, store, c))
+}
+
+// ---- commands --------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct ConsultationGetRequest {
+    pub consultation_id: ConsultationId,
+}
+
+impl Command for ConsultationGetRequest {
+    const NAME: &'static str = "consultation_get";
+    type Output = ConsultationView;
+    async fn run(self, ws: &Workstation) -> Result<ConsultationView, ApiError> {
+        let (who, store) = ws.active()?;
+        view(ws, &who, &store, &self.consultation_id)
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct MyConsultationsRequest {}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct MyConsultation {
+    pub id: ConsultationId,
+    pub masked_name: MaskedName,
+    pub status: ConsultationStatus,
+    pub priority: Priority,
+    #[ts(type = "string")]
+    pub arrived_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct MyConsultations {
+    pub consultations: Vec<MyConsultation>,
+}
+
+impl Command for MyConsultationsRequest {
+    const NAME: &'static str = "consultation_list_mine";
+    type Output = MyConsultations;
+    async fn run(self, ws: &Workstation) -> Result<MyConsultations, ApiError> {
+        let (who, store) = ws.acting_as(Role::Physician)?;
+        let now = ws.now();
+        let actor = who.actor();
+        let rows = store.read(&actor, now, |r| consultations::of_physician(r, &who.id.0))?;
+        let mut out = Vec::with_capacity(rows.len());
+        for c in rows {
+            let p = store.read(&actor, now, |r| patients::get(r, &c.patient_id))?;
+            out.push(MyConsultation {
+                id: c.id,
+                masked_name: p.masked_name,
+                status: c.status,
+                priority: c.priority,
+                arrived_at: DateTime::from_timestamp_millis(c.arrived_at).unwrap_or(now),
+            });
+        }
+        Ok(MyConsultations { consultations: out })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct RecordSaveRequest {
+    pub consultation_id: ConsultationId,
+    pub record: ConsultationRecord,
+}
+
+impl Command for RecordSaveRequest {
+    const NAME: &'static str = "record_save";
+    type Output = ConsultationView;
+    async fn run(self, ws: &Workstation) -> Result<ConsultationView, ApiError> {
+        let (who, store, c) = treating(ws, &self.consultation_id)?;
+        if c.status != ConsultationStatus::Claimed {
+            return Err(ApiError::new(
+                ErrorCode::Conflict,
+                "only an open consultation can be edited",
+            ));
+        }
+        validate_record(&self.record)?;
+        let json = serde_json::to_string(&self.record)
+            .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+        let key = self.consultation_id.0.to_string();
+        store.write(&who.actor(), ws.now(), |w| {
+            docs::put_record(w, &key, &json, &who.id.0)
+        })?;
+        view(ws, &who, &store, &self.consultation_id)
+    }
+}
+
+fn validate_record(r: &ConsultationRecord) -> Result<(), ApiError> {
+    for (i, d) in r.diagnoses.iter().enumerate() {
+        meddesk_clinical::icd10::Icd10Range::parse(d).map_err(|_| {
+            ApiError::invalid_value(&format!("record.diagnoses[{i}]"), "not an ICD-10 code")
+        })?;
+    }
+    let c = &r.clinical;
+    if c.weight_kg.is_some_and(|w| !(0.3..=400.0).contains(&w)) {
+        return Err(ApiError::invalid_value(
+            "record.clinical.weight_kg",
+            "must be 0.3 to 400",
+        ));
+    }
+    if c.egfr.is_some_and(|e| !(0.0..=250.0).contains(&e)) {
+        return Err(ApiError::invalid_value(
+            "record.clinical.egfr",
+            "must be 0 to 250",
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct CompleteRequest {
+    pub consultation_id: ConsultationId,
+}
+
+impl Command for CompleteRequest {
+    const NAME: &'static str = "consultation_complete";
+    type Output = ConsultationView;
+    async fn run(self, ws: &Workstation) -> Result<ConsultationView, ApiError> {
+        let (who, store, c) = treating(ws, &self.consultation_id)?;
+        if c.status != ConsultationStatus::Claimed {
+            return Err(ApiError::new(
+                ErrorCode::Conflict,
+                "only an open consultation can be completed",
+            ));
+        }
+        let now = ws.now();
+        let record = load_record(&store, &who, now, &self.consultation_id.0.to_string())?;
+        if record.diagnoses.is_empty() {
+            return Err(ApiError::invalid_value(
+                "record.diagnoses",
+                "a completed consultation needs a diagnosis",
+            ));
+        }
+        store.write(&who.actor(), now, |w| {
+            consultations::set_status(
+                w,
+                &self.consultation_id,
+                ConsultationStatus::Completed,
+                None,
+            )
+        })?;
+        // R-FU-1: chronic-disease consultations get their follow-up plan now.
+        crate::follow_up::plan_for(ws, &who, &store, &c, &record)?;
+        view(ws, &who, &store, &self.consultation_id)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Icd10SearchRequest {
+    pub query: String,
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Icd10Hits {
+    pub hits: Vec<Icd10Code>,
+}
+
+impl Command for Icd10SearchRequest {
+    const NAME: &'static str = "icd10_search";
+    type Output = Icd10Hits;
+    async fn run(self, ws: &Workstation) -> Result<Icd10Hits, ApiError> {
+        ws.active()?;
+        let limit = self.limit.unwrap_or(20).clamp(1, 100);
+        Ok(Icd10Hits {
+            hits: ws.knowledge().search_icd10(&self.query, limit),
+        })
+    }
+}

@@ -1,0 +1,149 @@
+//! The pharmacist's review (R-RX-6, R-ROLE-2): every signed prescription waits here; approve
+//! (it takes effect, valid for its chosen days) or reject with structured reasons, after
+//! which the physician revises it.
+
+use meddesk_clinical::lifecycle::{Event, RejectionReason, RxStatus};
+use meddesk_domain::Role;
+use meddesk_store::tables::{
+    consultations, patients, pharmacist_reviews, workflow_documents as docs,
+};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::consultation::PatientHeader;
+use crate::intake::load_intake;
+use crate::prescribing::{self, PrescriptionView, StoredReasons};
+use crate::{ApiError, Command, ErrorCode, Workstation};
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ReviewItem {
+    pub prescription: PrescriptionView,
+    pub patient: PatientHeader,
+    /// Reviews so far: a resubmission after a rejection shows its history.
+    pub round: i64,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ReviewQueue {
+    pub items: Vec<ReviewItem>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewQueueRequest {}
+
+impl Command for ReviewQueueRequest {
+    const NAME: &'static str = "review_queue";
+    type Output = ReviewQueue;
+    async fn run(self, ws: &Workstation) -> Result<ReviewQueue, ApiError> {
+        let (who, store) = ws.acting_as(Role::Pharmacist)?;
+        let now = ws.now();
+        let actor = who.actor();
+        let ids = store.read(&actor, now, |r| {
+            docs::prescriptions_in_status(r, "signed", 500)
+        })?;
+        let mut items = Vec::with_capacity(ids.len());
+        for id in ids {
+            let prescription = prescribing::view(&store, &actor, now, &id)?;
+            if prescription.status != RxStatus::Signed {
+                continue; // expired while waiting
+            }
+            let c = store.read(&actor, now, |r| {
+                consultations::get(r, &prescription.consultation_id)
+            })?;
+            let p = store.read(&actor, now, |r| patients::get(r, &c.patient_id))?;
+            let intake = load_intake(&store, &actor, now, &c.id.0.to_string())?;
+            items.push(ReviewItem {
+                round: prescription.reviews.len() as i64 + 1,
+                patient: PatientHeader {
+                    masked_name: p.masked_name,
+                    age_years: intake
+                        .as_ref()
+                        .and_then(|d| d.age_years)
+                        .or(p.age_years.map(f64::from)),
+                    sex: p.sex,
+                    identity_verified: p.identity_verified,
+                    guardian_present: intake.as_ref().and_then(|d| d.guardian_present),
+                },
+                prescription,
+            });
+        }
+        Ok(ReviewQueue { items })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(tag = "decision", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Decision {
+    Approve,
+    Reject {
+        reasons: Vec<RejectionReason>,
+        #[serde(default)]
+        note: String,
+    },
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct RxReviewRequest {
+    pub prescription_id: String,
+    pub decision: Decision,
+}
+
+impl Command for RxReviewRequest {
+    const NAME: &'static str = "rx_review";
+    type Output = PrescriptionView;
+    async fn run(self, ws: &Workstation) -> Result<PrescriptionView, ApiError> {
+        let (who, store) = ws.acting_as(Role::Pharmacist)?;
+        let now = ws.now();
+        let actor = who.actor();
+        let l = prescribing::load(&store, &actor, now, &self.prescription_id)?;
+        let (event, approved, stored) = match &self.decision {
+            Decision::Approve => (
+                Event::Approve,
+                true,
+                StoredReasons {
+                    reasons: Vec::new(),
+                    note: String::new(),
+                },
+            ),
+            Decision::Reject { reasons, note } => (
+                Event::Reject { reasons, note },
+                false,
+                StoredReasons {
+                    reasons: reasons.clone(),
+                    note: note.trim().to_owned(),
+                },
+            ),
+        };
+        l.lifecycle
+            .apply(&who.lifecycle_actor(Role::Pharmacist), &event, now)?;
+        let reasons_json = serde_json::to_string(&stored)
+            .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+        store.write(&actor, now, |w| {
+            pharmacist_reviews::record(
+                w,
+                &pharmacist_reviews::Review {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    prescription_id: self.prescription_id.clone(),
+                    pharmacist_id: who.id.0.clone(),
+                    approved,
+                    reasons: if approved {
+                        String::new()
+                    } else {
+                        reasons_json.clone()
+                    },
+                },
+            )?;
+            docs::put_prescription(
+                w,
+                &self.prescription_id,
+                &docs::PrescriptionDocument {
+                    review_rounds: l.doc.review_rounds + 1,
+                    ..l.doc.clone()
+                },
+            )
+        })?;
+        prescribing::view(&store, &actor, now, &self.prescription_id)
+    }
+}
