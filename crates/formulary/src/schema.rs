@@ -155,17 +155,28 @@ pub enum Controlled {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Route {
-    #[serde(alias = "po", alias = "PO", alias = "口服")]
+    #[serde(alias = "po", alias = "PO", alias = "by mouth", alias = "口服")]
     Oral,
-    #[serde(alias = "IV", alias = "静脉", alias = "静脉注射", alias = "静脉滴注")]
+    #[serde(
+        alias = "IV",
+        alias = "intravenous",
+        alias = "静脉",
+        alias = "静脉注射",
+        alias = "静脉滴注"
+    )]
     Iv,
-    #[serde(alias = "IM", alias = "肌内注射", alias = "肌注")]
+    #[serde(
+        alias = "IM",
+        alias = "intramuscular",
+        alias = "肌内注射",
+        alias = "肌注"
+    )]
     Im,
     #[serde(alias = "SC", alias = "subcutaneous", alias = "皮下注射")]
     Sc,
     #[serde(alias = "inhalation", alias = "吸入")]
     Inhaled,
-    #[serde(alias = "外用")]
+    #[serde(alias = "外用", alias = "skin")]
     Topical,
     #[serde(alias = "PR", alias = "直肠")]
     Rectal,
@@ -173,7 +184,7 @@ pub enum Route {
     Vaginal,
     #[serde(alias = "SL", alias = "舌下")]
     Sublingual,
-    #[serde(alias = "滴眼")]
+    #[serde(alias = "eye", alias = "滴眼")]
     Ophthalmic,
     #[serde(alias = "鼻用")]
     Nasal,

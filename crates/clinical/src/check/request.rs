@@ -47,8 +47,18 @@ pub struct Consultation {
 #[serde(rename_all = "snake_case")]
 pub enum ConsultationKind {
     #[default]
+    #[serde(alias = "普通", alias = "routine", alias = "regular")]
     Ordinary,
+    #[serde(alias = "急诊", alias = "emergent", alias = "urgent")]
     Emergency,
+    #[serde(
+        alias = "long_term",
+        alias = "long-term",
+        alias = "长期处方",
+        alias = "长期",
+        alias = "慢病",
+        alias = "慢性病"
+    )]
     Chronic,
 }
 
@@ -93,9 +103,13 @@ pub struct Patient {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum HepaticImpairment {
+    #[serde(alias = "无", alias = "normal")]
     None,
+    #[serde(alias = "A", alias = "child_pugh_a", alias = "轻度")]
     Mild,
+    #[serde(alias = "B", alias = "child_pugh_b", alias = "中度")]
     Moderate,
+    #[serde(alias = "C", alias = "child_pugh_c", alias = "重度")]
     Severe,
 }
 
