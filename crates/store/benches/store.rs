@@ -282,6 +282,8 @@ fn bench_mixed(c: &mut Criterion) {
                 "PRAGMA cipher_log_level = NONE; PRAGMA key = \"x'{k}'\";"
             ))
             .expect("key");
+            conn.execute_batch(meddesk_store::CIPHER_PRAGMAS)
+                .expect("cipher settings");
         }
         conn.execute_batch("PRAGMA cache_size = -16384; PRAGMA query_only = ON;")
             .expect("pragmas");

@@ -42,7 +42,7 @@ const CONNECTION_PRAGMAS: &str = "
 /// times faster, and every page written or read from disk is authenticated. 256-bit tags keep
 /// the integrity guarantee. These are not stored in the file: every open must set them (the
 /// `sqlcipher` shell needs the same two pragmas to open a MedDesk database).
-const CIPHER_PRAGMAS: &str = "
+pub const CIPHER_PRAGMAS: &str = "
     PRAGMA cipher_hmac_algorithm = HMAC_SHA256;
     PRAGMA cipher_kdf_algorithm = PBKDF2_HMAC_SHA256;
 ";

@@ -34,7 +34,7 @@ pub mod migrations;
 pub mod profile;
 pub mod tables;
 
-pub use database::{Actor, Reader, Store, VerifyReport, Writer};
+pub use database::{Actor, CIPHER_PRAGMAS, Reader, Store, VerifyReport, Writer};
 pub use error::{Result, StoreError};
 pub use key::{
     DbKey, KeySource, KeySourceKind, KeychainKeySource, MemoryKeySource, PassphraseKeyFile,
