@@ -8,6 +8,7 @@ pub mod batch;
 pub mod db;
 pub mod demo;
 pub mod kb;
+pub mod platform;
 pub mod profile_args;
 pub mod rx;
 pub mod serve;

@@ -54,6 +54,11 @@ enum Command {
     Kb(meddesk_cli::kb::KbArgs),
     /// Triage consultation requests (JSON Lines batch); `--rules FILE` tests a rules file.
     Triage(meddesk_cli::triage::TriageArgs),
+    /// The reference platform node and the patient simulator (issue 6).
+    Platform {
+        #[command(subcommand)]
+        command: meddesk_cli::platform::PlatformCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -83,6 +88,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Rx(args) => meddesk_cli::rx::run(args, &cli.profile.assets),
         Command::Kb(args) => meddesk_cli::kb::run(args, &cli.profile.assets),
         Command::Triage(args) => meddesk_cli::triage::run(args, &cli.profile.assets),
+        Command::Platform { command } => meddesk_cli::platform::run(command, &profile.data_dir),
         Command::Serve { ui, port } => {
             if !ui.join("index.html").is_file() {
                 return Err(format!(

@@ -1,1 +1,264 @@
-fn main() {}
+//! Sync and platform benchmarks (issue 6), a bench binary printing medians:
+//! - initial sync of 100k records from the platform on loopback into an in-memory replica;
+//! - a no-op sync: time and bytes on the wire (both directions, counted by a proxy);
+//! - new consultation → connected physician's replica (SSE + pull), p50/p95;
+//! - platform push throughput on PostgreSQL (default durable settings).
+//!
+//! Run: `CARGO_TARGET_DIR=… cargo bench -p meddesk-platform --bench sync`
+//! (`MEDDESK_BENCH_RECORDS=N` changes the 100k.)
+#![allow(clippy::unwrap_used, clippy::print_stdout)]
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use meddesk_platform::Database;
+use meddesk_sync::{ClientConfig, MemoryReplica, MemoryTokenStore, OpKind, RecordKey, SyncClient};
+use support::*;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn pct(mut v: Vec<f64>, p: f64) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v[i]
+}
+
+async fn fill(base: &str, n: usize) {
+    let mut intake = client(base, "intake", "dev-intake").await;
+    let mut left = n;
+    while left > 0 {
+        let batch = left.min(2_000);
+        for _ in 0..batch {
+            commit(
+                &intake,
+                op(
+                    "intake",
+                    "dev-intake",
+                    0,
+                    hlc_now(),
+                    OpKind::CreateConsultation {
+                        request: request("cardiology"),
+                    },
+                ),
+            );
+        }
+        intake.sync_once().await.unwrap();
+        left -= batch;
+    }
+}
+
+async fn fresh_physician(base: &str, page_limit: u32) -> Client {
+    let replica = Arc::new(Mutex::new(MemoryReplica::new()));
+    let mut cfg = ClientConfig::new(base, "dev-doc2");
+    cfg.page_limit = page_limit;
+    cfg.timeout = Duration::from_secs(120);
+    let mut c = SyncClient::new(cfg, replica, Arc::new(MemoryTokenStore::new())).unwrap();
+    c.sign_in("doc2", &password("doc2"), None).await.unwrap();
+    c.register_device("bench").await.unwrap();
+    c
+}
+
+async fn bench_sqlite(records: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = start_in_process(Database::Sqlite(dir.path().join("p.sqlite3")), 3600).await;
+    let base = format!("http://{addr}");
+    let t = Instant::now();
+    fill(&base, records).await;
+    println!(
+        "setup: pushed {records} consultation requests (SQLite) in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+
+    // Initial sync.
+    let mut rates = Vec::new();
+    let mut secs = Vec::new();
+    for _ in 0..3 {
+        let mut doc = fresh_physician(&base, 5_000).await;
+        let t = Instant::now();
+        let report = doc.sync_once().await.unwrap();
+        let s = t.elapsed().as_secs_f64();
+        let held = doc.replica().lock().unwrap().records().len();
+        assert!(held >= records, "{held} < {records}");
+        assert_eq!(report.cursor, report.head);
+        secs.push(s);
+        rates.push(held as f64 / s);
+    }
+    let rate = median(rates);
+    println!(
+        "initial sync, {records} records, SQLite platform → in-memory replica: median {:.2} s, {:.0} records/s (target ≥ 20,000: ratio {:.2})",
+        median(secs),
+        rate,
+        rate / 20_000.0
+    );
+
+    // No-op sync through a byte-counting proxy.
+    let proxy = Proxy::start(addr).await;
+    let pbase = format!("http://{}", proxy.addr);
+    let replica = Arc::new(Mutex::new(MemoryReplica::new()));
+    let mut cfg = ClientConfig::new(&pbase, "dev-doc2");
+    cfg.page_limit = 5_000;
+    cfg.timeout = Duration::from_secs(120);
+    let mut doc = SyncClient::new(cfg, replica, Arc::new(MemoryTokenStore::new())).unwrap();
+    doc.sign_in("doc2", &password("doc2"), None).await.unwrap();
+    doc.register_device("bench").await.unwrap();
+    doc.sync_once().await.unwrap();
+    doc.sync_once().await.unwrap(); // warm the connection
+    let mut times = Vec::new();
+    let mut bytes = Vec::new();
+    for _ in 0..50 {
+        proxy.reset_counters();
+        let t = Instant::now();
+        let r = doc.sync_once().await.unwrap();
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(r.pulled, 0);
+        bytes.push(
+            (proxy.bytes_up.load(std::sync::atomic::Ordering::SeqCst)
+                + proxy.bytes_down.load(std::sync::atomic::Ordering::SeqCst)) as f64,
+        );
+    }
+    let (t, b) = (median(times), median(bytes));
+    println!(
+        "no-op sync (nothing pending, nothing new, cursor at {}): median {:.2} ms (target ≤ 20: ratio {:.3}), {:.0} bytes on the wire (target ≤ 2048: ratio {:.2})",
+        records,
+        t,
+        t / 20.0,
+        b,
+        b / 2048.0
+    );
+
+    // New consultation → connected physician.
+    let mut intake = client(&base, "intake", "dev-intake").await;
+    let mut doc = fresh_physician(&base, 5_000).await;
+    let head = doc.sync_once().await.unwrap().head;
+    let mut events = doc.subscribe(head).await.unwrap();
+    let mut lat = Vec::new();
+    for _ in 0..100 {
+        let req = request("cardiology");
+        let key = RecordKey::consultation(req.id);
+        commit(
+            &intake,
+            op(
+                "intake",
+                "dev-intake",
+                0,
+                hlc_now(),
+                OpKind::CreateConsultation { request: req },
+            ),
+        );
+        let t = Instant::now();
+        intake.sync_once().await.unwrap();
+        loop {
+            events.next().await.unwrap().unwrap();
+            doc.sync_once().await.unwrap();
+            if doc.replica().lock().unwrap().records().contains_key(&key) {
+                break;
+            }
+        }
+        lat.push(t.elapsed().as_secs_f64() * 1000.0);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let p95 = pct(lat.clone(), 0.95);
+    println!(
+        "new consultation → in a connected physician's replica (push + SSE + pull, SQLite): p50 {:.1} ms, p95 {:.1} ms (target ≤ 200: ratio {:.3})",
+        pct(lat, 0.5),
+        p95,
+        p95 / 200.0
+    );
+}
+
+async fn bench_postgres() {
+    // Default PostgreSQL settings: fsync and synchronous_commit on, as a deployment runs.
+    let pg = postgres::PgCluster::start(&[]);
+    let addr = start_in_process(Database::Postgres(pg.url.clone()), 3600).await;
+    let base = format!("http://{addr}");
+    let total = 20_000;
+    let mut rates = Vec::new();
+    for batch in [200usize, 500] {
+        let intake = client(&base, "intake", "dev-intake").await;
+        let replica = intake.replica().clone();
+        // Cursor far ahead: this client only pushes, so the figure is the push alone.
+        {
+            use meddesk_sync::Replica as _;
+            replica
+                .lock()
+                .unwrap()
+                .apply_changes(&[], u64::MAX / 4)
+                .unwrap();
+        }
+        for _ in 0..total {
+            replica.lock().unwrap().commit(op(
+                "intake",
+                "dev-intake",
+                0,
+                hlc_now(),
+                OpKind::CreateConsultation {
+                    request: request("cardiology"),
+                },
+            ));
+        }
+        let mut cfg = ClientConfig::new(&base, "dev-intake");
+        cfg.push_batch = batch;
+        cfg.page_limit = 5_000;
+        cfg.timeout = Duration::from_secs(120);
+        let t = Instant::now();
+        // One client pushing sequentially: the honest single-clinic figure.
+        let mut pusher =
+            SyncClient::new(cfg, replica.clone(), Arc::new(MemoryTokenStore::new())).unwrap();
+        pusher
+            .sign_in("intake", &password("intake"), None)
+            .await
+            .unwrap();
+        pusher.register_device("bench").await.unwrap();
+        let r = pusher.sync_once().await.unwrap();
+        let s = t.elapsed().as_secs_f64();
+        assert_eq!(r.acked as usize, total);
+        let rate = total as f64 / s;
+        println!(
+            "platform push on PostgreSQL: {total} ops in batches of {batch} (one client, sequential requests): {:.2} s, {:.0} ops/s (target ≥ 2,000: ratio {:.2})",
+            s,
+            rate,
+            rate / 2_000.0
+        );
+        rates.push(rate);
+        drop(intake);
+    }
+    // Initial sync from PostgreSQL, too.
+    let mut doc = fresh_physician(&base, 5_000).await;
+    let t = Instant::now();
+    doc.sync_once().await.unwrap();
+    let s = t.elapsed().as_secs_f64();
+    let held = doc.replica().lock().unwrap().records().len();
+    println!(
+        "initial sync, {held} records, PostgreSQL platform → in-memory replica: {:.2} s, {:.0} records/s",
+        s,
+        held as f64 / s
+    );
+    drop(pg);
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing: run only when
+    // benchmarking, so the test suite never pays for it.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let records: usize = std::env::var("MEDDESK_BENCH_RECORDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100_000);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        bench_sqlite(records).await;
+        bench_postgres().await;
+    });
+}
