@@ -24,7 +24,10 @@ pub fn run() {
             std::process::exit(2);
         }
     };
-    let ws = match Workstation::open(options.profile(), Arc::new(SystemClock)) {
+    let passphrase = std::env::var("MEDDESK_PASSPHRASE")
+        .ok()
+        .map(zeroize::Zeroizing::new);
+    let ws = match Workstation::open_profile(options.profile(), Arc::new(SystemClock), passphrase) {
         Ok(ws) => ws,
         Err(e) => {
             eprintln!("meddesk-desktop: {e}");
@@ -35,7 +38,42 @@ pub fn run() {
         .manage(ws)
         .invoke_handler(tauri::generate_handler![
             commands::home::app_info,
-            commands::home::home_summary,
+            commands::session::session_status,
+            commands::session::sign_in,
+            commands::session::sign_out,
+            commands::session::lock,
+            commands::session::unlock,
+            commands::account::user_create,
+            commands::account::user_list,
+            commands::account::user_set_rights,
+            commands::account::user_suspend,
+            commands::intake::queue_list,
+            commands::intake::consultation_claim,
+            commands::intake::intake_release,
+            commands::intake::intake_submit,
+            commands::consultation::consultation_get,
+            commands::consultation::consultation_list_mine,
+            commands::consultation::record_save,
+            commands::consultation::consultation_complete,
+            commands::consultation::icd10_search,
+            commands::prescribing::drug_search,
+            commands::prescribing::rx_check,
+            commands::prescribing::rx_save,
+            commands::prescribing::rx_sign,
+            commands::prescribing::rx_get,
+            commands::prescribing::rx_revoke,
+            commands::prescribing::template_save,
+            commands::prescribing::template_list,
+            commands::review::review_queue,
+            commands::review::rx_review,
+            commands::guidance::guidance_sheet,
+            commands::guidance::guidance_export,
+            commands::follow_up::follow_up_list,
+            commands::follow_up::follow_up_record,
+            commands::complaints::complaint_file,
+            commands::complaints::complaint_list,
+            commands::complaints::complaint_resolve,
+            commands::kpi::kpi_report,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -182,9 +182,8 @@ impl Workstation {
 
     /// Open the store with the profile's key (closed again by the caller's drop on error).
     pub(crate) fn open_store(&self) -> Result<Store, ApiError> {
-        let now = self.now();
         let key = self.keys().load()?;
-        let store = Store::open(self.files(), &key, now)?;
+        let store = Store::open(self.files(), &key, self.now())?;
         drop(key);
         Ok(store)
     }
