@@ -15,7 +15,6 @@ use meddesk_store::tables::{consultations, patients, prescriptions, workflow_doc
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::intake::load_intake;
 use crate::knowledge::Icd10Code;
 use crate::session::SignedIn;
 use crate::{ApiError, Command, ErrorCode, Workstation};
@@ -133,22 +132,45 @@ pub(crate) fn view(
         return Err(ApiError::not_found("consultation"));
     }
     let key = id.0.to_string();
-    let intake = load_intake(store, &actor, now, &key)?;
-    let record = load_record(store, who, now, &key)?;
-    let patient = store.read(&actor, now, |r| patients::get(r, &c.patient_id))?;
-    let rx_ids = store.read(&actor, now, |r| {
-        docs::prescriptions_of_consultation(r, &key)
+    // One snapshot and one audit commit for the whole view.
+    let (row, patient, rows) = store.read(&actor, now, |r| {
+        let row = docs::get_record(r, &key)?;
+        let patient = patients::get(r, &c.patient_id)?;
+        let mut rows = Vec::new();
+        for rx in docs::prescriptions_of_consultation(r, &key)? {
+            let p = prescriptions::get(r, &rx)?;
+            let validity = docs::get_prescription(r, &rx)?.map(|d| d.validity_days);
+            rows.push((p, validity));
+        }
+        Ok((row, patient, rows))
     })?;
-    let mut summaries = Vec::with_capacity(rx_ids.len());
-    for rx in rx_ids {
-        let p = store.read(&actor, now, |r| prescriptions::get(r, &rx))?;
-        let status = crate::prescribing::effective_status(store, &actor, now, &p)?;
-        summaries.push(PrescriptionSummary {
-            id: p.id,
-            status,
-            lines: p.lines.len(),
-        });
-    }
+    let (intake, record) = match row {
+        None => (None, ConsultationRecord::default()),
+        Some((intake, record)) => (
+            serde_json::from_str::<crate::intake::IntakeDoc>(&intake).ok(),
+            record
+                .map(|r| serde_json::from_str(&r))
+                .transpose()
+                .map_err(|e| {
+                    ApiError::new(
+                        ErrorCode::Internal,
+                        format!("stored record of {key} is unreadable: {e}"),
+                    )
+                })?
+                .unwrap_or_default(),
+        ),
+    };
+    let summaries = rows
+        .into_iter()
+        .map(|(p, validity)| {
+            let status = crate::prescribing::lifecycle_of(&p, validity).status_at(now);
+            PrescriptionSummary {
+                lines: p.lines.len(),
+                id: p.id,
+                status,
+            }
+        })
+        .collect();
     Ok(ConsultationView {
         id: c.id,
         status: c.status,

@@ -282,10 +282,11 @@ pub(crate) fn queue_view(
         None => None,
     };
     let actor = who.actor();
-    let rows = store.read(&actor, now, |r| consultations::intake_queue(r, QUEUE_LIMIT))?;
+    // One query, one transaction, one audit entry for the whole view.
+    let rows = store.read(&actor, now, |r| docs::intake_queue_detailed(r, QUEUE_LIMIT))?;
     let is_admin = who.roles.contains(&Role::Administrator);
     let mut entries = Vec::with_capacity(rows.len());
-    for row in rows {
+    for (row, intake_json, age_years, sex) in rows {
         if route_filter.as_ref().is_some_and(|f| *f != row.route) {
             continue;
         }
@@ -294,8 +295,7 @@ pub(crate) fn queue_view(
         if !claimable && !req.all_routes && !is_admin {
             continue;
         }
-        let intake = load_intake(store, &actor, now, &row.id.0.to_string())?;
-        let patient = store.read(&actor, now, |r| patients::get(r, &row.patient_id))?;
+        let intake: Option<IntakeDoc> = intake_json.and_then(|j| serde_json::from_str(&j).ok());
         let arrived_at = DateTime::from_timestamp_millis(row.arrived_at).unwrap_or(now);
         let respond_by = DateTime::from_timestamp_millis(row.sla_deadline).unwrap_or(now);
         let seconds_left = (respond_by - now).num_seconds();
@@ -306,8 +306,12 @@ pub(crate) fn queue_view(
             id: row.id,
             patient: QueuePatient {
                 masked_name: row.masked_name,
-                age_years: patient.age_years,
-                sex: patient.sex,
+                age_years,
+                sex: match sex.as_deref() {
+                    Some("female") => Some(Sex::Female),
+                    Some("male") => Some(Sex::Male),
+                    _ => None,
+                },
             },
             channel: row.channel,
             priority: row.priority,

@@ -278,12 +278,7 @@ pub(crate) fn load(
             other => other.into(),
         })?;
     let doc = doc.ok_or_else(|| ApiError::not_found("prescription document"))?;
-    let lifecycle = lifecycle::Prescription {
-        status: status_of(row.status),
-        treating_physician: UserId(row.physician_id.clone()),
-        signed_at: row.signed_at.and_then(DateTime::from_timestamp_millis),
-        validity_days: doc.validity_days,
-    };
+    let lifecycle = lifecycle_of(&row, Some(doc.validity_days));
     Ok(Loaded {
         row,
         doc,
@@ -291,23 +286,17 @@ pub(crate) fn load(
     })
 }
 
-pub(crate) fn effective_status(
-    store: &Store,
-    actor: &Actor,
-    now: DateTime<Utc>,
+/// The lifecycle view of a stored prescription (validity 3 days when not recorded).
+pub(crate) fn lifecycle_of(
     p: &prescriptions::Prescription,
-) -> Result<RxStatus, ApiError> {
-    let validity = store
-        .read(actor, now, |r| docs::get_prescription(r, &p.id))?
-        .map(|d| d.validity_days)
-        .unwrap_or(lifecycle::MAX_VALIDITY_DAYS);
-    let l = lifecycle::Prescription {
+    validity_days: Option<i64>,
+) -> lifecycle::Prescription {
+    lifecycle::Prescription {
         status: status_of(p.status),
         treating_physician: UserId(p.physician_id.clone()),
         signed_at: p.signed_at.and_then(DateTime::from_timestamp_millis),
-        validity_days: validity,
-    };
-    Ok(l.status_at(now))
+        validity_days: validity_days.unwrap_or(lifecycle::MAX_VALIDITY_DAYS),
+    }
 }
 
 pub(crate) fn view(

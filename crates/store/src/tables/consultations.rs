@@ -262,3 +262,19 @@ pub fn ensure_exists(w: &Writer<'_>, id: &ConsultationId) -> Result<()> {
         id: key,
     })
 }
+
+// Row decoders shared with the workflow views over the same columns.
+pub(crate) fn priority_from_rank(rank: i64) -> rusqlite::Result<Priority> {
+    priority_from(rank)
+}
+
+pub(crate) fn channel_from_str(s: &str) -> rusqlite::Result<Channel> {
+    channel_from(s)
+}
+
+pub(crate) fn route_from_parts(
+    kind: &str,
+    specialty: Option<String>,
+) -> rusqlite::Result<TriageRoute> {
+    route_from(kind, specialty)
+}

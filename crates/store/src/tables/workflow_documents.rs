@@ -425,3 +425,55 @@ pub fn attach_complaint_details(
     )?;
     w.audit(Action::Update, "complaint", complaint_id)
 }
+
+/// The intake queue with what triage stored and the patients' display age and sex, in one
+/// query and one audit entry (R-SEC-5: the whole view is one access), most urgent first.
+pub fn intake_queue_detailed(
+    r: &mut Reader<'_>,
+    limit: u32,
+) -> Result<
+    Vec<(
+        super::consultations::QueueEntry,
+        Option<String>,
+        Option<u8>,
+        Option<String>,
+    )>,
+> {
+    use meddesk_domain::{ConsultationId, MaskedName, PatientId, Sensitive};
+    let rows = {
+        let mut stmt = r.conn().prepare_cached(
+            "SELECT c.id, c.patient_id, p.masked_name, c.priority, c.channel, c.route_kind,
+                    c.route_specialty, c.sla_deadline, c.complaint, c.arrived_at,
+                    d.intake, p.age_years, p.sex
+             FROM consultations c JOIN patients p ON p.id = c.patient_id
+                  LEFT JOIN consultation_records d ON d.consultation_id = c.id
+             WHERE c.status = 'waiting'
+             ORDER BY c.priority, c.sla_deadline
+             LIMIT ?1",
+        )?;
+        stmt.query_map([limit], |row| {
+            let id: String = row.get(0)?;
+            let id =
+                uuid::Uuid::parse_str(&id).map_err(|_| super::unknown("id", "<not a uuid>"))?;
+            let masked: String = row.get(2)?;
+            let entry = super::consultations::QueueEntry {
+                id: ConsultationId(id),
+                patient_id: PatientId(row.get(1)?),
+                masked_name: MaskedName::from_full_name(&masked),
+                priority: super::consultations::priority_from_rank(row.get(3)?)?,
+                channel: super::consultations::channel_from_str(&row.get::<_, String>(4)?)?,
+                route: super::consultations::route_from_parts(
+                    &row.get::<_, String>(5)?,
+                    row.get(6)?,
+                )?,
+                sla_deadline: row.get(7)?,
+                complaint: Sensitive::new(row.get(8)?),
+                arrived_at: row.get(9)?,
+            };
+            Ok((entry, row.get(10)?, row.get(11)?, row.get(12)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?
+    };
+    r.touched("intake_queue", &format!("{} consultations", rows.len()));
+    Ok(rows)
+}
