@@ -135,6 +135,7 @@ pub fn test_all(args: &[String]) -> Result<(), String> {
 
     let result = (|| -> Result<(), String> {
         step("prerequisites", &mut || prereq::ensure(Need::All))?;
+        step("PostgreSQL for the platform tests", &mut postgres_available)?;
         step("ui build", &mut build_ui)?;
         step("cargo fmt --check", &mut || {
             sh(cargo().args(["fmt", "--all", "--check"]))
@@ -220,6 +221,28 @@ pub fn test_all(args: &[String]) -> Result<(), String> {
 
 /// No crate under `crates/` may depend on Tauri or WebKitGTK (ARCHITECTURE.md invariant):
 /// their tests must build on a machine without a webview.
+/// The platform's tests start throw-away PostgreSQL clusters
+/// (crates/platform/tests/support/postgres.rs): fail early, naming the package, when the
+/// server binaries are missing rather than deep inside the test run.
+fn postgres_available() -> Result<(), String> {
+    if !cfg!(target_os = "linux") {
+        return Ok(());
+    }
+    let found = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|e| {
+            let bin = e.path().join("bin");
+            bin.join("initdb").is_file() && bin.join("pg_ctl").is_file()
+        });
+    if found {
+        Ok(())
+    } else {
+        Err("PostgreSQL server binaries (initdb, pg_ctl under /usr/lib/postgresql/*/bin) are missing: install the Debian package `postgresql`".into())
+    }
+}
+
 fn core_crates_without_webview() -> Result<(), String> {
     let crates_dir = repo_root().join("crates");
     let mut packages = Vec::new();

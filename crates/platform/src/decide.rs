@@ -521,3 +521,488 @@ pub fn visibility(actor: &Actor, kind: RecordKind, id: &str, meta: &ChangeMeta) 
         (AccountRole::Pharmacist, _) => View::Hidden,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use meddesk_domain::{Channel, Priority, Sex};
+    use meddesk_sync::{Hlc, NewConsultation, PatientSummary, RecordField, Vitals};
+    use uuid::Uuid;
+
+    const NOW: i64 = 1_790_000_000_000;
+
+    fn actor(user: &str, role: AccountRole, specialties: &[&str]) -> Actor {
+        Actor {
+            user_id: user.into(),
+            role,
+            org_id: "org-1".into(),
+            specialties: specialties.iter().map(|s| (*s).to_owned()).collect(),
+            device_id: format!("dev-{user}"),
+        }
+    }
+
+    fn op(a: &Actor, base_version: u64, wall_ms: i64, kind: OpKind) -> Operation {
+        Operation {
+            op_id: Uuid::now_v7(),
+            user: a.user_id.clone(),
+            device: a.device_id.clone(),
+            base_version,
+            hlc: Hlc {
+                wall_ms,
+                logical: 0,
+            },
+            kind,
+        }
+    }
+
+    fn request(age: u32, guardian: Option<&str>) -> NewConsultation {
+        NewConsultation {
+            id: Uuid::from_u128(1),
+            org_id: "org-1".into(),
+            patient: PatientSummary {
+                patient_id: "p1".into(),
+                masked_name: "李**".into(),
+                age_years: age,
+                sex: Sex::Male,
+                identity_verified: true,
+                guardian: guardian.map(str::to_owned),
+            },
+            channel: Channel::Text,
+            priority: Priority::Normal,
+            specialty: "cardiology".into(),
+            complaint: "高血压复诊".into(),
+            vitals: Vitals::default(),
+            chronic_icd10: Some("I10".into()),
+            arrived_at_ms: NOW,
+        }
+    }
+
+    fn consultation(status: QueueStatus, physician: Option<&str>) -> Loaded {
+        let mut loaded = Loaded::new();
+        loaded.insert(
+            RecordKey::consultation(Uuid::from_u128(1)),
+            (
+                3,
+                RecordBody::Consultation(Box::new(ConsultationRecord {
+                    request: request(40, None),
+                    status,
+                    physician_id: physician.map(str::to_owned),
+                    fields: BTreeMap::new(),
+                    field_history: Vec::new(),
+                    follow_ups: Vec::new(),
+                    complaints: Vec::new(),
+                })),
+            ),
+        );
+        loaded
+    }
+
+    fn code(r: Result<Vec<(RecordKey, RecordBody)>, Rejection>) -> Option<RejectionCode> {
+        r.err().map(|r| r.code)
+    }
+
+    #[test]
+    fn decide_table() {
+        let intake = actor("intake", AccountRole::Intake, &[]);
+        let doc = actor("doc", AccountRole::Physician, &["cardiology"]);
+        let peds = actor("peds", AccountRole::Physician, &["pediatrics"]);
+        let pharm = actor("pharm", AccountRole::Pharmacist, &[]);
+        let claim = OpKind::ClaimConsultation {
+            consultation_id: Uuid::from_u128(1),
+        };
+        let mut suspended = consultation(QueueStatus::Waiting, None);
+        suspended.insert(
+            RecordKey::physician("doc"),
+            (
+                1,
+                RecordBody::Physician(PhysicianRecord {
+                    suspended: true,
+                    reason: "违规".into(),
+                }),
+            ),
+        );
+        let mut forged = op(&doc, 3, NOW, claim.clone());
+        forged.user = "someone-else".into();
+        let cases: Vec<(&str, Operation, Actor, Loaded, Option<RejectionCode>)> = vec![
+            (
+                "intake files",
+                op(
+                    &intake,
+                    0,
+                    NOW,
+                    OpKind::CreateConsultation {
+                        request: request(40, None),
+                    },
+                ),
+                intake.clone(),
+                Loaded::new(),
+                None,
+            ),
+            (
+                "R-TRI-7 child without guardian",
+                op(
+                    &intake,
+                    0,
+                    NOW,
+                    OpKind::CreateConsultation {
+                        request: request(4, None),
+                    },
+                ),
+                intake.clone(),
+                Loaded::new(),
+                Some(RejectionCode::InvalidInput),
+            ),
+            (
+                "child with guardian",
+                op(
+                    &intake,
+                    0,
+                    NOW,
+                    OpKind::CreateConsultation {
+                        request: request(4, Some("母亲 李**")),
+                    },
+                ),
+                intake.clone(),
+                Loaded::new(),
+                None,
+            ),
+            (
+                "duplicate consultation id",
+                op(
+                    &intake,
+                    0,
+                    NOW,
+                    OpKind::CreateConsultation {
+                        request: request(40, None),
+                    },
+                ),
+                intake.clone(),
+                consultation(QueueStatus::Waiting, None),
+                Some(RejectionCode::DuplicateId),
+            ),
+            (
+                "a physician cannot file",
+                op(
+                    &doc,
+                    0,
+                    NOW,
+                    OpKind::CreateConsultation {
+                        request: request(40, None),
+                    },
+                ),
+                doc.clone(),
+                Loaded::new(),
+                Some(RejectionCode::NotPermitted),
+            ),
+            (
+                "claim a waiting one",
+                op(&doc, 3, NOW, claim.clone()),
+                doc.clone(),
+                consultation(QueueStatus::Waiting, None),
+                None,
+            ),
+            (
+                "first claim wins",
+                op(&doc, 3, NOW, claim.clone()),
+                doc.clone(),
+                consultation(QueueStatus::Claimed, Some("other")),
+                Some(RejectionCode::AlreadyClaimed),
+            ),
+            (
+                "R-ROLE-4 other specialty",
+                op(&peds, 3, NOW, claim.clone()),
+                peds.clone(),
+                consultation(QueueStatus::Waiting, None),
+                Some(RejectionCode::NotPermitted),
+            ),
+            (
+                "R-CMP-2 suspended",
+                op(&doc, 3, NOW, claim.clone()),
+                doc.clone(),
+                suspended,
+                Some(RejectionCode::Suspended),
+            ),
+            (
+                "pharmacist cannot claim",
+                op(&pharm, 3, NOW, claim.clone()),
+                pharm.clone(),
+                consultation(QueueStatus::Waiting, None),
+                Some(RejectionCode::NotPermitted),
+            ),
+            (
+                "clock 10 min ahead is fine",
+                op(&doc, 3, NOW + 600_000, claim.clone()),
+                doc.clone(),
+                consultation(QueueStatus::Waiting, None),
+                None,
+            ),
+            (
+                "clock 2 h ahead is refused",
+                op(&doc, 3, NOW + 7_200_000, claim.clone()),
+                doc.clone(),
+                consultation(QueueStatus::Waiting, None),
+                Some(RejectionCode::ClockSkew),
+            ),
+            (
+                "another user's op",
+                forged,
+                doc.clone(),
+                consultation(QueueStatus::Waiting, None),
+                Some(RejectionCode::WrongIdentity),
+            ),
+            (
+                "R-ROLE-1 edit someone else's record",
+                op(
+                    &doc,
+                    3,
+                    NOW,
+                    OpKind::UpdateRecord {
+                        consultation_id: Uuid::from_u128(1),
+                        fields: BTreeMap::from([(RecordField::Advice, "x".into())]),
+                    },
+                ),
+                doc.clone(),
+                consultation(QueueStatus::Claimed, Some("other")),
+                Some(RejectionCode::NotPermitted),
+            ),
+            (
+                "R-RX-4 six lines",
+                op(
+                    &doc,
+                    0,
+                    NOW,
+                    OpKind::SavePrescriptionDraft {
+                        prescription_id: Uuid::from_u128(9),
+                        consultation_id: Uuid::from_u128(1),
+                        diagnosis: "I10".into(),
+                        lines: vec![line(); 6],
+                    },
+                ),
+                doc.clone(),
+                consultation(QueueStatus::Claimed, Some("doc")),
+                Some(RejectionCode::InvalidInput),
+            ),
+            (
+                "draft on own consultation",
+                op(
+                    &doc,
+                    0,
+                    NOW,
+                    OpKind::SavePrescriptionDraft {
+                        prescription_id: Uuid::from_u128(9),
+                        consultation_id: Uuid::from_u128(1),
+                        diagnosis: "I10".into(),
+                        lines: vec![line()],
+                    },
+                ),
+                doc.clone(),
+                consultation(QueueStatus::Claimed, Some("doc")),
+                None,
+            ),
+            (
+                "review of a missing prescription",
+                op(
+                    &pharm,
+                    0,
+                    NOW,
+                    OpKind::ReviewPrescription {
+                        prescription_id: Uuid::from_u128(9),
+                        decision: ReviewDecision::Approve,
+                        reasons: vec![],
+                    },
+                ),
+                pharm.clone(),
+                Loaded::new(),
+                Some(RejectionCode::NotFound),
+            ),
+        ];
+        for (name, o, a, loaded, expected) in cases {
+            assert_eq!(code(decide(&o, &a, &loaded, NOW)), expected, "case: {name}");
+        }
+    }
+
+    fn line() -> meddesk_sync::PrescriptionLine {
+        meddesk_sync::PrescriptionLine {
+            generic_name: "氨氯地平".into(),
+            strength: "5 mg".into(),
+            dose: "5 mg".into(),
+            route: "口服".into(),
+            frequency: "每日一次".into(),
+            course_days: 7,
+            quantity: "7 片".into(),
+            notes: String::new(),
+        }
+    }
+
+    #[test]
+    fn concurrent_edits_merge_per_field_and_keep_the_loser() {
+        let doc = actor("doc", AccountRole::Physician, &["cardiology"]);
+        let mut loaded = consultation(QueueStatus::Claimed, Some("doc"));
+        let edit = |base, wall, text: &str| {
+            op(
+                &doc,
+                base,
+                wall,
+                OpKind::UpdateRecord {
+                    consultation_id: Uuid::from_u128(1),
+                    fields: BTreeMap::from([(RecordField::History, text.to_owned())]),
+                },
+            )
+        };
+        let key = RecordKey::consultation(Uuid::from_u128(1));
+        let apply = |loaded: &mut Loaded, o: &Operation| {
+            let (k, body) = decide(o, &doc, loaded, NOW).expect("accepted").remove(0);
+            let v = loaded.get(&k).map_or(1, |(v, _)| v + 1);
+            loaded.insert(k, (v, body));
+        };
+        // Both edits were made from version 3; the later stamp applies first.
+        apply(&mut loaded, &edit(3, NOW, "later"));
+        apply(&mut loaded, &edit(3, NOW - 60_000, "earlier"));
+        let Some((_, RecordBody::Consultation(c))) = loaded.get(&key) else {
+            panic!("consultation")
+        };
+        assert_eq!(c.fields[&RecordField::History].value, "later");
+        assert_eq!(c.field_history.len(), 1);
+        assert_eq!(c.field_history[0].value, "earlier");
+        // An edit that saw the current version replaces it; the old value is kept too.
+        let v = loaded.get(&key).map(|(v, _)| *v).expect("version");
+        apply(&mut loaded, &edit(v, NOW - 120_000, "reviewed"));
+        let Some((_, RecordBody::Consultation(c))) = loaded.get(&key) else {
+            panic!("consultation")
+        };
+        assert_eq!(c.fields[&RecordField::History].value, "reviewed");
+        assert!(c.field_history.iter().any(|h| h.value == "later"));
+    }
+
+    #[test]
+    fn visibility_table() {
+        let doc = actor("doc", AccountRole::Physician, &["cardiology"]);
+        let pharm = actor("pharm", AccountRole::Pharmacist, &[]);
+        let intake = actor("intake", AccountRole::Intake, &[]);
+        let admin = actor("admin", AccountRole::Administrator, &[]);
+        let m = |specialty: Option<&str>, physician: Option<&str>, status: &str, org: &str| {
+            ChangeMeta {
+                org_id: org.into(),
+                specialty: specialty.map(str::to_owned),
+                physician_id: physician.map(str::to_owned),
+                status: status.into(),
+            }
+        };
+        use RecordKind::*;
+        let cases = [
+            (
+                &doc,
+                Consultation,
+                "c",
+                m(Some("cardiology"), None, "waiting", "org-1"),
+                View::Full,
+            ),
+            (
+                &doc,
+                Consultation,
+                "c",
+                m(Some("cardiology"), Some("other"), "claimed", "org-1"),
+                View::Removed,
+            ),
+            (
+                &doc,
+                Consultation,
+                "c",
+                m(Some("cardiology"), Some("doc"), "claimed", "org-1"),
+                View::Full,
+            ),
+            (
+                &doc,
+                Consultation,
+                "c",
+                m(Some("pediatrics"), None, "waiting", "org-1"),
+                View::Hidden,
+            ),
+            (
+                &doc,
+                Prescription,
+                "p",
+                m(None, Some("doc"), "draft", "org-1"),
+                View::Full,
+            ),
+            (
+                &doc,
+                Prescription,
+                "p",
+                m(None, Some("other"), "signed", "org-1"),
+                View::Hidden,
+            ),
+            (
+                &doc,
+                Physician,
+                "doc",
+                m(None, None, "suspended", ""),
+                View::Full,
+            ),
+            (
+                &doc,
+                Physician,
+                "other",
+                m(None, None, "suspended", ""),
+                View::Hidden,
+            ),
+            (
+                &pharm,
+                Prescription,
+                "p",
+                m(None, Some("doc"), "signed", "org-1"),
+                View::Full,
+            ),
+            (
+                &pharm,
+                Prescription,
+                "p",
+                m(None, Some("doc"), "draft", "org-1"),
+                View::Removed,
+            ),
+            (
+                &pharm,
+                Prescription,
+                "p",
+                m(None, Some("doc"), "signed", "org-2"),
+                View::Hidden,
+            ),
+            (
+                &pharm,
+                Consultation,
+                "c",
+                m(Some("cardiology"), None, "waiting", "org-1"),
+                View::Hidden,
+            ),
+            (
+                &intake,
+                Consultation,
+                "c",
+                m(Some("cardiology"), Some("doc"), "claimed", "org-1"),
+                View::Full,
+            ),
+            (
+                &intake,
+                Prescription,
+                "p",
+                m(None, Some("doc"), "signed", "org-1"),
+                View::Hidden,
+            ),
+            (
+                &admin,
+                Prescription,
+                "p",
+                m(None, Some("doc"), "draft", "org-9"),
+                View::Full,
+            ),
+        ];
+        for (a, kind, id, meta, expected) in cases {
+            assert_eq!(
+                visibility(a, kind, id, &meta),
+                expected,
+                "{:?} {kind:?} {meta:?}",
+                a.role
+            );
+        }
+    }
+}
