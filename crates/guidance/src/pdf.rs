@@ -792,7 +792,10 @@ mod tests {
 
     #[test]
     fn latin_breaks_at_spaces_and_cjk_anywhere() {
-        let (cjk, latin) = (font("DroidSansFallbackFull.ttf"), font("Roboto-Regular.ttf"));
+        let (cjk, latin) = (
+            font("DroidSansFallbackFull.ttf"),
+            font("Roboto-Regular.ttf"),
+        );
         let set = FontSet::new(&PdfFonts {
             cjk: &cjk,
             latin: &latin,
@@ -834,7 +837,10 @@ mod tests {
 
     #[test]
     fn characters_go_to_the_font_that_has_them() {
-        let (cjk, latin) = (font("DroidSansFallbackFull.ttf"), font("Roboto-Regular.ttf"));
+        let (cjk, latin) = (
+            font("DroidSansFallbackFull.ttf"),
+            font("Roboto-Regular.ttf"),
+        );
         let set = FontSet::new(&PdfFonts {
             cjk: &cjk,
             latin: &latin,
