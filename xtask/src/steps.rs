@@ -161,7 +161,11 @@ pub fn test_all(args: &[String]) -> Result<(), String> {
             sh(cargo().args(["build", "--workspace", "--all-targets", "--locked"]))
         })?;
         step("rust tests (incl. bindings staleness)", &mut || {
-            if Command::new("cargo-nextest").arg("--version").output().is_ok() {
+            if Command::new("cargo-nextest")
+                .arg("--version")
+                .output()
+                .is_ok()
+            {
                 sh(cargo().args([
                     "nextest",
                     "run",
@@ -219,8 +223,6 @@ pub fn test_all(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// No crate under `crates/` may depend on Tauri or WebKitGTK (ARCHITECTURE.md invariant):
-/// their tests must build on a machine without a webview.
 /// The platform's tests start throw-away PostgreSQL clusters
 /// (crates/platform/tests/support/postgres.rs): fail early, naming the package, when the
 /// server binaries are missing rather than deep inside the test run.
@@ -243,6 +245,8 @@ fn postgres_available() -> Result<(), String> {
     }
 }
 
+/// No crate under `crates/` may depend on Tauri or WebKitGTK (ARCHITECTURE.md invariant):
+/// their tests must build on a machine without a webview.
 fn core_crates_without_webview() -> Result<(), String> {
     let crates_dir = repo_root().join("crates");
     let mut packages = Vec::new();

@@ -426,19 +426,17 @@ pub fn attach_complaint_details(
     w.audit(Action::Update, "complaint", complaint_id)
 }
 
+/// One row of the detailed queue: the entry, the intake JSON, the patient's age and sex.
+pub type DetailedQueueRow = (
+    super::consultations::QueueEntry,
+    Option<String>,
+    Option<u8>,
+    Option<String>,
+);
+
 /// The intake queue with what triage stored and the patients' display age and sex, in one
 /// query and one audit entry (R-SEC-5: the whole view is one access), most urgent first.
-pub fn intake_queue_detailed(
-    r: &mut Reader<'_>,
-    limit: u32,
-) -> Result<
-    Vec<(
-        super::consultations::QueueEntry,
-        Option<String>,
-        Option<u8>,
-        Option<String>,
-    )>,
-> {
+pub fn intake_queue_detailed(r: &mut Reader<'_>, limit: u32) -> Result<Vec<DetailedQueueRow>> {
     use meddesk_domain::{ConsultationId, MaskedName, PatientId, Sensitive};
     let rows = {
         let mut stmt = r.conn().prepare_cached(
