@@ -14,3 +14,14 @@ if (!window.matchMedia) {
       dispatchEvent: () => false,
     }) as MediaQueryList;
 }
+
+// antd's Menu, Table and overflow helpers observe sizes; jsdom has no ResizeObserver.
+if (!("ResizeObserver" in window)) {
+  class NoResize {
+    observe() {}
+    unobserve() {}
+    disconnect() {}
+  }
+  (window as unknown as { ResizeObserver: unknown }).ResizeObserver = NoResize;
+  (globalThis as unknown as { ResizeObserver: unknown }).ResizeObserver = NoResize;
+}

@@ -1,40 +1,99 @@
-import { Layout, Segmented, Space, Tag, Typography } from "antd";
-import { useQuery } from "@tanstack/react-query";
-import { useBackend } from "../backend/context";
-import { HomeScreen } from "../features/home/HomeScreen";
+import { LockOutlined, LogoutOutlined } from "@ant-design/icons";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Alert, Button, Layout, Segmented, Skeleton, Space, Tag, Typography } from "antd";
+import { useEffect, useMemo } from "react";
+import { BackendContext, useBackend } from "../backend/context";
+import { LockScreen } from "../features/session/LockScreen";
+import { SignInScreen } from "../features/session/SignInScreen";
 import { LANGUAGES, useI18n, type Language } from "../i18n";
+import { errorText } from "./errors";
+import { clearPatientData, SESSION_KEY, sessionAwareBackend, setSession } from "./session";
+import { Workspace } from "./Workspace";
+
+/** How often the lock state is re-read (the core locks itself after the idle timeout). */
+export const SESSION_POLL_MS = 15_000;
 
 export function AppShell() {
   const { t, lang, setLang } = useI18n();
-  const backend = useBackend();
-  const info = useQuery({ queryKey: ["app_info"], queryFn: () => backend.call("app_info", {}) });
+  const raw = useBackend();
+  const client = useQueryClient();
+  const backend = useMemo(() => sessionAwareBackend(raw, client), [raw, client]);
+  const info = useQuery({ queryKey: ["app_info"], queryFn: () => raw.call("app_info", {}) });
+  const session = useQuery({
+    queryKey: SESSION_KEY,
+    queryFn: () => raw.call("session_status", {}),
+    refetchInterval: SESSION_POLL_MS,
+    refetchOnWindowFocus: true,
+  });
+  const state = session.data?.state;
+  const userId = session.data?.user?.id;
+  useEffect(() => {
+    // R-SEC-6: leaving the active state (idle lock noticed by polling) forgets patient data.
+    if (state !== undefined && state !== "active") clearPatientData(client);
+  }, [state, userId, client]);
 
+  const lock = useMutation({ mutationFn: () => raw.call("lock", {}), onSuccess: (s) => setSession(client, s) });
+  const signOut = useMutation({ mutationFn: () => raw.call("sign_out", {}), onSuccess: (s) => setSession(client, s) });
+
+  let body;
+  if (session.isPending) body = <Skeleton active />;
+  else if (session.isError)
+    body = (
+      <Alert
+        type="error"
+        showIcon
+        title={errorText(t, session.error)}
+        action={<Button onClick={() => void session.refetch()}>{t("app.retry")}</Button>}
+      />
+    );
+  else if (session.data.state === "signed_out") body = <SignInScreen status={session.data} />;
+  else if (session.data.state === "locked" || !session.data.user) body = <LockScreen status={session.data} />;
+  else body = <Workspace key={session.data.user.id} user={session.data.user} />;
+
+  const user = session.data?.state === "active" ? session.data.user : null;
   return (
-    <Layout style={{ minHeight: "100vh" }}>
-      <Layout.Header
-        style={{ display: "flex", alignItems: "center", justifyContent: "space-between", background: "#004d4d" }}
-      >
-        <Space>
-          <Typography.Title level={4} style={{ color: "#fff", margin: 0 }} data-testid="app-title">
-            {t("app.title")}
-          </Typography.Title>
-          {info.data?.profile === "demo" && (
-            <Tag color="gold" data-testid="demo-badge">
-              {t("app.demoBadge")}
-            </Tag>
-          )}
-          {info.data && <Typography.Text style={{ color: "#cfe" }}>v{info.data.version}</Typography.Text>}
-        </Space>
-        <Segmented<Language>
-          aria-label={t("app.language")}
-          value={lang}
-          onChange={setLang}
-          options={LANGUAGES.map((l) => ({ value: l, label: l === "zh-CN" ? "中文" : "English" }))}
-        />
-      </Layout.Header>
-      <Layout.Content style={{ padding: 24 }}>
-        <HomeScreen />
-      </Layout.Content>
-    </Layout>
+    <BackendContext.Provider value={backend}>
+      <Layout style={{ minHeight: "100vh" }}>
+        <Layout.Header
+          style={{ display: "flex", alignItems: "center", justifyContent: "space-between", background: "#004d4d", paddingInline: 16 }}
+        >
+          <Space>
+            <Typography.Text style={{ color: "#fff", fontSize: 18, fontWeight: 600 }} data-testid="app-title">
+              {t("app.title")}
+            </Typography.Text>
+            {info.data?.profile === "demo" && (
+              <Tag color="gold" data-testid="demo-badge">
+                {t("app.demoBadge")}
+              </Tag>
+            )}
+            {info.data && <Typography.Text style={{ color: "#cfe" }}>v{info.data.version}</Typography.Text>}
+          </Space>
+          <Space>
+            {user && (
+              <>
+                <Typography.Text style={{ color: "#fff" }} data-testid="current-user">
+                  {t("app.signedInAs", { name: user.display_name })} · {user.roles.map((r) => t(`role.${r}`)).join("/")}
+                </Typography.Text>
+                <Button icon={<LockOutlined />} onClick={() => lock.mutate()} data-testid="lock-button">
+                  {t("app.lock")}
+                </Button>
+                <Button icon={<LogoutOutlined />} onClick={() => signOut.mutate()} data-testid="sign-out-button">
+                  {t("app.signOut")}
+                </Button>
+              </>
+            )}
+            <Segmented<Language>
+              aria-label={t("app.language")}
+              value={lang}
+              onChange={setLang}
+              options={LANGUAGES.map((l) => ({ value: l, label: l === "zh-CN" ? "中文" : "English" }))}
+            />
+          </Space>
+        </Layout.Header>
+        <Layout.Content style={{ padding: 16 }}>
+          {body}
+        </Layout.Content>
+      </Layout>
+    </BackendContext.Provider>
   );
 }

@@ -12,25 +12,41 @@ function AntdLocale({ children }: { children: ReactNode }) {
   return (
     <ConfigProvider
       locale={lang === "zh-CN" ? zhCNLocale : enUS}
-      theme={{ token: { colorPrimary: "#007a7a", borderRadius: 4 } }}
+      theme={{
+        // Contrast ≥ 4.5:1 for secondary text (axe-core, WCAG AA): antd's defaults are lighter.
+        token: {
+          colorPrimary: "#007a7a",
+          borderRadius: 4,
+          colorTextSecondary: "#595959",
+          colorTextDescription: "#595959",
+          colorTextTertiary: "#595959",
+          colorTextPlaceholder: "#6e6e6e",
+          colorError: "#cf1322",
+        },
+      }}
     >
       <AntApp>{children}</AntApp>
     </ConfigProvider>
   );
 }
 
+export function newQueryClient() {
+  return new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false } } });
+}
+
 export function Providers({
   backend,
   children,
   language = "zh-CN",
+  client,
 }: {
   backend: Backend;
   children: ReactNode;
   language?: Language;
+  /** Tests pass their own to look into the cache. */
+  client?: QueryClient;
 }) {
-  const [queryClient] = useState(
-    () => new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false } } }),
-  );
+  const [queryClient] = useState(() => client ?? newQueryClient());
   return (
     <BackendContext.Provider value={backend}>
       <QueryClientProvider client={queryClient}>

@@ -3,6 +3,7 @@ import { en } from "./en";
 import { zhCN, type MessageKey, type Messages } from "./zh-CN";
 
 export type Language = "zh-CN" | "en";
+export type { MessageKey } from "./zh-CN";
 export const LANGUAGES: Language[] = ["zh-CN", "en"];
 
 const catalogs: Record<Language, Messages> = { "zh-CN": zhCN, en };
@@ -28,6 +29,12 @@ interface I18n {
   lang: Language;
   setLang(lang: Language): void;
   t(key: MessageKey, params?: Record<string, string | number>): string;
+  /** A server message that carries both languages (findings, flags, reasons). */
+  msg(message: { zh: string; en: string }): string;
+  /** A date and time in the user's language. */
+  dateTime(iso: string): string;
+  /** A number (or a share, with `percent`) in the user's language. */
+  num(value: number, options?: Intl.NumberFormatOptions): string;
 }
 
 const I18nContext = createContext<I18n | null>(null);
@@ -39,7 +46,15 @@ export function I18nProvider({ children, initial = "zh-CN" }: { children: ReactN
     document.documentElement.lang = next;
   }, []);
   const value = useMemo<I18n>(
-    () => ({ lang, setLang, t: (key, params) => translate(lang, key, params) }),
+    () => ({
+      lang,
+      setLang,
+      t: (key, params) => translate(lang, key, params),
+      msg: (m) => (lang === "zh-CN" ? m.zh : m.en),
+      dateTime: (iso) =>
+        new Intl.DateTimeFormat(lang, { dateStyle: "short", timeStyle: "short" }).format(new Date(iso)),
+      num: (value, options) => new Intl.NumberFormat(lang, options).format(value),
+    }),
     [lang, setLang],
   );
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;

@@ -1,0 +1,37 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, type Page } from "@playwright/test";
+import path from "node:path";
+
+export const shots = path.resolve(import.meta.dirname, "../../docs/screenshots");
+
+export function serverUrl(): string {
+  const url = process.env.MEDDESK_URL;
+  if (!url) throw new Error("MEDDESK_URL is not set: global setup did not start meddesk serve");
+  return url;
+}
+
+/** Sign in with a demo account through the sign-in screen's one-click fill. */
+export async function signIn(page: Page, userId: "dr.demo" | "ph.demo" | "admin.demo") {
+  await page.goto(serverUrl());
+  // The core holds one session for the workstation: leave whatever state a previous test left.
+  const signOut = page.getByTestId("sign-out-button");
+  const lock = page.getByTestId("lock-screen");
+  const signInScreen = page.getByTestId("sign-in-screen");
+  await expect(signOut.or(lock).or(signInScreen)).toBeVisible();
+  if (await signOut.isVisible()) await signOut.click();
+  if (await lock.isVisible()) await lock.getByRole("button", { name: /切换用户|Switch user/ }).click();
+  await expect(signInScreen).toBeVisible();
+  await page.getByTestId(`fill-${userId}`).click();
+  await signInScreen.getByRole("button", { name: /^登\s*录$|^Sign in$/ }).click();
+  await expect(page.getByTestId("current-user")).toBeVisible();
+}
+
+/** Zero serious or critical axe-core violations on the current screen (issue 7). */
+export async function expectAccessible(page: Page) {
+  // Close any open drop-down first: we check the screen, not antd's transient popup list.
+  await page.mouse.click(2, 2);
+  await expect(page.locator(".ant-select-dropdown:visible")).toHaveCount(0);
+  const result = await new AxeBuilder({ page }).analyze();
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`)).toEqual([]);
+}

@@ -1,0 +1,163 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Alert, Button, Card, Col, Descriptions, Empty, Row, Skeleton, Space, Tag, Typography } from "antd";
+import { useState } from "react";
+import type { ConsultationView, PrescriptionView } from "../../backend";
+import { useBackend } from "../../backend/context";
+import { errorText } from "../../app/errors";
+import { useI18n } from "../../i18n";
+import { GuidancePanel } from "../guidance/GuidancePanel";
+import { FlagTags } from "../queue/QueueScreen";
+import { routeLabel } from "../queue/labels";
+import { PrescriptionEditor } from "./PrescriptionEditor";
+import { RecordForm } from "./RecordForm";
+
+/** The de-identified patient header (R-REC-2): masked name, age, sex, never the ID number. */
+function PatientHeader({ view }: { view: ConsultationView }) {
+  const { t, msg } = useI18n();
+  const p = view.patient;
+  return (
+    <Card size="small" data-testid="patient-header" title={<h2 style={{ margin: 0, fontSize: 17 }}>{t("consultation.header")}</h2>}>
+      <Descriptions size="small" column={4}>
+        <Descriptions.Item label={t("queue.patient")}>
+          <strong data-testid="masked-name">{p.masked_name}</strong>
+        </Descriptions.Item>
+        <Descriptions.Item label={t("consultation.age")}>
+          {p.age_years !== null ? t("queue.age", { age: p.age_years }) : "—"} · {t(`sex.${p.sex ?? "unknown"}`)}
+        </Descriptions.Item>
+        <Descriptions.Item label={t("queue.priority")}>
+          <Tag color={view.priority === "emergency" ? "red" : view.priority === "urgent" ? "orange" : "blue"}>{t(`priority.${view.priority}`)}</Tag>
+          <Tag>{routeLabel(t, view.route)}</Tag>
+        </Descriptions.Item>
+        <Descriptions.Item label={t("complaints.status")}>{t(`consultation.status.${view.status}`)}</Descriptions.Item>
+      </Descriptions>
+      <Space wrap>
+        <Tag color={p.identity_verified ? "green" : "orange"}>{p.identity_verified ? t("consultation.verified") : t("consultation.unverified")}</Tag>
+        {p.guardian_present !== null && (
+          <Tag color={p.guardian_present ? "green" : "red"}>{p.guardian_present ? t("consultation.guardianPresent") : t("consultation.guardianAbsent")}</Tag>
+        )}
+        <FlagTags flags={view.flags} />
+      </Space>
+      <Typography.Paragraph style={{ marginTop: 8, marginBottom: 4 }} className="wrap-anywhere">
+        <strong>{t("consultation.complaint")}:</strong> {view.complaint}
+      </Typography.Paragraph>
+      {view.reasons.length > 0 && (
+        <Typography.Paragraph style={{ marginBottom: 0 }} type="secondary">
+          <strong>{t("consultation.reasons")}:</strong> {view.reasons.map((r) => msg(r.message)).join("；")}
+        </Typography.Paragraph>
+      )}
+    </Card>
+  );
+}
+
+function MyConsultations({ onOpen }: { onOpen: (id: string) => void }) {
+  const { t, dateTime } = useI18n();
+  const backend = useBackend();
+  const mine = useQuery({ queryKey: ["consultation_list_mine"], queryFn: () => backend.call("consultation_list_mine", {}) });
+  return (
+    <Card data-testid="consultation-empty">
+      <Empty description={t("consultation.none")} />
+      <ul style={{ listStyle: "none", padding: 0 }}>
+        {(mine.data?.consultations ?? []).map((c) => (
+          <li key={c.id} style={{ padding: "4px 0" }}>
+            {c.masked_name} · {t(`priority.${c.priority}`)} · {t(`consultation.status.${c.status}`)} · {dateTime(c.arrived_at)}{" "}
+            <Button size="small" onClick={() => onOpen(c.id)}>
+              {t("consultation.open")}
+            </Button>
+          </li>
+        ))}
+      </ul>
+    </Card>
+  );
+}
+
+export function ConsultationScreen({
+  consultationId,
+  onOpen,
+  onClose,
+}: {
+  consultationId: string | null;
+  onOpen: (id: string) => void;
+  onClose: () => void;
+}) {
+  const { t } = useI18n();
+  if (!consultationId) return <MyConsultations onOpen={onOpen} />;
+  return (
+    <>
+      <Button size="small" onClick={onClose} style={{ marginBottom: 8 }} data-testid="back-to-list">
+        {t("consultation.backToList")}
+      </Button>
+      <Consultation key={consultationId} consultationId={consultationId} />
+    </>
+  );
+}
+
+function Consultation({ consultationId }: { consultationId: string }) {
+  const { t } = useI18n();
+  const backend = useBackend();
+  const client = useQueryClient();
+  const [prescription, setPrescription] = useState<PrescriptionView | null>(null);
+  const [editorKey, setEditorKey] = useState(0);
+  const view = useQuery({
+    queryKey: ["consultation_get", consultationId],
+    queryFn: () => backend.call("consultation_get", { consultation_id: consultationId }),
+  });
+  const openRx = useMutation({
+    mutationFn: (id: string) => backend.call("rx_get", { prescription_id: id }),
+    onSuccess: (p) => {
+      setPrescription(p);
+      setEditorKey((k) => k + 1);
+    },
+  });
+  const complete = useMutation({
+    mutationFn: () => backend.call("consultation_complete", { consultation_id: consultationId }),
+    onSuccess: (v) => client.setQueryData(["consultation_get", v.id], v),
+  });
+
+  if (view.isPending) return <Skeleton active />;
+  if (view.isError) return <Alert type="error" showIcon role="alert" title={errorText(t, view.error)} />;
+  const v = view.data;
+  const readOnly = v.status !== "claimed";
+  return (
+    <Space orientation="vertical" style={{ width: "100%" }} data-testid="consultation-screen">
+      <PatientHeader view={v} />
+      <Row gutter={12}>
+        <Col xs={24} xl={8}>
+          <RecordForm key={v.id} view={v} readOnly={readOnly} />
+        </Col>
+        <Col xs={24} xl={16}>
+          <Space orientation="vertical" style={{ width: "100%" }}>
+            {v.prescriptions.length > 0 && (
+              <Card size="small" title={<h3 style={{ margin: 0, fontSize: 15 }}>{t("consultation.prescriptions")}</h3>}>
+                <Space wrap>
+                  {v.prescriptions.map((p, i) => (
+                    <Button key={p.id} size="small" onClick={() => openRx.mutate(p.id)} data-testid={`open-rx-${i}`}>
+                      #{i + 1} · {t(`rxStatus.${p.status}`)} · {p.lines}
+                    </Button>
+                  ))}
+                </Space>
+              </Card>
+            )}
+            <PrescriptionEditor
+              key={editorKey}
+              view={v}
+              prescription={prescription}
+              onPrescription={(p) => {
+                setPrescription(p);
+                if (p === null) setEditorKey((k) => k + 1);
+              }}
+            />
+            {prescription?.status === "approved" && <GuidancePanel prescriptionId={prescription.id} />}
+            {complete.isError && <Alert type="error" showIcon role="alert" title={errorText(t, complete.error)} />}
+            {v.status === "claimed" ? (
+              <Button onClick={() => complete.mutate()} loading={complete.isPending} data-testid="complete">
+                {t("consultation.complete")}
+              </Button>
+            ) : (
+              <Alert type="info" showIcon title={t(`consultation.status.${v.status}`)} />
+            )}
+          </Space>
+        </Col>
+      </Row>
+    </Space>
+  );
+}

@@ -1,0 +1,94 @@
+import { act, render, screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { BackendError, type QueueView } from "../../backend";
+import { newQueryClient, Providers } from "../../app/Providers";
+import { fakeBackend } from "../../../tests/fakeBackend";
+import { entry, physician } from "../../../tests/fixtures";
+import { QueueScreen } from "./QueueScreen";
+
+function view(): QueueView {
+  const now = Date.now();
+  return {
+    now: new Date(now).toISOString(),
+    breached: 1,
+    entries: [
+      entry({ id: "e1", priority: "emergency", complaint: "胸闷", route: { kind: "emergency" }, respond_by: new Date(now + 125_000).toISOString() }),
+      entry({
+        id: "e2",
+        complaint: "高血压复诊",
+        route: { kind: "specialist", specialty: "cardiology" },
+        respond_by: new Date(now - 5 * 60_000).toISOString(),
+        escalated: true,
+      }),
+      entry({
+        id: "e3",
+        complaint: "流涕两天",
+        flags: [{ code: "guardian_required", rule: "guardian.under6", message: { zh: "6 岁以下儿童需监护人陪同", en: "A child under 6 needs a guardian" } }],
+      }),
+      entry({ id: "e4", complaint: "失眠", held: true, claimable: false, flags: [{ code: "sensitive_word", rule: "lex.1", message: { zh: "涉及精神药品", en: "Psychotropic request" } }] }),
+    ],
+  };
+}
+
+function renderQueue(handlers: Parameters<typeof fakeBackend>[0] = {}) {
+  const opened: string[] = [];
+  const backend = fakeBackend({ queue_list: () => view(), ...handlers });
+  render(
+    <Providers backend={backend} client={newQueryClient()}>
+      <QueueScreen user={physician} onOpen={(id) => opened.push(id)} />
+    </Providers>,
+  );
+  return { backend, opened };
+}
+
+describe("intake queue", () => {
+  it("shows priority, route, a live countdown, overdue and escalated rows, held rows and flags", async () => {
+    renderQueue();
+    const queue = await screen.findByTestId("queue-screen");
+    expect(within(queue).getByText("待接诊 4 人，其中 1 人已超时")).toBeInTheDocument();
+    expect(within(queue).getByText("急诊")).toBeInTheDocument();
+    expect(within(queue).getByText("专科：心血管内科")).toBeInTheDocument();
+    expect(within(queue).getByTestId("breached")).toHaveTextContent(/已超时 0[45]:\d\d/);
+    expect(within(queue).getByText("已升级")).toBeInTheDocument();
+    const first = within(queue).getAllByTestId("countdown")[0]!;
+    const before = first.textContent;
+    expect(before).toMatch(/^0[12]:\d\d$/);
+    await act(() => new Promise((r) => setTimeout(r, 1100)));
+    expect(within(queue).getAllByTestId("countdown")[0]!.textContent).not.toBe(before);
+    const flag = within(queue).getByTestId("flag-guardian_required");
+    expect(flag).toHaveTextContent("需监护人");
+    expect(flag).toHaveAttribute("aria-label", "需监护人: 6 岁以下儿童需监护人陪同");
+    expect(within(queue).getAllByText("待审核放行").length).toBeGreaterThanOrEqual(2);
+    // Held and not claimable: only 3 take buttons for 4 rows.
+    expect(within(queue).getAllByRole("button", { name: /接\s*诊/ })).toHaveLength(3);
+  });
+
+  it("take opens the consultation; someone else taking it first is said plainly", async () => {
+    let first = true;
+    const { opened } = renderQueue({
+      consultation_claim: (r) => {
+        if (first) {
+          first = false;
+          throw new BackendError("conflict", "someone else already took this consultation");
+        }
+        return { id: r.consultation_id } as never;
+      },
+    });
+    await screen.findByTestId("queue-screen");
+    const buttons = screen.getAllByRole("button", { name: /接\s*诊/ });
+    await userEvent.click(buttons[0]!);
+    expect(await screen.findByTestId("take-error")).toHaveTextContent("该咨询已被其他医生接诊");
+    await userEvent.click(screen.getAllByRole("button", { name: /接\s*诊/ })[1]!);
+    await vi.waitFor(() => expect(opened).toEqual(["e2"]));
+  });
+
+  it("filters by route through the core", async () => {
+    const { backend } = renderQueue();
+    await screen.findByTestId("queue-screen");
+    await userEvent.click(screen.getByRole("combobox", { name: "按分诊筛选" }));
+    await userEvent.click(await screen.findByTitle("专科：心血管内科"));
+    await vi.waitFor(() =>
+      expect(backend.calls.some((c) => c.command === "queue_list" && (c.request as { route: string | null }).route === "specialist:cardiology")).toBe(true),
+    );
+  });
+});

@@ -1,0 +1,126 @@
+import type {
+  CheckResponse,
+  ConsultationView,
+  DrugHit,
+  Finding,
+  QueueEntry,
+  SessionStatus,
+  SignedIn,
+} from "../src/backend";
+
+export const physician: SignedIn = {
+  id: "dr.demo",
+  display_name: "演示医生 李",
+  org_id: "demo",
+  roles: ["physician"],
+  specialties: ["general", "emergency", "cardiology"],
+  rights_reviewed_at: null,
+  suspended: false,
+};
+
+export const pharmacist: SignedIn = { ...physician, id: "ph.demo", display_name: "演示药师 赵", roles: ["pharmacist"], specialties: [] };
+
+export const demoAccounts: SessionStatus["demo_accounts"] = [
+  { user_id: "dr.demo", password: "demo-physician", role: "physician", totp: null },
+  { user_id: "admin.demo", password: "demo-administrator", role: "administrator", totp: "123456" },
+];
+
+export function signedOut(): SessionStatus {
+  return { state: "signed_out", user: null, locked_user: null, idle_timeout_seconds: 600, demo_accounts: demoAccounts };
+}
+export function active(user: SignedIn = physician): SessionStatus {
+  return { state: "active", user, locked_user: null, idle_timeout_seconds: 600, demo_accounts: demoAccounts };
+}
+export function locked(name = physician.display_name): SessionStatus {
+  return { state: "locked", user: null, locked_user: name, idle_timeout_seconds: 600, demo_accounts: demoAccounts };
+}
+
+export function entry(over: Partial<QueueEntry> = {}): QueueEntry {
+  const now = Date.now();
+  return {
+    id: crypto.randomUUID(),
+    patient: { masked_name: "演**", age_years: 30, sex: "female" },
+    channel: "text",
+    priority: "normal",
+    route: { kind: "general" },
+    complaint: "咽痛",
+    arrived_at: new Date(now - 60_000).toISOString(),
+    respond_by: new Date(now + 29 * 60_000).toISOString(),
+    seconds_left: 29 * 60,
+    escalated: false,
+    flags: [],
+    reasons: [],
+    held: false,
+    claimable: true,
+    ...over,
+  };
+}
+
+export function consultation(over: Partial<ConsultationView> = {}): ConsultationView {
+  return {
+    id: "c-1",
+    status: "claimed",
+    channel: "voice",
+    priority: "normal",
+    route: { kind: "general" },
+    complaint: "咽痛两天，无发热。青霉素过敏",
+    arrived_at: new Date().toISOString(),
+    patient: { masked_name: "演**戊", age_years: 28, sex: "female", identity_verified: true, guardian_present: null },
+    reasons: [],
+    flags: [],
+    kind: "ordinary",
+    record: {
+      chief_complaint: "",
+      history: "",
+      medication_history: "",
+      allergies: [{ substance: "青霉素" }],
+      diagnoses: [],
+      advice: "",
+      clinical: { conditions: [] },
+    },
+    prescriptions: [],
+    mine: true,
+    ...over,
+  };
+}
+
+export const amoxicillin: DrugHit = {
+  id: "amoxicillin",
+  inn: "amoxicillin",
+  zh: "阿莫西林",
+  matched: "amxl",
+  forms: [{ form: "capsule", strength: "250 mg" }],
+  routes: ["oral"],
+  controlled: false,
+};
+export const ibuprofen: DrugHit = {
+  id: "ibuprofen",
+  inn: "ibuprofen",
+  zh: "布洛芬",
+  matched: "blf",
+  forms: [{ form: "tablet", strength: "200 mg" }],
+  routes: ["oral"],
+  controlled: false,
+};
+
+export function finding(over: Partial<Finding>): Finding {
+  return {
+    code: "allergy",
+    severity: "block",
+    items: [0],
+    message: { zh: "患者对青霉素过敏", en: "The patient is allergic to penicillins" },
+    source: "FDA label",
+    rule: "allergy.class",
+    ...over,
+  };
+}
+
+export function checkOf(findings: Finding[]): CheckResponse {
+  return {
+    id: "draft",
+    verdict: findings.some((f) => f.severity === "block") ? "block" : findings.length ? "warn" : "pass",
+    pack: "test",
+    pack_hash: "0",
+    findings,
+  };
+}
