@@ -102,7 +102,8 @@ try {
         driver.url,
         meddesk,
         ["--demo", "--data-dir", dataDir, "--assets", path.resolve("assets")],
-        '[data-testid="home-screen"] tr.ant-table-row',
+        // The first interactive screen is sign-in; its demo accounts come from the core over IPC.
+        '[data-testid="demo-accounts"] button',
       ),
     );
   }

@@ -1,6 +1,8 @@
 // The real-window smoke test: the built MedDesk app under Xvfb, driven through
-// tauri-driver + WebKitWebDriver. Asserts the window shows the MedDesk home screen with the
-// demo queue, then saves a screenshot for the README.
+// tauri-driver + WebKitWebDriver. Signs in with the demo physician, checks the intake queue
+// from the Rust core over IPC, takes the demo patient who reports a penicillin allergy,
+// records it, prescribes amoxicillin and waits for the checker's block finding (issue 7).
+// Saves docs/screenshots/desktop-home.png (the README shows it) and desktop-prescribing.png.
 //
 // Usage (from the repo root, inside xvfb-run): node tests/desktop/smoke.mjs <app-binary>
 import assert from "node:assert/strict";
@@ -14,6 +16,7 @@ const assets = path.resolve("assets");
 const dataDir = mkdtempSync(path.join(tmpdir(), "meddesk-smoke-"));
 const shots = path.resolve("docs/screenshots");
 mkdirSync(shots, { recursive: true });
+const ENTER = "\uE007";
 
 const results = [];
 async function check(name, fn) {
@@ -28,32 +31,71 @@ async function check(name, fn) {
   }
 }
 
+async function type(session, css, text) {
+  const el = await session.waitFor(css, 10_000);
+  await session.cmd("POST", `/element/${el}/value`, { text });
+}
+
+async function script(session, body, ...args) {
+  return session.cmd("POST", "/execute/sync", { script: body, args });
+}
+
+async function savePng(session, name) {
+  const png = await session.screenshot();
+  assert.ok(png.length > 10_000, "a real screenshot, not an empty frame");
+  assert.equal(png.subarray(1, 4).toString(), "PNG");
+  writeFileSync(path.join(shots, name), png);
+}
+
 const driver = await startDriver();
 let session;
 try {
   session = await Session.create(driver.url, app, ["--demo", "--data-dir", dataDir, "--assets", assets]);
 
-  await check("window shows the MedDesk home screen", async () => {
-    const home = await session.waitFor('[data-testid="home-screen"]', 60_000);
+  await check("window shows the sign-in screen with the demo accounts", async () => {
+    const signIn = await session.waitFor('[data-testid="sign-in-screen"]', 60_000);
     assert.equal(await session.title(), "MedDesk");
-    const text = await session.text(home);
-    assert.match(text, /接诊队列/);
-  });
-
-  await check("demo queue comes from the Rust core over IPC, most urgent first", async () => {
-    const rows = await session.findAll("tr.ant-table-row");
-    assert.ok(rows.length >= 5, `expected the demo queue, got ${rows.length} rows`);
-    const first = await session.text(rows[0]);
-    assert.match(first, /急诊/, `first row is an emergency: ${first}`);
+    assert.match(await session.text(signIn), /登\s*录/);
     const badge = await session.waitFor('[data-testid="demo-badge"]', 5_000);
     assert.equal(await session.text(badge), "演示数据");
+    await session.waitFor('[data-testid="demo-accounts"]', 10_000);
   });
 
-  await check("screenshot of the real window saved", async () => {
-    const png = await session.screenshot();
-    assert.ok(png.length > 10_000, "a real screenshot, not an empty frame");
-    assert.equal(png.subarray(1, 4).toString(), "PNG");
-    writeFileSync(path.join(shots, "desktop-home.png"), png);
+  await check("the demo physician signs in and sees the queue from the Rust core, most urgent first", async () => {
+    await session.click(await session.waitFor('[data-testid="fill-dr.demo"]', 5_000));
+    await session.click(await session.waitFor('[data-testid="sign-in-screen"] button[type="submit"]', 5_000));
+    await session.waitFor('[data-testid="queue-screen"] tr.ant-table-row', 20_000);
+    const rows = await session.findAll('[data-testid="queue-screen"] tr.ant-table-row');
+    assert.ok(rows.length >= 5, `expected the demo queue, got ${rows.length} rows`);
+    assert.match(await session.text(rows[0]), /急诊/);
+    await savePng(session, "desktop-home.png");
+  });
+
+  await check("take the patient who reports a penicillin allergy and record it", async () => {
+    const clicked = await script(
+      session,
+      `const row = [...document.querySelectorAll('[data-testid="queue-screen"] tr.ant-table-row')]
+         .find((r) => r.textContent.includes("青霉素过敏"));
+       const button = row && row.querySelector("button");
+       if (button) button.click();
+       return Boolean(button);`,
+    );
+    assert.ok(clicked, "the demo patient with a penicillin allergy is in the queue");
+    await session.waitFor('[data-testid="consultation-screen"]', 10_000);
+    await type(session, "#allergies", `青霉素${ENTER}`);
+    await session.click(await session.waitFor('[data-testid="record-save"]', 5_000));
+    await session.waitFor('[data-testid="record-saved"]', 10_000);
+  });
+
+  await check("a line with amoxicillin gets the checker's block finding, and signing is disabled", async () => {
+    await type(session, '[data-testid="rx-line-0"] input[role="combobox"]', "amxl");
+    await session.click(await session.waitFor('[data-testid="drug-option-amoxicillin"]', 10_000));
+    await type(session, '[data-testid="dose-0"]', "500");
+    const finding = await session.waitFor('[data-testid="findings"] [data-testid="finding-block"][data-code="allergy"]', 10_000);
+    assert.match(await session.text(finding), /青霉素/);
+    const disabled = await script(session, `return document.querySelector('[data-testid="rx-sign"]').disabled;`);
+    assert.equal(disabled, true, "sign is disabled while a block finding stands");
+    await savePng(session, "desktop-prescribing.png");
   });
 } catch (e) {
   results.push({ name: "session", ok: false });
