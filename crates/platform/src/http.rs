@@ -28,7 +28,6 @@ use crate::auth;
 use crate::decide::{Actor, View, visibility};
 use crate::error::PlatformError;
 use crate::storage::{self, Account, Storage};
-use crate::totp;
 
 /// At most this many operations per push (a clinic back from weeks offline pushes in
 /// several requests).
@@ -195,7 +194,9 @@ async fn sign_in<S: Storage>(State(state): State<AppState<S>>, body: Bytes) -> R
                 .as_deref()
                 .ok_or(PlatformError::SignInFailed)?;
             let code = req.totp.as_deref().ok_or(PlatformError::TotpRequired)?;
-            if !totp::verify(secret, code, now_ms() / 1000) {
+            if meddesk_sync::totp::verify(secret, code, u64::try_from(now_ms() / 1000).unwrap_or(0))
+                .is_none()
+            {
                 return Err(PlatformError::SignInFailed);
             }
         }

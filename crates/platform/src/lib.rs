@@ -14,7 +14,6 @@ pub mod http;
 pub mod serve;
 pub mod simulator;
 pub mod storage;
-pub mod totp;
 
 pub use error::PlatformError;
 pub use serve::{AccountSeed, Database, ServeConfig, serve};

@@ -11,6 +11,7 @@ pub mod planner;
 pub mod protocol;
 pub mod replica;
 pub mod token;
+pub mod totp;
 
 pub use client::{ClientConfig, HeadStream, SyncClient, SyncError, SyncReport};
 pub use hlc::{Hlc, HlcClock};

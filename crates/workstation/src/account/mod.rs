@@ -1,7 +1,7 @@
 //! Accounts, roles and credentials (R-ROLE-1…4): physicians with specialties and prescribing
 //! rights under yearly review, pharmacists, administrators with a TOTP second factor.
 
-pub mod totp;
+pub use meddesk_sync::totp;
 
 use chrono::{DateTime, Utc};
 use meddesk_domain::{Role, UserId};

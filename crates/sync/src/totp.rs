@@ -1,5 +1,6 @@
-//! Time-based one-time passwords (RFC 6238, HMAC-SHA1, 30-second steps, 6 digits) for the
-//! administrator's second factor (R-ROLE-3). Pure: the secret and the instant in.
+//! Time-based one-time passwords (RFC 6238, HMAC-SHA1, 30-second steps, 6 digits): the
+//! administrator's second factor (R-ROLE-3), checked offline by the workstation and at
+//! sign-in by the platform. Pure: the secret and the instant in.
 
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
