@@ -12,6 +12,7 @@ mkdirSync(shots, { recursive: true });
 async function pick(page: Page, combo: Locator, title: string) {
   await combo.click();
   await page.locator(`.ant-select-dropdown:visible .ant-select-item-option[title="${title}"]`).click();
+  await expect(page.locator(".ant-select-dropdown:visible")).toHaveCount(0);
 }
 
 async function pickDrug(page: Page, line: Locator, query: string, id: string) {
@@ -31,7 +32,24 @@ async function timeKey(page: Page, key: string, code: string, want: boolean): Pr
         const obs = new MutationObserver(() => {
           if (has() === want) {
             obs.disconnect();
-            requestAnimationFrame(() => resolve(performance.now() - w.__t0));
+            requestAnimationFrame(() => {
+              // The last rx_check round trip (HTTP + the core's check), to split UI from core.
+              const calls = (performance.getEntriesByType("resource") as PerformanceResourceTiming[]).filter((e) =>
+                e.name.endsWith("/api/rx_check"),
+              );
+              const last = calls.at(-1);
+              const split = window as unknown as { __rtt: number[]; __pre: number[]; __post: number[] };
+              split.__rtt ??= [];
+              split.__pre ??= [];
+              split.__post ??= [];
+              const now = performance.now();
+              if (last) {
+                split.__rtt.push(last.duration);
+                split.__pre.push(last.startTime - w.__t0);
+                split.__post.push(now - last.responseEnd);
+              }
+              resolve(now - w.__t0);
+            });
           }
         });
         obs.observe(panel, { childList: true, subtree: true, attributes: true });
@@ -97,7 +115,14 @@ test("physician: queue → take → record an allergy → a block finding appear
     appear.push(await timeKey(page, "0", "daily_dose_high", true));
     disappear.push(await timeKey(page, "Backspace", "daily_dose_high", false));
   }
+  const split = await page.evaluate(() => {
+    const w = window as unknown as { __rtt?: number[]; __pre?: number[]; __post?: number[] };
+    return { rtt: w.__rtt ?? [], pre: w.__pre ?? [], post: w.__post ?? [] };
+  });
   const figures = {
+    keystroke_to_request_median_ms: Math.round(median(split.pre) * 10) / 10,
+    rx_check_round_trip_median_ms: Math.round(median(split.rtt) * 10) / 10,
+    response_to_frame_median_ms: Math.round(median(split.post) * 10) / 10,
     appear_ms: appear.map((x) => Math.round(x * 10) / 10),
     disappear_ms: disappear.map((x) => Math.round(x * 10) / 10),
     appear_median_ms: Math.round(median(appear) * 10) / 10,

@@ -1,7 +1,7 @@
 import { DeleteOutlined, QuestionCircleOutlined } from "@ant-design/icons";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, AutoComplete, Button, Card, Col, Form, Input, InputNumber, Modal, Popover, Row, Select, Space, Tag, Typography } from "antd";
-import { useEffect, useRef, useState } from "react";
+import { memo, useCallback, useEffect, useRef, useState } from "react";
 import type {
   ConsultationView,
   DoseUnit,
@@ -126,6 +126,197 @@ function Shortcuts() {
   );
 }
 
+/** One line; memoised so a keystroke re-renders only its own line (issue 7: findings ≤ 50 ms). */
+const LineRow = memo(
+  function LineRow({
+    l,
+    i,
+    editable,
+    lineFindings,
+    update,
+    remove,
+  }: {
+    l: Line;
+    i: number;
+    editable: boolean;
+    lineFindings: Finding[];
+    findingsKey: string;
+    update: (key: number, patch: Partial<Line>) => void;
+    remove: (key: number) => void;
+  }) {
+    const { t, lang, msg } = useI18n();
+    const n = i + 1;
+    const strengths = l.hit?.forms ?? (l.strength ? [{ form: "", strength: l.strength }] : []);
+    const computed = computeQuantity(l.dose, l.unit, l.frequency, l.days);
+    return (
+      <div key={l.key} data-line-key={l.key} data-testid={`rx-line-${i}`} style={{ borderBottom: "1px solid #f0f0f0", padding: "6px 0" }}>
+        <Row gutter={6} align="bottom">
+          {field(
+            `drug-${l.key}`,
+            `${t("rx.line", { n })} · ${t("rx.drug")}`,
+            <DrugPicker
+              id={`drug-${l.key}`}
+              text={l.drugText}
+              disabled={!editable}
+              onText={(text) => update(l.key, { drugText: text, drug: null, hit: null })}
+              onPick={(hit) =>
+                update(l.key, {
+                  hit,
+                  drug: hit.inn,
+                  drugText: lang === "zh-CN" ? hit.zh : hit.inn,
+                  strength: hit.forms[0]?.strength ?? null,
+                  route: hit.routes[0] ?? null,
+                })
+              }
+            />,
+            9,
+          )}
+          {field(
+            `strength-${l.key}`,
+            t("rx.strength"),
+            // The pack lists forms for some drugs only: pick one or type the strength.
+            <AutoComplete
+              id={`strength-${l.key}`}
+              size="small"
+              disabled={!editable}
+              style={{ width: "100%" }}
+              value={l.strength ?? ""}
+              onChange={(v: string) => update(l.key, { strength: v === "" ? null : v })}
+              options={strengths.map((f) => ({ value: f.strength, label: `${f.strength} ${f.form}` }))}
+              data-testid={`strength-${i}`}
+            />,
+            5,
+          )}
+          {field(
+            `dose-${l.key}`,
+            t("rx.dose"),
+            <InputNumber
+              id={`dose-${l.key}`}
+              size="small"
+              disabled={!editable}
+              min={0}
+              style={{ width: "100%" }}
+              value={l.dose}
+              onChange={(v) => update(l.key, { dose: typeof v === "number" ? v : null })}
+              data-testid={`dose-${i}`}
+            />,
+            4,
+          )}
+          {field(
+            `unit-${l.key}`,
+            t("rx.unit"),
+            <Select
+              id={`unit-${l.key}`}
+              size="small"
+              disabled={!editable}
+              style={{ width: "100%" }}
+              value={l.unit}
+              onChange={(v: DoseUnit) => update(l.key, { unit: v })}
+              options={UNITS.map((u) => ({ value: u, label: t(`unit.${u}`) }))}
+            />,
+            3,
+          )}
+          <Col span={3}>
+            {editable && (
+              <Button
+                size="small"
+                danger
+                type="text"
+                icon={<DeleteOutlined />}
+                aria-label={t("rx.removeLine", { n })}
+                title={t("rx.removeLine", { n })}
+                onClick={() => remove(l.key)}
+              />
+            )}
+          </Col>
+        </Row>
+        <Row gutter={6} style={{ marginTop: 4 }}>
+          {field(
+            `route-${l.key}`,
+            t("rx.route"),
+            <Select
+              id={`route-${l.key}`}
+              size="small"
+              disabled={!editable}
+              style={{ width: "100%" }}
+              value={l.route}
+              onChange={(v: Route) => update(l.key, { route: v })}
+              options={ROUTES.map((r) => ({ value: r, label: t(`routeOf.${r}`) }))}
+            />,
+            6,
+          )}
+          {field(
+            `freq-${l.key}`,
+            t("rx.frequency"),
+            <Select
+              id={`freq-${l.key}`}
+              size="small"
+              disabled={!editable}
+              style={{ width: "100%" }}
+              value={l.frequency}
+              onChange={(v: Frequency) => update(l.key, { frequency: v })}
+              options={FREQUENCIES.map((f) => ({ value: f, label: `${f} ${t(`freq.${f}`)}` }))}
+              data-testid={`freq-${i}`}
+            />,
+            7,
+          )}
+          {field(
+            `days-${l.key}`,
+            t("rx.days"),
+            <InputNumber
+              id={`days-${l.key}`}
+              size="small"
+              disabled={!editable}
+              min={1}
+              max={90}
+              style={{ width: "100%" }}
+              value={l.days}
+              onChange={(v) => update(l.key, { days: typeof v === "number" ? v : null })}
+            />,
+            4,
+          )}
+          {field(
+            `qty-${l.key}`,
+            t("rx.quantity"),
+            <InputNumber
+              id={`qty-${l.key}`}
+              size="small"
+              disabled={!editable}
+              min={0}
+              style={{ width: "100%" }}
+              value={l.quantityManual ? l.quantity : computed}
+              onChange={(v) => update(l.key, { quantity: typeof v === "number" ? v : null, quantityManual: typeof v === "number" })}
+              data-testid={`qty-${i}`}
+            />,
+            7,
+          )}
+        </Row>
+        {lineFindings.length > 0 && (
+          <Space size={2} wrap style={{ marginTop: 4 }} data-testid={`line-findings-${i}`}>
+            {lineFindings.map((f, j) => (
+              <Tag key={j} color={SEVERITY_COLOR[f.severity]} data-severity={f.severity} className="wrap-anywhere" style={{ whiteSpace: "normal", maxWidth: "100%" }}>
+                {t(`severity.${f.severity}`)} · {msg(f.message)}
+              </Tag>
+            ))}
+          </Space>
+        )}
+      </div>
+    );
+  },
+  (a, b) => a.l === b.l && a.i === b.i && a.editable === b.editable && a.findingsKey === b.findingsKey,
+);
+
+function field(id: string, label: string, control: React.ReactNode, span: number) {
+  return (
+    <Col span={span}>
+      <label htmlFor={id} style={{ fontSize: 12, color: "#555", display: "block" }}>
+        {label}
+      </label>
+      {control}
+    </Col>
+  );
+}
+
 /** Lines, live checker findings beside them, save, sign with overrides (R-RX-1…7). */
 export function PrescriptionEditor({
   view,
@@ -136,7 +327,7 @@ export function PrescriptionEditor({
   prescription: PrescriptionView | null;
   onPrescription: (p: PrescriptionView | null) => void;
 }) {
-  const { t, lang, msg } = useI18n();
+  const { t } = useI18n();
   const backend = useBackend();
   const client = useQueryClient();
   const [lines, setLines] = useState<Line[]>(() =>
@@ -162,8 +353,11 @@ export function PrescriptionEditor({
   const blocks = findings.filter((f) => f.severity === "block");
   const warns = findings.filter((f) => f.severity === "warn");
 
-  const update = (key: number, patch: Partial<Line>) =>
-    setLines((ls) => ls.map((l) => (l.key === key ? { ...l, ...patch } : l)));
+  const update = useCallback(
+    (key: number, patch: Partial<Line>) => setLines((ls) => ls.map((l) => (l.key === key ? { ...l, ...patch } : l))),
+    [],
+  );
+  const remove = useCallback((key: number) => setLines((ls) => ls.filter((x) => x.key !== key)), []);
 
   const save = useMutation({
     mutationFn: (d: RxDraft) =>
@@ -235,15 +429,6 @@ export function PrescriptionEditor({
     return () => window.removeEventListener("keydown", onKey);
   }, [editable]);
 
-  const field = (id: string, label: string, control: React.ReactNode, span: number) => (
-    <Col span={span}>
-      <label htmlFor={id} style={{ fontSize: 12, color: "#555", display: "block" }}>
-        {label}
-      </label>
-      {control}
-    </Col>
-  );
-
   return (
     <Card
       size="small"
@@ -289,163 +474,18 @@ export function PrescriptionEditor({
       <Row gutter={12}>
         <Col span={15}>
           {lines.map((l, i) => {
-            const n = i + 1;
-            const strengths = l.hit?.forms ?? (l.strength ? [{ form: "", strength: l.strength }] : []);
-            const computed = computeQuantity(l.dose, l.unit, l.frequency, l.days);
             const lineFindings = byLine(l);
             return (
-              <div key={l.key} data-line-key={l.key} data-testid={`rx-line-${i}`} style={{ borderBottom: "1px solid #f0f0f0", padding: "6px 0" }}>
-                <Row gutter={6} align="bottom">
-                  {field(
-                    `drug-${l.key}`,
-                    `${t("rx.line", { n })} · ${t("rx.drug")}`,
-                    <DrugPicker
-                      id={`drug-${l.key}`}
-                      text={l.drugText}
-                      disabled={!editable}
-                      onText={(text) => update(l.key, { drugText: text, drug: null, hit: null })}
-                      onPick={(hit) =>
-                        update(l.key, {
-                          hit,
-                          drug: hit.inn,
-                          drugText: lang === "zh-CN" ? hit.zh : hit.inn,
-                          strength: hit.forms[0]?.strength ?? null,
-                          route: hit.routes[0] ?? null,
-                        })
-                      }
-                    />,
-                    9,
-                  )}
-                  {field(
-                    `strength-${l.key}`,
-                    t("rx.strength"),
-                    // The pack lists forms for some drugs only: pick one or type the strength.
-                    <AutoComplete
-                      id={`strength-${l.key}`}
-                      size="small"
-                      disabled={!editable}
-                      style={{ width: "100%" }}
-                      value={l.strength ?? ""}
-                      onChange={(v: string) => update(l.key, { strength: v === "" ? null : v })}
-                      options={strengths.map((f) => ({ value: f.strength, label: `${f.strength} ${f.form}` }))}
-                      data-testid={`strength-${i}`}
-                    />,
-                    5,
-                  )}
-                  {field(
-                    `dose-${l.key}`,
-                    t("rx.dose"),
-                    <InputNumber
-                      id={`dose-${l.key}`}
-                      size="small"
-                      disabled={!editable}
-                      min={0}
-                      style={{ width: "100%" }}
-                      value={l.dose}
-                      onChange={(v) => update(l.key, { dose: typeof v === "number" ? v : null })}
-                      data-testid={`dose-${i}`}
-                    />,
-                    4,
-                  )}
-                  {field(
-                    `unit-${l.key}`,
-                    t("rx.unit"),
-                    <Select
-                      id={`unit-${l.key}`}
-                      size="small"
-                      disabled={!editable}
-                      style={{ width: "100%" }}
-                      value={l.unit}
-                      onChange={(v: DoseUnit) => update(l.key, { unit: v })}
-                      options={UNITS.map((u) => ({ value: u, label: t(`unit.${u}`) }))}
-                    />,
-                    3,
-                  )}
-                  <Col span={3}>
-                    {editable && (
-                      <Button
-                        size="small"
-                        danger
-                        type="text"
-                        icon={<DeleteOutlined />}
-                        aria-label={t("rx.removeLine", { n })}
-                        title={t("rx.removeLine", { n })}
-                        onClick={() => setLines((ls) => ls.filter((x) => x.key !== l.key))}
-                      />
-                    )}
-                  </Col>
-                </Row>
-                <Row gutter={6} style={{ marginTop: 4 }}>
-                  {field(
-                    `route-${l.key}`,
-                    t("rx.route"),
-                    <Select
-                      id={`route-${l.key}`}
-                      size="small"
-                      disabled={!editable}
-                      style={{ width: "100%" }}
-                      value={l.route}
-                      onChange={(v: Route) => update(l.key, { route: v })}
-                      options={ROUTES.map((r) => ({ value: r, label: t(`routeOf.${r}`) }))}
-                    />,
-                    6,
-                  )}
-                  {field(
-                    `freq-${l.key}`,
-                    t("rx.frequency"),
-                    <Select
-                      id={`freq-${l.key}`}
-                      size="small"
-                      disabled={!editable}
-                      style={{ width: "100%" }}
-                      value={l.frequency}
-                      onChange={(v: Frequency) => update(l.key, { frequency: v })}
-                      options={FREQUENCIES.map((f) => ({ value: f, label: `${f} ${t(`freq.${f}`)}` }))}
-                      data-testid={`freq-${i}`}
-                    />,
-                    7,
-                  )}
-                  {field(
-                    `days-${l.key}`,
-                    t("rx.days"),
-                    <InputNumber
-                      id={`days-${l.key}`}
-                      size="small"
-                      disabled={!editable}
-                      min={1}
-                      max={90}
-                      style={{ width: "100%" }}
-                      value={l.days}
-                      onChange={(v) => update(l.key, { days: typeof v === "number" ? v : null })}
-                    />,
-                    4,
-                  )}
-                  {field(
-                    `qty-${l.key}`,
-                    t("rx.quantity"),
-                    <InputNumber
-                      id={`qty-${l.key}`}
-                      size="small"
-                      disabled={!editable}
-                      min={0}
-                      style={{ width: "100%" }}
-                      value={l.quantityManual ? l.quantity : computed}
-                      onChange={(v) => update(l.key, { quantity: typeof v === "number" ? v : null, quantityManual: typeof v === "number" })}
-                      data-testid={`qty-${i}`}
-                    />,
-                    7,
-                  )}
-                </Row>
-                {lineFindings.length > 0 && (
-                  <Space size={2} wrap style={{ marginTop: 4 }} data-testid={`line-findings-${i}`}>
-                    {lineFindings.map((f, j) => (
-                      <Tag key={j} color={SEVERITY_COLOR[f.severity]} data-severity={f.severity} className="wrap-anywhere" style={{ whiteSpace: "normal", maxWidth: "100%" }}>
-                        {t(`severity.${f.severity}`)} · {msg(f.message)}
-                      </Tag>
-                    ))}
-                  </Space>
-                )}
-              </div>
+              <LineRow
+                key={l.key}
+                l={l}
+                i={i}
+                editable={editable}
+                lineFindings={lineFindings}
+                findingsKey={JSON.stringify(lineFindings)}
+                update={update}
+                remove={remove}
+              />
             );
           })}
           {editable && (
