@@ -128,7 +128,7 @@ test("physician: queue → take → record an allergy → a block finding appear
     appear_median_ms: Math.round(median(appear) * 10) / 10,
     disappear_median_ms: Math.round(median(disappear) * 10) / 10,
   };
-  console.log(`keystroke → finding (Chromium, meddesk serve, debug build): ${JSON.stringify(figures)}`);
+  console.log(`keystroke → finding (Chromium, meddesk serve, ${process.env.MEDDESK_BIN ?? "target/debug/meddesk"}): ${JSON.stringify(figures)}`);
   if (process.env.MEDDESK_LATENCY_OUT) appendFileSync(process.env.MEDDESK_LATENCY_OUT, JSON.stringify(figures) + "\n");
 
   // Keyboard: Alt+N adds a line and puts the cursor in its drug search.

@@ -174,6 +174,7 @@ export const en: Messages = {
   "rxStatus.rejected": "Rejected",
   "rxStatus.revoked": "Revoked",
   "rxStatus.expired": "Expired",
+  "verdict.pass": "No findings",
   "severity.block": "Block",
   "severity.warn": "Warning",
   "severity.info": "Info",

@@ -172,6 +172,7 @@ export const zhCN = {
   "rxStatus.rejected": "已驳回",
   "rxStatus.revoked": "已撤销",
   "rxStatus.expired": "已过期",
+  "verdict.pass": "未发现问题",
   "severity.block": "禁止",
   "severity.warn": "警示",
   "severity.info": "提示",

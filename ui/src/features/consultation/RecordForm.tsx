@@ -104,17 +104,17 @@ export function RecordForm({ view, readOnly }: { view: ConsultationView; readOnl
         <fieldset style={{ border: "1px solid #eee", padding: "4px 12px", marginBottom: 12 }}>
           <legend style={{ fontSize: 14, width: "auto", margin: 0 }}>{t("record.clinical")}</legend>
           <Row gutter={8}>
-            <Col span={8}>
+            <Col span={12}>
               <Form.Item name="weight_kg" label={t("record.weight")}>
                 <InputNumber min={0.5} max={400} style={{ width: "100%" }} />
               </Form.Item>
             </Col>
-            <Col span={8}>
+            <Col span={12}>
               <Form.Item name="egfr" label={t("record.egfr")}>
                 <InputNumber min={0} max={200} style={{ width: "100%" }} />
               </Form.Item>
             </Col>
-            <Col span={8}>
+            <Col span={24}>
               <Form.Item name="hepatic_impairment" label={t("record.hepatic")}>
                 <Select allowClear options={HEPATIC.map((h) => ({ value: h, label: t(`hepatic.${h}`) }))} />
               </Form.Item>

@@ -61,7 +61,9 @@ function ReviewCard({ item, onReject }: { item: ReviewItem; onReject: (id: strin
             {p.age_years !== null ? t("queue.age", { age: p.age_years }) : ""} {t(`sex.${p.sex ?? "unknown"}`)}
           </span>
           <Tag>{t("review.round", { n: item.round })}</Tag>
-          <Tag color={rx.check.verdict === "block" ? "red" : rx.check.verdict === "warn" ? "orange" : "green"}>{rx.check.verdict}</Tag>
+          <Tag color={rx.check.verdict === "block" ? "red" : rx.check.verdict === "warn" ? "orange" : "green"}>
+            {rx.check.verdict === "pass" ? t("verdict.pass") : t(`severity.${rx.check.verdict}`)}
+          </Tag>
         </Space>
       }
       extra={
