@@ -55,8 +55,9 @@ function toRecord(f: Fields, before: ConsultationRecord): ConsultationRecord {
     advice: f.advice ?? "",
     clinical: {
       weight_kg: f.weight_kg ?? undefined,
-      pregnant: f.pregnant || undefined,
-      lactating: f.lactating || undefined,
+      // Unticking a recorded "yes" records "no"; never asked stays absent.
+      pregnant: f.pregnant ? true : before.clinical.pregnant !== undefined ? false : undefined,
+      lactating: f.lactating ? true : before.clinical.lactating !== undefined ? false : undefined,
       egfr: f.egfr ?? undefined,
       hepatic_impairment: f.hepatic_impairment ?? undefined,
       conditions: f.conditions ?? [],
