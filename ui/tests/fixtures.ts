@@ -69,6 +69,7 @@ export function consultation(over: Partial<ConsultationView> = {}): Consultation
     reasons: [],
     flags: [],
     kind: "ordinary",
+    prescription_kind: "ordinary",
     record: {
       chief_complaint: "",
       history: "",

@@ -47,7 +47,14 @@ impl TypeVisitor for Collector {
         // inlined by ts-rs. Their dependencies (e.g. the `T` in `Vec<T>`) are still walked.
         if T::output_path().is_some() {
             let decl = T::decl(&self.cfg);
-            self.decls.insert(T::ident(&self.cfg), decl);
+            // Two Rust types with one TypeScript name would silently overwrite each other.
+            if let Some(previous) = self.decls.insert(T::ident(&self.cfg), decl.clone()) {
+                assert!(
+                    previous == decl,
+                    "two Rust types are exported as TypeScript `{}`: rename one with #[ts(rename)]",
+                    T::ident(&self.cfg)
+                );
+            }
         }
         T::visit_dependencies(self);
         T::visit_generics(self);

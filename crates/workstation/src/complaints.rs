@@ -113,7 +113,11 @@ impl Command for ComplaintListRequest {
                 physician_id: c.physician_id,
                 text: c.text,
                 status: c.status,
-                outcome: c.outcome,
+                // The stored code → the outcome kind `complaint_resolve` takes.
+                outcome: c.outcome.map(|o| match o.as_str() {
+                    "facts_mismatch" => "facts_do_not_match".to_owned(),
+                    _ => o,
+                }),
                 notes: c.notes,
                 regulator_report: report,
             });

@@ -89,6 +89,9 @@ pub struct ConsultationView {
     pub reasons: Vec<Reason>,
     pub flags: Vec<Flag>,
     pub kind: meddesk_clinical::triage::ConsultationKind,
+    /// The prescription kind this consultation implies (course limits, R-RX-4): chronic for
+    /// a chronic follow-up, emergency after emergency triage, else ordinary.
+    pub prescription_kind: meddesk_clinical::check::request::ConsultationKind,
     pub record: ConsultationRecord,
     pub prescriptions: Vec<PrescriptionSummary>,
     /// The signed-in physician treats this patient.
@@ -198,6 +201,7 @@ pub(crate) fn view(
             .map(|d| d.triage.flags.clone())
             .unwrap_or_default(),
         kind: intake.as_ref().map(|d| d.kind).unwrap_or_default(),
+        prescription_kind: crate::prescribing::default_kind(intake.as_ref()),
         record,
         prescriptions: summaries,
         mine,

@@ -45,7 +45,7 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
 
 /// The course limit follows the consultation (R-RX-4): a chronic follow-up is chronic, an
 /// emergency-triaged consultation is an emergency, anything else ordinary.
-fn default_kind(intake: Option<&IntakeDoc>) -> RxKind {
+pub(crate) fn default_kind(intake: Option<&IntakeDoc>) -> RxKind {
     match intake {
         Some(d) if d.kind == ConsultationKind::ChronicFollowup => RxKind::Chronic,
         Some(d) if d.triage.priority == Priority::Emergency => RxKind::Emergency,

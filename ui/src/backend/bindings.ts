@@ -93,7 +93,12 @@ diagnoses: Array<string>, advice: string, clinical: ClinicalContext, };
 
 export type ConsultationStatus = "waiting" | "claimed" | "completed" | "cancelled";
 
-export type ConsultationView = { id: ConsultationId, status: ConsultationStatus, channel: Channel, priority: Priority, route: TriageRoute, complaint: string, arrived_at: string, patient: PatientHeader, reasons: Array<Reason>, flags: Array<Flag>, kind: ConsultationKind, record: ConsultationRecord, prescriptions: Array<PrescriptionSummary>, 
+export type ConsultationView = { id: ConsultationId, status: ConsultationStatus, channel: Channel, priority: Priority, route: TriageRoute, complaint: string, arrived_at: string, patient: PatientHeader, reasons: Array<Reason>, flags: Array<Flag>, kind: IntakeKind, 
+/**
+ * The prescription kind this consultation implies (course limits, R-RX-4): chronic for
+ * a chronic follow-up, emergency after emergency triage, else ordinary.
+ */
+prescription_kind: ConsultationKind, record: ConsultationRecord, prescriptions: Array<PrescriptionSummary>, 
 /**
  * The signed-in physician treats this patient.
  */
@@ -228,6 +233,8 @@ completion_rate: number | null, completion_meets_target: boolean | null, prescri
  */
 within_sla_rate: number | null, median_response_seconds: number | null, satisfaction_speed: number | null, satisfaction_professionalism: number | null, satisfaction_attitude: number | null, complaints: number, };
 
+export type IntakeKind = "ordinary" | "chronic_followup";
+
 export type IntakePatient = { 
 /**
  * The platform's patient id.
@@ -242,7 +249,7 @@ full_name: string, age_years: number | null, sex: Sex | null, identity_verified:
  */
 conditions: Array<string>, demo: boolean, };
 
-export type IntakeRequest = { patient: IntakePatient, channel: Channel, complaint: string, vitals: Vitals, kind: ConsultationKind, guardian_present: boolean | null, 
+export type IntakeRequest = { patient: IntakePatient, channel: Channel, complaint: string, vitals: Vitals, kind: IntakeKind, guardian_present: boolean | null, 
 /**
  * When the platform received it; now when absent.
  */

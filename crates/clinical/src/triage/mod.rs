@@ -50,8 +50,11 @@ pub struct Vitals {
     pub heart_rate: Option<f64>,
 }
 
+/// What the patient asked for at intake. (The checker's `ConsultationKind` is the
+/// prescription's kind: ordinary, emergency or chronic.)
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(rename = "IntakeKind")]
 pub enum ConsultationKind {
     #[default]
     Ordinary,

@@ -94,15 +94,6 @@ function toItem(l: Line): Item {
 
 const EDITABLE = new Set(["draft", "rejected"]);
 
-/**
- * The draft's kind from the consultation's. The core reports a chronic follow-up as
- * `chronic_followup` in `consultation_get` but accepts only `chronic` in a draft (reported;
- * the generated type says `chronic`): map it rather than fail every check.
- */
-function draftKind(kind: ConsultationView["kind"]): RxDraft["kind"] {
-  return (kind as string) === "chronic_followup" ? "chronic" : kind;
-}
-
 function Shortcuts() {
   const { t } = useI18n();
   return (
@@ -341,7 +332,7 @@ export function PrescriptionEditor({
 
   // Findings name lines by their index in the request's items: keep the map to the rows.
   const filled = lines.filter((l) => (l.drug ?? l.drugText).trim() !== "");
-  const draft: RxDraft | null = filled.length ? { kind: draftKind(view.kind), diagnoses, items: filled.map(toItem) } : null;
+  const draft: RxDraft | null = filled.length ? { kind: view.prescription_kind, diagnoses, items: filled.map(toItem) } : null;
   const live = useLiveCheck(view.id, editable ? draft : null);
   const check = editable ? live.result : (prescription?.check ?? null);
   const findings = check?.findings ?? [];
