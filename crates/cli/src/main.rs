@@ -100,7 +100,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 .ok()
                 .map(zeroize::Zeroizing::new);
             let ws = Workstation::open_profile(profile, Arc::new(SystemClock), passphrase)
-                .map_err(|e| format!("{}: {}", serde_code(&e.code), e.message))?;
+                .map_err(|e| format!("{}: {}", e.code_str(), e.message))?;
             let rt = tokio::runtime::Runtime::new().map_err(|e| format!("internal: {e}"))?;
             rt.block_on(async move {
                 let server = Server::bind(ws, ui, port).await.map_err(|e| {
@@ -112,11 +112,4 @@ fn run(cli: Cli) -> Result<(), String> {
             })
         }
     }
-}
-
-fn serde_code(code: &meddesk_workstation::ErrorCode) -> String {
-    serde_json::to_value(code)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_else(|| "internal".into())
 }

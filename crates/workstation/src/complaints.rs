@@ -36,10 +36,6 @@ pub struct ComplaintList {
     pub complaints: Vec<ComplaintView>,
 }
 
-fn internal(e: impl std::fmt::Display) -> ApiError {
-    ApiError::new(ErrorCode::Internal, e.to_string())
-}
-
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct ComplaintFileRequest {
@@ -67,7 +63,7 @@ impl Command for ComplaintFileRequest {
         let now = ws.now();
         // R-CMP-1: the record as it was when the complaint arrived.
         let snapshot = crate::consultation::view(ws, &admin, &store, &self.consultation_id)?;
-        let snapshot_json = serde_json::to_string(&snapshot).map_err(internal)?;
+        let snapshot_json = serde_json::to_string(&snapshot).map_err(ApiError::internal)?;
         let physician = store
             .read(&admin.actor(), now, |r| {
                 meddesk_store::tables::consultations::get(r, &self.consultation_id)
@@ -184,7 +180,7 @@ impl Command for ComplaintResolveRequest {
                     "reported_at": now,
                     "basis": "R-CMP-2 (seed 002 §5.2.3: 合规违规 → 暂停医师权限并上报监管机构)",
                 }))
-                .map_err(internal)?,
+                .map_err(ApiError::internal)?,
             );
         }
         if effects.contains(&Effect::SuspendPhysicianPrivileges) {

@@ -76,6 +76,12 @@ impl ApiError {
             .unwrap_or_else(|| "internal".into())
     }
 
+    /// Something that should not happen (an unencodable answer, an unreadable stored
+    /// document); the message names the thing, never patient data.
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        Self::new(ErrorCode::Internal, e.to_string())
+    }
+
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::Forbidden, message)
     }

@@ -39,10 +39,6 @@ pub struct RxDraft {
     pub items: Vec<Item>,
 }
 
-fn internal(e: impl std::fmt::Display) -> ApiError {
-    ApiError::new(ErrorCode::Internal, e.to_string())
-}
-
 /// The course limit follows the consultation (R-RX-4): a chronic follow-up is chronic, an
 /// emergency-triaged consultation is an emergency, anything else ordinary.
 pub(crate) fn default_kind(intake: Option<&IntakeDoc>) -> RxKind {
@@ -312,9 +308,9 @@ pub(crate) fn view(
         consultation_id: l.row.consultation_id,
         physician_id: l.row.physician_id.clone(),
         status: l.lifecycle.status_at(now),
-        draft: serde_json::from_str(&l.doc.draft).map_err(internal)?,
-        check: serde_json::from_str(&l.doc.check_result).map_err(internal)?,
-        overrides: serde_json::from_str(&l.doc.overrides).map_err(internal)?,
+        draft: serde_json::from_str(&l.doc.draft).map_err(ApiError::internal)?,
+        check: serde_json::from_str(&l.doc.check_result).map_err(ApiError::internal)?,
+        overrides: serde_json::from_str(&l.doc.overrides).map_err(ApiError::internal)?,
         validity_days: l.doc.validity_days,
         signed_at: l.lifecycle.signed_at,
         valid_until: l.lifecycle.valid_until(),
@@ -451,7 +447,7 @@ impl Command for RxSaveRequest {
             ));
         }
         let lines: Vec<_> = self.draft.items.iter().map(|i| store_line(ws, i)).collect();
-        let draft_json = serde_json::to_string(&self.draft).map_err(internal)?;
+        let draft_json = serde_json::to_string(&self.draft).map_err(ApiError::internal)?;
         let (id, review_rounds) = match &self.prescription_id {
             None => (uuid::Uuid::now_v7().to_string(), 0),
             Some(id) => {
@@ -465,7 +461,7 @@ impl Command for RxSaveRequest {
             }
         };
         let result = run_check(ws, &cx, &id, &self.draft);
-        let check_json = serde_json::to_string(&result).map_err(internal)?;
+        let check_json = serde_json::to_string(&result).map_err(ApiError::internal)?;
         let diagnosis = Sensitive::new(result_diagnoses(&cx.record, &self.draft).join(","));
         let is_new = self.prescription_id.is_none();
         cx.store.write(&actor, now, |w| {
@@ -530,7 +526,7 @@ impl Command for RxSignRequest {
         }
         // Re-check at signing: the record or the pack may have changed since the draft.
         let cx = context(ws, &l.row.consultation_id)?;
-        let draft: RxDraft = serde_json::from_str(&l.doc.draft).map_err(internal)?;
+        let draft: RxDraft = serde_json::from_str(&l.doc.draft).map_err(ApiError::internal)?;
         let result = run_check(ws, &cx, &self.prescription_id, &draft);
         let validity = self.validity_days.unwrap_or(lifecycle::MAX_VALIDITY_DAYS);
         let event = Event::Sign {
@@ -540,8 +536,8 @@ impl Command for RxSignRequest {
         };
         l.lifecycle
             .apply(&who.lifecycle_actor(Role::Physician), &event, now)?;
-        let check_json = serde_json::to_string(&result).map_err(internal)?;
-        let overrides_json = serde_json::to_string(&self.overrides).map_err(internal)?;
+        let check_json = serde_json::to_string(&result).map_err(ApiError::internal)?;
+        let overrides_json = serde_json::to_string(&self.overrides).map_err(ApiError::internal)?;
         let id = self.prescription_id.clone();
         store.write(&actor, now, |w| {
             prescriptions::sign(w, &id, &who.id.0)?;
@@ -680,7 +676,7 @@ impl Command for TemplateSaveRequest {
             physician_id: who.id.0.clone(),
             name: self.name.trim().to_owned(),
             diagnosis: self.diagnosis.clone(),
-            draft: serde_json::to_string(&self.draft).map_err(internal)?,
+            draft: serde_json::to_string(&self.draft).map_err(ApiError::internal)?,
             created_at: now.timestamp_millis(),
         };
         store.write(&who.actor(), now, |w| docs::insert_template(w, &t))?;
@@ -744,7 +740,7 @@ pub(crate) fn longest_course_days(
         if l.lifecycle.status != RxStatus::Approved {
             continue;
         }
-        let draft: RxDraft = serde_json::from_str(&l.doc.draft).map_err(internal)?;
+        let draft: RxDraft = serde_json::from_str(&l.doc.draft).map_err(ApiError::internal)?;
         for item in draft.items {
             if let Some(d) = item.days {
                 let d = d.ceil() as i64;
