@@ -353,8 +353,10 @@ impl RealProfileGuard {
             .map(PathBuf::from)
             .unwrap_or_else(|| home.join(".config"));
         let dirs = [
+            // `directories` lower-cases the application name on Linux.
+            data.join("meddesk"),
+            config.join("meddesk"),
             data.join("MedDesk"),
-            config.join("MedDesk"),
             data.join("org.meddesk.workstation"),
         ]
         .into_iter()
