@@ -62,8 +62,8 @@ try {
   });
 
   await check("the demo physician signs in and sees the queue from the Rust core, most urgent first", async () => {
-    await session.click(await session.waitFor('[data-testid="fill-dr.demo"]', 5_000));
-    await session.click(await session.waitFor('[data-testid="sign-in-screen"] button[type="submit"]', 5_000));
+    await session.clickWhenReady('[data-testid="fill-dr.demo"]', 5_000);
+    await session.clickWhenReady('[data-testid="sign-in-screen"] button[type="submit"]', 5_000);
     await session.waitFor('[data-testid="queue-screen"] tr.ant-table-row', 20_000);
     const rows = await session.findAll('[data-testid="queue-screen"] tr.ant-table-row');
     assert.ok(rows.length >= 5, `expected the demo queue, got ${rows.length} rows`);
@@ -83,13 +83,13 @@ try {
     assert.ok(clicked, "the demo patient with a penicillin allergy is in the queue");
     await session.waitFor('[data-testid="consultation-screen"]', 10_000);
     await type(session, "#allergies", `青霉素${ENTER}`);
-    await session.click(await session.waitFor('[data-testid="record-save"]', 5_000));
+    await session.clickWhenReady('[data-testid="record-save"]', 5_000);
     await session.waitFor('[data-testid="record-saved"]', 10_000);
   });
 
   await check("a line with amoxicillin gets the checker's block finding, and signing is disabled", async () => {
     await type(session, '[data-testid="rx-line-0"] input[role="combobox"]', "amxl");
-    await session.click(await session.waitFor('[data-testid="drug-option-amoxicillin"]', 10_000));
+    await session.clickWhenReady('[data-testid="drug-option-amoxicillin"]', 10_000);
     await type(session, '[data-testid="dose-0"]', "500");
     const finding = await session.waitFor('[data-testid="findings"] [data-testid="finding-block"][data-code="allergy"]', 10_000);
     assert.match(await session.text(finding), /青霉素/);

@@ -117,6 +117,25 @@ export class Session {
     return this.cmd("POST", `/element/${elementId}/click`, {});
   }
 
+  /**
+   * Click the first element matching `css` once it can take the click: a dropdown option
+   * that is still animating in answers "element not interactable", and a re-rendered one
+   * "stale element reference"; both are retried until `timeoutMs`.
+   */
+  async clickWhenReady(css, timeoutMs = 10_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const el = await this.waitFor(css, Math.max(1, deadline - Date.now()));
+        return await this.click(el);
+      } catch (e) {
+        const retryable = e.error === "element not interactable" || e.error === "stale element reference";
+        if (!retryable || Date.now() > deadline) throw e;
+        await sleep(100);
+      }
+    }
+  }
+
   async screenshot() {
     return Buffer.from(await this.cmd("GET", "/screenshot"), "base64");
   }
