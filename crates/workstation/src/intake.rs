@@ -255,6 +255,10 @@ pub struct QueueListRequest {
     /// Include routes the physician is not credentialed for (read-only view).
     #[serde(default)]
     pub all_routes: bool,
+    /// How many of the most urgent waiting consultations (default 200, at most 1,000).
+    #[serde(default)]
+    #[ts(optional)]
+    pub limit: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -265,7 +269,8 @@ pub struct QueueView {
     pub breached: u32,
 }
 
-const QUEUE_LIMIT: u32 = 1000;
+const QUEUE_DEFAULT: u32 = 200;
+const QUEUE_MAX: u32 = 1000;
 
 pub(crate) fn queue_view(
     ws: &Workstation,
@@ -283,7 +288,8 @@ pub(crate) fn queue_view(
     };
     let actor = who.actor();
     // One query, one transaction, one audit entry for the whole view.
-    let rows = store.read(&actor, now, |r| docs::intake_queue_detailed(r, QUEUE_LIMIT))?;
+    let limit = req.limit.unwrap_or(QUEUE_DEFAULT).clamp(1, QUEUE_MAX);
+    let rows = store.read(&actor, now, |r| docs::intake_queue_detailed(r, limit))?;
     let is_admin = who.roles.contains(&Role::Administrator);
     let mut entries = Vec::with_capacity(rows.len());
     for (row, intake_json, age_years, sex) in rows {

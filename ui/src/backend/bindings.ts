@@ -367,7 +367,11 @@ route: string | null,
 /**
  * Include routes the physician is not credentialed for (read-only view).
  */
-all_routes: boolean, };
+all_routes: boolean, 
+/**
+ * How many of the most urgent waiting consultations (default 200, at most 1,000).
+ */
+limit?: number, };
 
 export type QueuePatient = { masked_name: MaskedName, age_years: number | null, sex: Sex | null, };
 
