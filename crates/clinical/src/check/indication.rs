@@ -10,18 +10,11 @@
 use super::request::{FindingCode, Severity};
 use super::{Context, Draft, Findings};
 
-/// Does an ICD-10 code fall under a pack pattern ("J02" prefix, "J01-J06" range)?
+/// Does an ICD-10 code fall under a pack pattern ("J02" prefix, "J01-J06" range)? The one
+/// ICD-10 matcher of the crate ([`crate::icd10`]); a malformed pattern matches nothing (the
+/// pack validator refuses it at load).
 pub fn icd_matches(pattern: &str, code: &str) -> bool {
-    let code: String = code.trim().to_ascii_uppercase();
-    let pattern = pattern.trim().to_ascii_uppercase();
-    match pattern.split_once('-') {
-        Some((lo, hi)) => {
-            let (lo, hi) = (lo.trim(), hi.trim());
-            let head = |n: usize| &code[..code.len().min(n)];
-            code.len() >= lo.len().min(hi.len()) && head(lo.len()) >= lo && head(hi.len()) <= hi
-        }
-        None => code.starts_with(pattern.as_str()),
-    }
+    crate::icd10::Icd10Range::parse(pattern).is_ok_and(|r| r.contains(code))
 }
 
 pub fn check(cx: &Context<'_>, out: &mut Findings) {
