@@ -39,4 +39,6 @@ pub const COMMAND_NAMES: &[&str] = &[
     "complaint_list",
     "complaint_resolve",
     "kpi_report",
+    "sync_status",
+    "sync_now",
 ];

@@ -34,6 +34,10 @@ pub fn run() {
             std::process::exit(1);
         }
     };
+    if let Err(message) = connect_platform(&ws) {
+        eprintln!("meddesk-desktop: {message}");
+        std::process::exit(1);
+    }
     let result = tauri::Builder::default()
         .manage(ws)
         .invoke_handler(tauri::generate_handler![
@@ -74,11 +78,38 @@ pub fn run() {
             commands::complaints::complaint_list,
             commands::complaints::complaint_resolve,
             commands::kpi::kpi_report,
+            commands::sync::sync_status,
+            commands::sync::sync_now,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("meddesk-desktop: the window could not start: {e}");
         std::process::exit(1);
+    }
+}
+
+/// The demo profile syncs with its embedded platform and patient simulator on loopback
+/// (started on Tauri's runtime beside the window); a clinic profile with
+/// `MEDDESK_PLATFORM_URL` when set.
+fn connect_platform(ws: &Workstation) -> Result<(), String> {
+    use meddesk_platform::embedded::{EmbeddedConfig, bind};
+    use meddesk_workstation::{ProfileKind, demo, sync::PlatformLink};
+    let link = if ws.profile().kind == ProfileKind::Demo {
+        let platform = bind(EmbeddedConfig {
+            dir: ws.profile().data_dir.join("platform"),
+            accounts: demo::platform_accounts(),
+            arrivals_per_min: demo::arrivals_per_min(),
+        })
+        .map_err(|e| e.to_string())?;
+        let link = PlatformLink::embedded(platform.url());
+        tauri::async_runtime::spawn(platform.run());
+        Some(link)
+    } else {
+        PlatformLink::from_env()
+    };
+    match link {
+        Some(link) => ws.connect_platform(link).map_err(|e| e.to_string()),
+        None => Ok(()),
     }
 }
 

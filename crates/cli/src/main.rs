@@ -102,6 +102,7 @@ fn run(cli: Cli) -> Result<(), String> {
             let ws = Workstation::open_profile(profile, Arc::new(SystemClock), passphrase)
                 .map_err(|e| format!("{}: {}", e.code_str(), e.message))?;
             let rt = tokio::runtime::Runtime::new().map_err(|e| format!("internal: {e}"))?;
+            connect_platform(&ws, &rt)?;
             rt.block_on(async move {
                 let server = Server::bind(ws, ui, port).await.map_err(|e| {
                     format!("listen_failed: cannot listen on 127.0.0.1:{port}: {e}")
@@ -112,4 +113,34 @@ fn run(cli: Cli) -> Result<(), String> {
             })
         }
     }
+}
+
+/// The demo profile syncs with its embedded platform (and its patient simulator) on
+/// loopback; a clinic profile with `MEDDESK_PLATFORM_URL` when set.
+fn connect_platform(ws: &Workstation, rt: &tokio::runtime::Runtime) -> Result<(), String> {
+    use meddesk_workstation::sync::PlatformLink;
+    let link = match ws.profile().kind {
+        meddesk_workstation::ProfileKind::Demo => {
+            let platform =
+                meddesk_platform::embedded::bind(meddesk_platform::embedded::EmbeddedConfig {
+                    dir: ws.profile().data_dir.join("platform"),
+                    accounts: meddesk_workstation::demo::platform_accounts(),
+                    arrivals_per_min: meddesk_workstation::demo::arrivals_per_min(),
+                })
+                .map_err(|e| format!("{}: {e}", e.code()))?;
+            let link = PlatformLink::embedded(platform.url());
+            rt.spawn(async move {
+                if let Err(e) = platform.run().await {
+                    eprintln!("meddesk: the embedded demo platform stopped: {}", e.code());
+                }
+            });
+            Some(link)
+        }
+        meddesk_workstation::ProfileKind::Clinic => PlatformLink::from_env(),
+    };
+    if let Some(link) = link {
+        ws.connect_platform(link)
+            .map_err(|e| format!("{}: {}", e.code_str(), e.message))?;
+    }
+    Ok(())
 }

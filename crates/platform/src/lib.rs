@@ -9,6 +9,7 @@
 
 pub mod auth;
 pub mod decide;
+pub mod embedded;
 pub mod error;
 pub mod http;
 pub mod serve;
@@ -16,4 +17,4 @@ pub mod simulator;
 pub mod storage;
 
 pub use error::PlatformError;
-pub use serve::{AccountSeed, Database, ServeConfig, serve};
+pub use serve::{AccountSeed, Database, ServeConfig, serve, serve_on};

@@ -7,9 +7,6 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use meddesk_sync::AccountRole;
-use serde::Deserialize;
-
 use crate::auth;
 use crate::error::PlatformError;
 use crate::http::{AppState, now_ms, router};
@@ -42,21 +39,7 @@ impl Database {
     }
 }
 
-/// One account to provision at start (demo and tests; a deployment imports its own).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AccountSeed {
-    pub username: String,
-    pub password: String,
-    pub user_id: String,
-    pub role: AccountRole,
-    pub org_id: String,
-    #[serde(default)]
-    pub specialties: Vec<String>,
-    /// RFC 6238 secret, hex.
-    #[serde(default)]
-    pub totp_secret_hex: Option<String>,
-}
+pub use meddesk_sync::AccountSeed;
 
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
@@ -139,9 +122,20 @@ pub async fn serve(cfg: ServeConfig, ready: impl FnOnce(SocketAddr)) -> Result<(
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .map_err(|e| PlatformError::Internal(format!("cannot listen on {}: {e}", cfg.listen)))?;
+    serve_on(listener, cfg, ready).await
+}
+
+/// [`serve`] on a listener the caller already bound (the embedded platform binds first so
+/// the workstation knows its address before the node is up).
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    cfg: ServeConfig,
+    ready: impl FnOnce(SocketAddr),
+) -> Result<(), PlatformError> {
     let addr = listener
         .local_addr()
         .map_err(|e| PlatformError::Internal(format!("local address: {e}")))?;
+    check_listen(&addr)?;
     match &cfg.database {
         Database::Sqlite(path) => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {

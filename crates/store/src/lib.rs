@@ -37,7 +37,8 @@ pub mod tables;
 pub use database::{Actor, CIPHER_PRAGMAS, Reader, Store, VerifyReport, Writer};
 pub use error::{Result, StoreError};
 pub use key::{
-    DbKey, KeySource, KeySourceKind, KeychainKeySource, MemoryKeySource, PassphraseKeyFile,
+    DbKey, FORBID_KEYCHAIN_ENV, KeySource, KeySourceKind, KeychainKeySource, MemoryKeySource,
+    PassphraseKeyFile,
 };
 pub use lock::{DEFAULT_IDLE_TIMEOUT, PasswordVerifier, Session, idle_lock_due};
 pub use profile::{KeyMode, KeyOutcome, KeyPreference, ProfileFiles};

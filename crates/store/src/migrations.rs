@@ -28,6 +28,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0004_workflow.sql",
         include_str!("../migrations/0004_workflow.sql"),
     ),
+    (
+        5,
+        "0005_sync.sql",
+        include_str!("../migrations/0005_sync.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -564,3 +564,20 @@ pub enum SyncStatus {
     /// The platform refused an operation on it; the local work is kept as a draft.
     Rejected,
 }
+
+/// One account to provision on a platform node at start (the demo's embedded platform and
+/// tests; a deployment imports its own). The platform's `--accounts FILE` format.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSeed {
+    pub username: String,
+    pub password: String,
+    pub user_id: String,
+    pub role: AccountRole,
+    pub org_id: String,
+    #[serde(default)]
+    pub specialties: Vec<String>,
+    /// RFC 6238 secret, hex.
+    #[serde(default)]
+    pub totp_secret_hex: Option<String>,
+}

@@ -116,4 +116,6 @@ commands![
     crate::complaints::ComplaintListRequest,
     crate::complaints::ComplaintResolveRequest,
     crate::kpi::KpiReportRequest,
+    crate::sync::SyncStatusRequest,
+    crate::sync::SyncNowRequest,
 ];

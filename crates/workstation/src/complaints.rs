@@ -187,7 +187,7 @@ impl Command for ComplaintResolveRequest {
             let physician = row.physician_id.clone().ok_or_else(|| {
                 ApiError::new(ErrorCode::Conflict, "the complaint names no physician")
             })?;
-            crate::account::set_suspended(&store, &admin.actor(), now, &physician, Some(&notes))?;
+            crate::account::set_suspended(ws, &store, &admin, now, &physician, Some(&notes))?;
             ws.refresh_session_user(&store, &physician)?;
         }
         let report_id = uuid::Uuid::now_v7().to_string();

@@ -96,6 +96,9 @@ pub struct ConsultationView {
     pub prescriptions: Vec<PrescriptionSummary>,
     /// The signed-in physician treats this patient.
     pub mine: bool,
+    /// Where the record stands with the platform (R-SEC-1): never `synced` before the
+    /// platform acknowledged every change to it.
+    pub sync: meddesk_sync::SyncStatus,
 }
 
 pub(crate) fn load_record(
@@ -136,7 +139,8 @@ pub(crate) fn view(
     }
     let key = id.0.to_string();
     // One snapshot and one audit commit for the whole view.
-    let (row, patient, rows) = store.read(&actor, now, |r| {
+    let (row, patient, rows, sync) = store.read(&actor, now, |r| {
+        let sync = crate::sync::record_status(r, &meddesk_sync::RecordKey::consultation(id.0))?;
         let row = docs::get_record(r, &key)?;
         let patient = patients::get(r, &c.patient_id)?;
         let mut rows = Vec::new();
@@ -145,7 +149,7 @@ pub(crate) fn view(
             let validity = docs::get_prescription(r, &rx)?.map(|d| d.validity_days);
             rows.push((p, validity));
         }
-        Ok((row, patient, rows))
+        Ok((row, patient, rows, sync))
     })?;
     let (intake, record) = match row {
         None => (None, ConsultationRecord::default()),
@@ -205,6 +209,7 @@ pub(crate) fn view(
         record,
         prescriptions: summaries,
         mine,
+        sync,
     })
 }
 
@@ -305,11 +310,74 @@ impl Command for RecordSaveRequest {
         let json = serde_json::to_string(&self.record)
             .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
         let key = self.consultation_id.0.to_string();
+        let before: Option<ConsultationRecord> = store
+            .read(&who.actor(), ws.now(), |r| docs::get_record(r, &key))?
+            .and_then(|(_, record)| record)
+            .and_then(|j| serde_json::from_str(&j).ok());
+        let fields = changed_fields(before.as_ref(), &self.record);
         store.write(&who.actor(), ws.now(), |w| {
-            docs::put_record(w, &key, &json, &who.id.0)
+            docs::put_record(w, &key, &json, &who.id.0)?;
+            if !fields.is_empty() {
+                // Per-field merge on the platform: only what changed travels, so an edit of
+                // one field never overwrites another device's edit of a different one.
+                crate::sync::enqueue(
+                    ws,
+                    w,
+                    &who,
+                    Some(&self.consultation_id.0),
+                    meddesk_sync::OpKind::UpdateRecord {
+                        consultation_id: self.consultation_id.0,
+                        fields: fields.clone(),
+                    },
+                )?;
+            }
+            Ok(())
         })?;
         view(ws, &who, &store, &self.consultation_id)
     }
+}
+
+/// The record's free-text fields as the platform merges them.
+fn platform_fields(
+    r: &ConsultationRecord,
+) -> std::collections::BTreeMap<meddesk_sync::RecordField, String> {
+    use meddesk_sync::RecordField as F;
+    let allergies = match &r.allergies {
+        None => String::new(),
+        Some(list) if list.is_empty() => "NKDA".to_owned(),
+        Some(list) => list
+            .iter()
+            .map(|a| match &a.reaction {
+                Some(reaction) => format!("{} ({reaction})", a.substance),
+                None => a.substance.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+    };
+    [
+        (F::History, r.history.clone()),
+        (F::MedicationHistory, r.medication_history.clone()),
+        (F::Allergies, allergies),
+        (F::Diagnosis, r.diagnoses.join(", ")),
+        (F::Advice, r.advice.clone()),
+    ]
+    .into_iter()
+    .collect()
+}
+
+/// The fields that differ from the record as it was (all non-empty ones for a first save).
+pub(crate) fn changed_fields(
+    before: Option<&ConsultationRecord>,
+    after: &ConsultationRecord,
+) -> std::collections::BTreeMap<meddesk_sync::RecordField, String> {
+    let old = before.map(platform_fields).unwrap_or_default();
+    platform_fields(after)
+        .into_iter()
+        .filter(|(k, v)| match old.get(k) {
+            Some(o) => o != v,
+            None => !v.is_empty(),
+        })
+        .collect()
 }
 
 fn validate_record(r: &ConsultationRecord) -> Result<(), ApiError> {

@@ -55,6 +55,57 @@ const DEMO_USERS: &[DemoUser] = &[
     },
 ];
 
+/// The demo's intake channel on its embedded platform (the patient simulator's account).
+const DEMO_INTAKE_USER: &str = "intake.demo";
+const DEMO_INTAKE_PASSWORD: &str = "demo-intake";
+/// `MEDDESK_DEMO_ARRIVALS_PER_MIN`: how many synthetic requests the demo's simulator files
+/// per minute (default 2; 0 turns it off — the browser tests do, to keep the queue fixed).
+pub const ARRIVALS_ENV: &str = "MEDDESK_DEMO_ARRIVALS_PER_MIN";
+
+pub fn arrivals_per_min() -> f64 {
+    std::env::var(ARRIVALS_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|r| r.is_finite() && *r >= 0.0)
+        .unwrap_or(2.0)
+}
+const DEMO_ORG: &str = "demo-clinic";
+
+/// The accounts the demo's embedded platform provisions: the three demo users with the same
+/// ids, passwords, specialties and TOTP secret as in the workstation, and the intake channel.
+pub fn platform_accounts() -> Vec<meddesk_sync::AccountSeed> {
+    use meddesk_sync::AccountRole;
+    DEMO_USERS
+        .iter()
+        .map(|u| meddesk_sync::AccountSeed {
+            username: u.id.into(),
+            password: u.password.into(),
+            user_id: u.id.into(),
+            role: match u.role {
+                Role::Physician => AccountRole::Physician,
+                Role::Pharmacist => AccountRole::Pharmacist,
+                Role::Administrator => AccountRole::Administrator,
+            },
+            org_id: DEMO_ORG.into(),
+            specialties: u
+                .specialties
+                .iter()
+                .map(|s| crate::sync::platform_specialty(s))
+                .collect(),
+            totp_secret_hex: (u.role == Role::Administrator).then(|| hex::encode(DEMO_TOTP_SECRET)),
+        })
+        .chain(std::iter::once(meddesk_sync::AccountSeed {
+            username: DEMO_INTAKE_USER.into(),
+            password: DEMO_INTAKE_PASSWORD.into(),
+            user_id: DEMO_INTAKE_USER.into(),
+            role: AccountRole::Intake,
+            org_id: DEMO_ORG.into(),
+            specialties: Vec::new(),
+            totp_secret_hex: None,
+        }))
+        .collect()
+}
+
 /// The demo accounts for the sign-in screen, with the administrator's current code.
 pub(crate) fn accounts(now: DateTime<Utc>) -> Vec<DemoAccount> {
     let unix = u64::try_from(now.timestamp()).unwrap_or(0);
@@ -206,7 +257,7 @@ pub fn seed(ws: &Workstation) -> Result<usize, ApiError> {
             &NewUser {
                 id: u.id.into(),
                 display_name: u.name.into(),
-                org_id: "demo-clinic".into(),
+                org_id: DEMO_ORG.into(),
                 roles: vec![u.role],
                 specialties: u.specialties.iter().map(|s| (*s).to_owned()).collect(),
                 password: u.password.into(),

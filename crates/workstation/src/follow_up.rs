@@ -184,7 +184,28 @@ impl Command for FollowUpRecordRequest {
                     revisit_advice: self.revisit_advice.clone(),
                     notes: self.notes.clone(),
                 },
-            )
+            )?;
+            let consultation = follow_up_plans::consultation_of(w.conn(), &self.plan_id)?
+                .and_then(|c| uuid::Uuid::parse_str(&c).ok());
+            if let (Some(consultation_id), Ok(follow_up_id)) =
+                (consultation, uuid::Uuid::parse_str(&record_id))
+            {
+                crate::sync::enqueue(
+                    ws,
+                    w,
+                    &who,
+                    Some(&consultation_id),
+                    meddesk_sync::OpKind::AddFollowUpRecord {
+                        consultation_id,
+                        follow_up_id,
+                        taken_as_prescribed: self.taken_as_prescribed,
+                        symptoms_improved: self.symptoms_improved,
+                        revisit_advice: self.revisit_advice.clone(),
+                        notes: self.notes.clone(),
+                    },
+                )?;
+            }
+            Ok(())
         })?;
         Ok(FollowUpRecorded {
             plan_id: self.plan_id,

@@ -81,7 +81,9 @@ pub(crate) struct IntakeDoc {
     pub claimed_at: Option<i64>,
 }
 
-/// Receive one request: triage, screening, storage. Used by sync, the simulator and the demo.
+/// Receive one request: triage, screening, storage. Used by the demo and local intake;
+/// requests pulled from the platform go through [`store_triaged`] inside the sync page's
+/// transaction.
 pub(crate) fn receive(
     ws: &Workstation,
     store: &Store,
@@ -90,6 +92,25 @@ pub(crate) fn receive(
 ) -> Result<ConsultationId, ApiError> {
     let now = ws.now();
     let arrived_at = request.arrived_at.unwrap_or(now);
+    validate(request)?;
+    let since = clinic_midnight(arrived_at).timestamp_millis();
+    let prior_today = store.read(by, now, |r| {
+        docs::ordinary_consultations_since(r.conn(), &request.patient.id, since)
+    })?;
+    let id = ConsultationId(uuid::Uuid::now_v7());
+    let identifiers = Sensitive::new(patients::Identifiers {
+        full_name: request.patient.full_name.clone(),
+        id_number: request.patient.id_number.clone(),
+        phone: None,
+    });
+    let triaged = triage_request(ws, request, prior_today, None)?;
+    store.write(by, now, |w| {
+        store_triaged(w, id, request, arrived_at, &triaged, Some(&identifiers))
+    })?;
+    Ok(id)
+}
+
+fn validate(request: &IntakeRequest) -> Result<(), ApiError> {
     if request.patient.id.trim().is_empty() {
         return Err(ApiError::invalid_value("patient.id", "must not be empty"));
     }
@@ -103,17 +124,35 @@ pub(crate) fn receive(
             "must be 0 to 130",
         ));
     }
+    Ok(())
+}
+
+/// Midnight of `at`'s day in the clinic's calendar (the frequency cap counts from it).
+pub(crate) fn clinic_midnight(at: DateTime<Utc>) -> DateTime<Utc> {
     let tz = clinic_tz();
-    let midnight = arrived_at
-        .with_timezone(&tz)
+    at.with_timezone(&tz)
         .date_naive()
         .and_hms_opt(0, 0, 0)
         .and_then(|t| t.and_local_timezone(tz).single())
         .map(|t| t.with_timezone(&Utc))
-        .unwrap_or(arrived_at);
-    let prior_today = store.read(by, now, |r| {
-        docs::ordinary_consultations_since(r, &request.patient.id, midnight.timestamp_millis())
-    })?;
+        .unwrap_or(at)
+}
+
+/// A request after triage: the outcome and the intake document stored beside it.
+pub(crate) struct Triaged {
+    pub outcome: TriageOutcome,
+    pub doc_json: String,
+}
+
+/// Triage and screen one request by the loaded rules. `route_from_platform`: the platform
+/// already routed it (it decides who may take it), so the route is kept and the priority is
+/// the more urgent of the platform's and the rules'.
+pub(crate) fn triage_request(
+    ws: &Workstation,
+    request: &IntakeRequest,
+    prior_today: i64,
+    from_platform: Option<(&TriageRoute, Priority)>,
+) -> Result<Triaged, ApiError> {
     let triage_request = TriageRequest {
         id: String::new(),
         channel: request.channel,
@@ -129,12 +168,15 @@ pub(crate) fn receive(
         prior_consults_today: u32::try_from(prior_today).unwrap_or(u32::MAX),
     };
     let rules = &ws.knowledge().triage;
-    let outcome = triage(&triage_request, rules);
+    let mut outcome = triage(&triage_request, rules);
+    if let Some((route, priority)) = from_platform {
+        outcome.route = route.clone();
+        outcome.priority = outcome.priority.min(priority);
+    }
     let held = outcome
         .flags
         .iter()
         .any(|f| f.code == FlagCode::SensitiveWord);
-    let id = ConsultationId(uuid::Uuid::now_v7());
     let doc = IntakeDoc {
         kind: request.kind,
         vitals: request.vitals.clone(),
@@ -149,6 +191,18 @@ pub(crate) fn receive(
     };
     let doc_json = serde_json::to_string(&doc)
         .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+    Ok(Triaged { outcome, doc_json })
+}
+
+/// Store a triaged request as a waiting consultation, in the caller's transaction.
+pub(crate) fn store_triaged(
+    w: &mut meddesk_store::Writer<'_>,
+    id: ConsultationId,
+    request: &IntakeRequest,
+    arrived_at: DateTime<Utc>,
+    triaged: &Triaged,
+    identifiers: Option<&Sensitive<patients::Identifiers>>,
+) -> meddesk_store::Result<()> {
     let patient = patients::Patient {
         id: PatientId(request.patient.id.clone()),
         masked_name: MaskedName::from_full_name(&request.patient.full_name),
@@ -157,31 +211,23 @@ pub(crate) fn receive(
         identity_verified: request.patient.identity_verified,
         demo: request.patient.demo,
     };
-    let identifiers = Sensitive::new(patients::Identifiers {
-        full_name: request.patient.full_name.clone(),
-        id_number: request.patient.id_number.clone(),
-        phone: None,
-    });
-    store.write(by, now, |w| {
-        patients::upsert(w, &patient, Some(&identifiers))?;
-        consultations::insert(
-            w,
-            &consultations::Consultation {
-                id,
-                patient_id: patient.id.clone(),
-                physician_id: None,
-                channel: request.channel,
-                status: ConsultationStatus::Waiting,
-                priority: outcome.priority,
-                route: outcome.route.clone(),
-                complaint: Sensitive::new(request.complaint.clone()),
-                arrived_at: arrived_at.timestamp_millis(),
-                sla_deadline: queue::respond_by(arrived_at).timestamp_millis(),
-            },
-        )?;
-        docs::put_intake(w, &id.0.to_string(), &doc_json)
-    })?;
-    Ok(id)
+    patients::upsert(w, &patient, identifiers)?;
+    consultations::insert(
+        w,
+        &consultations::Consultation {
+            id,
+            patient_id: patient.id.clone(),
+            physician_id: None,
+            channel: request.channel,
+            status: ConsultationStatus::Waiting,
+            priority: triaged.outcome.priority,
+            route: triaged.outcome.route.clone(),
+            complaint: Sensitive::new(request.complaint.clone()),
+            arrived_at: arrived_at.timestamp_millis(),
+            sla_deadline: queue::respond_by(arrived_at).timestamp_millis(),
+        },
+    )?;
+    docs::put_intake(w, &id.0.to_string(), &triaged.doc_json)
 }
 
 /// Whether a physician with `specialties` may take a consultation routed to `route`
@@ -405,6 +451,17 @@ impl Command for ClaimRequest {
             let ok = docs::claim(w, &id, &who.id.0)?;
             if ok {
                 docs::put_intake(w, &id, &doc)?;
+                // First claim wins on the platform too: a claim made here offline can
+                // still lose there, and then comes back rejected (R-TRI-3).
+                crate::sync::enqueue(
+                    ws,
+                    w,
+                    &who,
+                    Some(&self.consultation_id.0),
+                    meddesk_sync::OpKind::ClaimConsultation {
+                        consultation_id: self.consultation_id.0,
+                    },
+                )?;
             }
             Ok(ok)
         })?;

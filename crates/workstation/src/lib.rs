@@ -25,6 +25,7 @@ pub mod prescribing;
 pub mod profile;
 pub mod review;
 pub mod session;
+pub mod sync;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -52,6 +53,7 @@ struct Inner {
     keys: Box<dyn KeySource>,
     knowledge: knowledge::Knowledge,
     session: Mutex<session::State>,
+    sync: sync::Hub,
 }
 
 impl Workstation {
@@ -73,6 +75,7 @@ impl Workstation {
                 keys,
                 knowledge,
                 session: Mutex::new(session::State::SignedOut),
+                sync: sync::Hub::default(),
             }),
         })
     }

@@ -562,9 +562,67 @@ impl Command for RxSignRequest {
                     validity_days: validity,
                     review_rounds: l.doc.review_rounds,
                 },
-            )
+            )?;
+            // The platform gets the lines as signed, then the signature (R-RX-1).
+            if let Ok(prescription_id) = uuid::Uuid::parse_str(&id) {
+                let consultation = l.row.consultation_id.0;
+                let gate = Some(&consultation);
+                crate::sync::enqueue(
+                    ws,
+                    w,
+                    &who,
+                    gate,
+                    meddesk_sync::OpKind::SavePrescriptionDraft {
+                        prescription_id,
+                        consultation_id: consultation,
+                        diagnosis: draft.diagnoses.join(", "),
+                        lines: draft.items.iter().map(platform_line).collect(),
+                    },
+                )?;
+                crate::sync::enqueue(
+                    ws,
+                    w,
+                    &who,
+                    gate,
+                    meddesk_sync::OpKind::SignPrescription { prescription_id },
+                )?;
+            }
+            Ok(())
         })?;
         view(&store, &actor, now, &self.prescription_id)
+    }
+}
+
+/// A wire enum value as plain text (`"po"` → `po`).
+fn wire_text<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+/// A prescription line as the platform stores it.
+fn platform_line(item: &Item) -> meddesk_sync::PrescriptionLine {
+    let number = |v: f64| {
+        if v.fract() == 0.0 {
+            format!("{v:.0}")
+        } else {
+            v.to_string()
+        }
+    };
+    meddesk_sync::PrescriptionLine {
+        generic_name: item.drug.clone(),
+        strength: item.strength.clone().unwrap_or_default(),
+        dose: item
+            .dose
+            .map(|d| format!("{} {}", number(d.value), wire_text(&d.unit)))
+            .unwrap_or_default(),
+        route: item.route.as_ref().map(wire_text).unwrap_or_default(),
+        frequency: item.frequency.as_ref().map(wire_text).unwrap_or_default(),
+        course_days: item.days.map(|d| d.ceil().max(0.0) as u32).unwrap_or(0),
+        quantity: item.quantity.map(number).unwrap_or_default(),
+        notes: String::new(),
     }
 }
 

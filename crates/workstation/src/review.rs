@@ -7,6 +7,7 @@ use meddesk_domain::Role;
 use meddesk_store::tables::{
     consultations, patients, pharmacist_reviews, workflow_documents as docs,
 };
+use meddesk_sync::ReviewDecision;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -142,7 +143,37 @@ impl Command for RxReviewRequest {
                     review_rounds: l.doc.review_rounds + 1,
                     ..l.doc.clone()
                 },
-            )
+            )?;
+            if let Ok(prescription_id) = uuid::Uuid::parse_str(&self.prescription_id) {
+                let (decision, reasons) = match &self.decision {
+                    Decision::Approve => (ReviewDecision::Approve, Vec::new()),
+                    Decision::Reject { reasons, note } => (
+                        ReviewDecision::Reject,
+                        reasons
+                            .iter()
+                            .map(|r| {
+                                serde_json::to_value(r)
+                                    .ok()
+                                    .and_then(|v| v.as_str().map(str::to_owned))
+                                    .unwrap_or_default()
+                            })
+                            .chain((!note.trim().is_empty()).then(|| note.trim().to_owned()))
+                            .collect(),
+                    ),
+                };
+                crate::sync::enqueue(
+                    ws,
+                    w,
+                    &who,
+                    Some(&l.row.consultation_id.0),
+                    meddesk_sync::OpKind::ReviewPrescription {
+                        prescription_id,
+                        decision,
+                        reasons,
+                    },
+                )?;
+            }
+            Ok(())
         })?;
         prescribing::view(&store, &actor, now, &self.prescription_id)
     }

@@ -205,25 +205,49 @@ impl Workstation {
         store.write(&who.actor(), now, |w| {
             w.audit(meddesk_store::audit::Action::Update, "session", &who.id.0)
         })?;
+        let store = Arc::new(store);
         {
             let mut state = self.state()?;
             *state = State::Active {
-                who,
-                store: Arc::new(store),
+                who: who.clone(),
+                store: store.clone(),
                 last_activity: now,
                 idle_timeout: Duration::minutes(idle_minutes),
             };
         }
+        self.start_sync(
+            &who,
+            store,
+            zeroize::Zeroizing::new(password.to_owned()),
+            totp_code.map(str::to_owned),
+        );
         self.status()
+    }
+
+    /// Whether `user` is still signed in and unlocked (the sync task asks before each round;
+    /// the idle rule applies).
+    pub(crate) fn session_is(&self, user: &UserId) -> bool {
+        let now = self.now();
+        let Ok(mut state) = self.state() else {
+            return false;
+        };
+        if state.tick(now) {
+            drop(state);
+            self.stop_sync();
+            return false;
+        }
+        matches!(&*state, State::Active { who, .. } if who.id == *user)
     }
 
     pub(crate) fn lock(&self) -> Result<SessionStatus, ApiError> {
         self.state()?.lock();
+        self.stop_sync();
         self.status()
     }
 
     pub(crate) fn sign_out(&self) -> Result<SessionStatus, ApiError> {
         *self.state()? = State::SignedOut;
+        self.stop_sync();
         self.status()
     }
 

@@ -11,3 +11,4 @@ pub mod kpi;
 pub mod prescribing;
 pub mod review;
 pub mod session;
+pub mod sync;

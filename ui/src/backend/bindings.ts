@@ -102,7 +102,12 @@ prescription_kind: ConsultationKind, record: ConsultationRecord, prescriptions: 
 /**
  * The signed-in physician treats this patient.
  */
-mine: boolean, };
+mine: boolean, 
+/**
+ * Where the record stands with the platform (R-SEC-1): never `synced` before the
+ * platform acknowledged every change to it.
+ */
+sync: SyncStatus, };
 
 export type CreatedUser = { user: SignedIn, 
 /**
@@ -122,6 +127,8 @@ totp: string | null, };
 export type Dose = { value: number, unit: DoseUnit, };
 
 export type DoseUnit = "mg" | "g" | "mcg" | "IU" | "U" | "mL" | "tablet" | "capsule" | "puff" | "drop" | "sachet";
+
+export type DraftField = { field: string, value: string, };
 
 export type DrugForm = { form: string, strength: string, };
 
@@ -379,7 +386,26 @@ export type QueueView = { now: string, entries: Array<QueueEntry>, breached: num
 
 export type Reason = { rule: string, message: Message, source: string, };
 
+export type RecordKey = { kind: RecordKind, id: string, };
+
+export type RecordKind = "consultation" | "prescription" | "physician";
+
 export type RecordSaveRequest = { consultation_id: ConsultationId, record: ConsultationRecord, };
+
+export type RejectedChange = { op_id: string, 
+/**
+ * The operation's wire name (`claim_consultation`, `update_record`, …).
+ */
+operation: string, record: RecordKey, rejection: Rejection, made_at: string, rejected_at: string, 
+/**
+ * What the user wrote, kept as a draft (record fields, prescription lines, follow-up
+ * notes); the local record keeps it too.
+ */
+kept_draft: Array<DraftField>, };
+
+export type Rejection = { code: RejectionCode, message: string, };
+
+export type RejectionCode = "already_claimed" | "not_permitted" | "suspended" | "not_found" | "stale_version" | "invalid_state" | "invalid_input" | "duplicate_id" | "clock_skew" | "wrong_identity";
 
 export type RejectionReason = "inappropriate_indication" | "dose_or_frequency" | "interaction" | "contraindication" | "duplicate_therapy" | "quantity_or_course" | "incomplete_information" | "other";
 
@@ -467,6 +493,29 @@ specialties: Array<string>, rights_reviewed_at: string | null, suspended: boolea
 
 export type SourceNote = { id: string, title: string, publisher: string, url?: string, licence: string, };
 
+export type SyncNowRequest = Record<symbol, never>;
+
+export type SyncOverview = { 
+/**
+ * A platform is configured for this profile.
+ */
+configured: boolean, platform_url: string | null, 
+/**
+ * The client's state (offline, up to date, needs sign-in …); `null` before the first
+ * attempt of this session.
+ */
+state: SyncState | null, online: boolean, pending_ops: number, rejected_ops: number, last_sync_at: string | null, cursor: number, head: number, 
+/**
+ * The last error's stable code and message (never patient data).
+ */
+last_error: string | null, rejected: Array<RejectedChange>, };
+
+export type SyncState = { "state": "idle" } | { "state": "syncing" } | { "state": "up_to_date", cursor: number, } | { "state": "offline", retry_in_ms: number, } | { "state": "rate_limited", retry_in_ms: number, } | { "state": "server_error", status: number, retry_in_ms: number, } | { "state": "bad_answer", retry_in_ms: number, } | { "state": "tls_failure", retry_in_ms: number, } | { "state": "needs_sign_in" };
+
+export type SyncStatus = "local_only" | "pending" | "synced" | "rejected";
+
+export type SyncStatusRequest = Record<symbol, never>;
+
 export type Template = { id: string, name: string, diagnosis: string | null, draft: RxDraft, };
 
 export type TemplateListRequest = { 
@@ -544,6 +593,8 @@ export type Commands = {
   complaint_list: { request: ComplaintListRequest; response: ComplaintList };
   complaint_resolve: { request: ComplaintResolveRequest; response: ComplaintResolved };
   kpi_report: { request: KpiReportRequest; response: KpiReport };
+  sync_status: { request: SyncStatusRequest; response: SyncOverview };
+  sync_now: { request: SyncNowRequest; response: SyncOverview };
 };
 
 export type CommandName = keyof Commands;
@@ -586,4 +637,6 @@ export const COMMAND_NAMES: CommandName[] = [
   "complaint_list",
   "complaint_resolve",
   "kpi_report",
+  "sync_status",
+  "sync_now",
 ];

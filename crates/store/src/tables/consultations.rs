@@ -278,3 +278,34 @@ pub(crate) fn route_from_parts(
 ) -> rusqlite::Result<TriageRoute> {
     route_from(kind, specialty)
 }
+
+/// The local status and physician of a consultation; `None` when it is not here.
+pub fn status_of(
+    conn: &rusqlite::Connection,
+    id: &ConsultationId,
+) -> Result<Option<(ConsultationStatus, Option<String>)>> {
+    let row: Option<(String, Option<String>)> = conn
+        .prepare_cached("SELECT status, physician_id FROM consultations WHERE id = ?1")?
+        .query_row([id.0.to_string()], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    match row {
+        None => Ok(None),
+        Some((status, physician)) => Ok(Some((status_from(&status)?, physician))),
+    }
+}
+
+/// The platform gave the consultation to `physician_id` (or to someone this user may not
+/// see: `None`): it leaves the local queue. The local record, if any, stays as it was.
+pub fn taken_on_platform(
+    w: &mut Writer<'_>,
+    id: &ConsultationId,
+    physician_id: Option<&str>,
+) -> Result<()> {
+    let key = id.0.to_string();
+    w.conn().execute(
+        "UPDATE consultations SET status = 'claimed', physician_id = ?2, updated_at = ?3
+         WHERE id = ?1",
+        params![key, physician_id, w.now_ms()],
+    )?;
+    w.audit(Action::Update, RECORD, &key)
+}

@@ -68,3 +68,15 @@ pub fn due(r: &mut Reader<'_>, now_ms: i64) -> Result<Vec<FollowUpPlan>> {
     }
     Ok(rows)
 }
+
+/// The consultation a plan belongs to (no patient data).
+pub fn consultation_of(conn: &rusqlite::Connection, plan_id: &str) -> Result<Option<String>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row(
+            "SELECT consultation_id FROM follow_up_plans WHERE id = ?1",
+            [plan_id],
+            |row| row.get(0),
+        )
+        .optional()?)
+}

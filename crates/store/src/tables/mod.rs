@@ -17,6 +17,7 @@ pub mod prescriptions;
 pub mod settings;
 pub mod sync_cursors;
 pub mod sync_outbox;
+pub mod sync_records;
 pub mod user_roles;
 pub mod users;
 pub mod workflow_documents;

@@ -1,25 +1,54 @@
 //! `sync_outbox` (R-SEC-1): local changes waiting for the platform, in order. `op_id` is
-//! unique so a retried push is idempotent on the platform side.
+//! unique so a retried push is idempotent on the platform side. An entry is settled once:
+//! acknowledged (`sent_at` + `acked_seq`) or rejected for good (`sent_at` + `rejection`).
+//! Settled entries are kept: they are the history behind a record's sync status and the
+//! user's kept draft of a rejected change.
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use crate::error::Result;
+use crate::tables::not_found;
 use crate::{Reader, Writer};
+
+pub const RECORD: &str = "sync_operation";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxOp {
     pub seq: i64,
     pub op_id: String,
+    /// The kind of record the operation changes (`consultation`, `prescription`, …).
     pub entity: String,
     pub entity_id: String,
     /// "upsert" or "delete".
     pub op: String,
-    /// JSON.
+    /// JSON (the whole operation as it is pushed).
     pub payload: String,
 }
 
+/// Where an entry stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settlement {
+    Pending,
+    Acked {
+        seq: i64,
+    },
+    /// The rejection as JSON (`{"code":…,"message":…}`).
+    Rejected {
+        rejection: String,
+    },
+}
+
+/// A rejected entry, for the sync screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedOp {
+    pub op: OutboxOp,
+    pub rejection: String,
+    pub created_at: i64,
+    pub settled_at: i64,
+}
+
 /// Queue a change in the caller's transaction (so it commits with the change). Not audited
-/// separately: the change it carries already is.
+/// separately: the change it carries already is. Queuing the same `op_id` again is a no-op.
 pub fn enqueue(
     w: &mut Writer<'_>,
     op_id: &str,
@@ -30,13 +59,24 @@ pub fn enqueue(
 ) -> Result<i64> {
     w.conn().execute(
         "INSERT INTO sync_outbox(op_id, entity, entity_id, op, payload, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(op_id) DO NOTHING",
         params![op_id, entity, entity_id, op, payload, w.now_ms()],
     )?;
     Ok(w.conn().last_insert_rowid())
 }
 
-/// The oldest unsent operations.
+fn op_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxOp> {
+    Ok(OutboxOp {
+        seq: row.get(0)?,
+        op_id: row.get(1)?,
+        entity: row.get(2)?,
+        entity_id: row.get(3)?,
+        op: row.get(4)?,
+        payload: row.get(5)?,
+    })
+}
+
+/// The oldest unsettled operations.
 pub fn pending(r: &Reader<'_>, limit: u32) -> Result<Vec<OutboxOp>> {
     let rows: Vec<OutboxOp> = r
         .conn()
@@ -44,18 +84,47 @@ pub fn pending(r: &Reader<'_>, limit: u32) -> Result<Vec<OutboxOp>> {
             "SELECT seq, op_id, entity, entity_id, op, payload FROM sync_outbox
              WHERE sent_at IS NULL ORDER BY seq LIMIT ?1",
         )?
-        .query_map([limit], |row| {
-            Ok(OutboxOp {
-                seq: row.get(0)?,
-                op_id: row.get(1)?,
-                entity: row.get(2)?,
-                entity_id: row.get(3)?,
-                op: row.get(4)?,
-                payload: row.get(5)?,
-            })
-        })?
+        .query_map([limit], op_from)?
         .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
+}
+
+/// The platform applied `op_id` as change `seq`. Idempotent: an entry already settled
+/// keeps its first settlement. Unknown `op_id`: not found.
+pub fn mark_acked(w: &mut Writer<'_>, op_id: &str, seq: i64) -> Result<()> {
+    settle(w, op_id, Some(seq), None)
+}
+
+/// The platform refused `op_id` for good; `rejection` is its JSON.
+pub fn mark_rejected(w: &mut Writer<'_>, op_id: &str, rejection: &str) -> Result<()> {
+    settle(w, op_id, None, Some(rejection))
+}
+
+fn settle(
+    w: &mut Writer<'_>,
+    op_id: &str,
+    seq: Option<i64>,
+    rejection: Option<&str>,
+) -> Result<()> {
+    let n = w.conn().execute(
+        "UPDATE sync_outbox SET sent_at = ?2, acked_seq = ?3, rejection = ?4
+         WHERE op_id = ?1 AND sent_at IS NULL",
+        params![op_id, w.now_ms(), seq, rejection],
+    )?;
+    if n == 0 {
+        let known: Option<i64> = w
+            .conn()
+            .query_row(
+                "SELECT seq FROM sync_outbox WHERE op_id = ?1",
+                [op_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if known.is_none() {
+            return Err(not_found(RECORD, op_id));
+        }
+    }
+    Ok(())
 }
 
 /// Mark everything up to and including `seq` as accepted by the platform.
@@ -63,5 +132,71 @@ pub fn mark_sent_through(w: &mut Writer<'_>, seq: i64) -> Result<usize> {
     Ok(w.conn().execute(
         "UPDATE sync_outbox SET sent_at = ?2 WHERE seq <= ?1 AND sent_at IS NULL",
         params![seq, w.now_ms()],
+    )?)
+}
+
+/// How many entries are pending and how many were rejected.
+pub fn counts(r: &Reader<'_>) -> Result<(u32, u32)> {
+    Ok(r.conn().query_row(
+        "SELECT (SELECT count(*) FROM sync_outbox WHERE sent_at IS NULL),
+                (SELECT count(*) FROM sync_outbox WHERE rejection IS NOT NULL)",
+        [],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?)
+}
+
+/// The newest rejected entries (their payloads are the user's kept work: audited as read).
+pub fn rejected(r: &mut Reader<'_>, limit: u32) -> Result<Vec<RejectedOp>> {
+    let rows: Vec<RejectedOp> = r
+        .conn()
+        .prepare_cached(
+            "SELECT seq, op_id, entity, entity_id, op, payload, rejection, created_at, sent_at
+             FROM sync_outbox WHERE rejection IS NOT NULL ORDER BY seq DESC LIMIT ?1",
+        )?
+        .query_map([limit], |row| {
+            Ok(RejectedOp {
+                op: op_from(row)?,
+                rejection: row.get(6)?,
+                created_at: row.get(7)?,
+                settled_at: row.get(8)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    for op in &rows {
+        r.touched(RECORD, &op.op.op_id);
+    }
+    Ok(rows)
+}
+
+/// The settlement of every operation on one record, oldest first.
+pub fn settlements_of(r: &Reader<'_>, entity: &str, entity_id: &str) -> Result<Vec<Settlement>> {
+    let rows: Vec<Settlement> = r
+        .conn()
+        .prepare_cached(
+            "SELECT sent_at, acked_seq, rejection FROM sync_outbox
+             WHERE entity = ?1 AND entity_id = ?2 ORDER BY seq",
+        )?
+        .query_map(params![entity, entity_id], |row| {
+            let sent: Option<i64> = row.get(0)?;
+            let seq: Option<i64> = row.get(1)?;
+            let rejection: Option<String> = row.get(2)?;
+            Ok(match (sent, rejection) {
+                (None, _) => Settlement::Pending,
+                (Some(_), Some(rejection)) => Settlement::Rejected { rejection },
+                (Some(_), None) => Settlement::Acked {
+                    seq: seq.unwrap_or(0),
+                },
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+/// When the platform last acknowledged an operation (Unix ms).
+pub fn last_acked_at(r: &Reader<'_>) -> Result<Option<i64>> {
+    Ok(r.conn().query_row(
+        "SELECT max(sent_at) FROM sync_outbox WHERE acked_seq IS NOT NULL",
+        [],
+        |row| row.get(0),
     )?)
 }

@@ -260,11 +260,11 @@ pub fn report_of(r: &Reader<'_>, complaint_id: &str) -> Result<Option<String>> {
 
 /// Ordinary consultations of a patient that arrived at or after `since_ms` (R-TRI-4).
 pub fn ordinary_consultations_since(
-    r: &Reader<'_>,
+    conn: &rusqlite::Connection,
     patient_id: &str,
     since_ms: i64,
 ) -> Result<i64> {
-    Ok(r.conn().query_row(
+    Ok(conn.query_row(
         "SELECT count(*) FROM consultations c JOIN consultation_records d ON d.consultation_id = c.id
          WHERE c.patient_id = ?1 AND c.arrived_at >= ?2
            AND json_extract(d.intake, '$.kind') = 'ordinary'",
@@ -474,4 +474,23 @@ pub fn intake_queue_detailed(r: &mut Reader<'_>, limit: u32) -> Result<Vec<Detai
     };
     r.touched("intake_queue", &format!("{} consultations", rows.len()));
     Ok(rows)
+}
+
+/// Suspend or reinstate an account as the platform says (R-CMP-2); false when the user has
+/// no local credential.
+pub fn set_suspension(
+    w: &mut Writer<'_>,
+    user_id: &str,
+    suspended_at: Option<i64>,
+    reason: Option<&str>,
+) -> Result<bool> {
+    let n = w.conn().execute(
+        "UPDATE credentials SET suspended_at = ?2, suspended_reason = ?3 WHERE user_id = ?1
+           AND (suspended_at IS NULL) <> (?2 IS NULL)",
+        params![user_id, suspended_at, reason],
+    )?;
+    if n > 0 {
+        w.audit(crate::audit::Action::Update, "credential", user_id)?;
+    }
+    Ok(n > 0)
 }

@@ -195,9 +195,11 @@ pub(crate) fn create_user(
 }
 
 /// Suspend or reinstate (R-CMP-2); a suspended physician cannot sign prescriptions.
+/// A suspension also goes to the platform, so the physician cannot sign anywhere else.
 pub(crate) fn set_suspended(
+    ws: &crate::Workstation,
     store: &Store,
-    by: &Actor,
+    by: &SignedIn,
     now: DateTime<Utc>,
     user_id: &str,
     reason: Option<&str>,
@@ -205,7 +207,7 @@ pub(crate) fn set_suspended(
     let cred = store
         .read(&Actor::system(), now, |r| docs::get_credential(r, user_id))?
         .ok_or_else(|| ApiError::not_found("user"))?;
-    store.write(by, now, |w| {
+    store.write(&by.actor(), now, |w| {
         docs::put_credential(
             w,
             &docs::Credential {
@@ -213,7 +215,20 @@ pub(crate) fn set_suspended(
                 suspended_reason: reason.map(str::to_owned),
                 ..cred
             },
-        )
+        )?;
+        if let Some(reason) = reason {
+            crate::sync::enqueue(
+                ws,
+                w,
+                by,
+                None,
+                meddesk_sync::OpKind::SuspendPhysician {
+                    physician_id: user_id.to_owned(),
+                    reason: reason.to_owned(),
+                },
+            )?;
+        }
+        Ok(())
     })?;
     Ok(())
 }
@@ -310,8 +325,9 @@ impl Command for UserSuspendRequest {
             return Err(ApiError::invalid_value("reason", "must not be blank"));
         }
         set_suspended(
+            ws,
             &store,
-            &admin.actor(),
+            &admin,
             now,
             &self.user_id,
             self.reason.as_deref(),

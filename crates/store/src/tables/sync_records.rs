@@ -1,0 +1,58 @@
+//! `sync_records`: the platform's records as last pulled (R-SEC-1). A record here is known
+//! to the platform; changes to it travel as operations. Bodies are JSON snapshots.
+
+use rusqlite::{OptionalExtension, params};
+
+use crate::error::Result;
+use crate::{Reader, Writer};
+
+/// Store a pulled snapshot unless a newer version is already here; true when stored.
+/// `body` `None`: the platform deleted the record. Audited by the caller once per page.
+pub fn upsert(
+    w: &mut Writer<'_>,
+    kind: &str,
+    id: &str,
+    version: i64,
+    seq: i64,
+    body: Option<&str>,
+) -> Result<bool> {
+    let n = w
+        .conn()
+        .prepare_cached(
+            "INSERT INTO sync_records(kind, id, version, seq, body) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(kind, id) DO UPDATE SET version = excluded.version, seq = excluded.seq,
+             body = excluded.body
+         WHERE excluded.version >= sync_records.version",
+        )?
+        .execute(params![kind, id, version, seq, body])?;
+    Ok(n > 0)
+}
+
+/// The version of a record on the platform as last pulled; `None`: not known to it.
+pub fn version(conn: &rusqlite::Connection, kind: &str, id: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT version FROM sync_records WHERE kind = ?1 AND id = ?2")?
+        .query_row(params![kind, id], |row| row.get(0))
+        .optional()?)
+}
+
+/// The last pulled snapshot (JSON) of a record.
+pub fn get(r: &mut Reader<'_>, kind: &str, id: &str) -> Result<Option<(i64, Option<String>)>> {
+    let row = r
+        .conn()
+        .query_row(
+            "SELECT version, body FROM sync_records WHERE kind = ?1 AND id = ?2",
+            params![kind, id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    if row.is_some() {
+        r.touched("sync_record", id);
+    }
+    Ok(row)
+}
+
+pub fn count(r: &Reader<'_>) -> Result<i64> {
+    Ok(r.conn()
+        .query_row("SELECT count(*) FROM sync_records", [], |row| row.get(0))?)
+}

@@ -1,0 +1,531 @@
+//! Sync with the platform (issue 6; R-SEC-1, R-TRI-1, R-RX-6). Local work commits to the
+//! encrypted store first; a change to a record the platform knows is queued, in the same
+//! transaction, as an operation in the outbox (`enqueue`). While a user is signed in, a
+//! background task (`runtime`) pushes the outbox and pulls the platform's changes through
+//! `meddesk-sync`'s client, over [`StoreReplica`] — the client's view of this store. A
+//! record shows as synced only once the platform acknowledged every operation on it; a
+//! rejected operation stays in the outbox with its reason, and the user's local work stays
+//! where it was (the kept draft).
+//!
+//! Records made here that the platform never saw (the demo's local requests) are
+//! local-only: nothing about them is pushed.
+
+mod apply;
+mod replica;
+mod runtime;
+pub mod tokens;
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use meddesk_domain::TriageRoute;
+use meddesk_store::tables::{settings, sync_outbox, sync_records};
+use meddesk_store::{Store, Writer};
+use meddesk_sync::{
+    HlcClock, OpKind, Operation, RecordKey, Rejection, SyncState, SyncStatus, TokenStore,
+};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
+pub use replica::StoreReplica;
+pub use tokens::{KeychainTokenStore, TokenKeeping};
+
+use crate::session::SignedIn;
+use crate::{ApiError, Command, ErrorCode, Workstation};
+
+/// The keychain service the workstation's secrets live under.
+pub const KEYCHAIN_SERVICE: &str = "org.meddesk.workstation";
+const DEVICE_SETTING: &str = "sync.device_id";
+
+/// The platform a profile syncs with.
+#[derive(Clone)]
+pub struct PlatformLink {
+    /// `https://…`, or `http://127.0.0.1:…` for the embedded demo platform and tests.
+    pub base_url: String,
+    pub keeping: TokenKeeping,
+}
+
+/// `MEDDESK_PLATFORM_URL`: the platform a clinic profile syncs with (tokens in the OS
+/// keychain).
+pub const PLATFORM_URL_ENV: &str = "MEDDESK_PLATFORM_URL";
+
+impl PlatformLink {
+    /// The demo's embedded platform on loopback (tokens in memory: its accounts are public).
+    pub fn embedded(url: &str) -> Self {
+        Self {
+            base_url: url.to_owned(),
+            keeping: TokenKeeping::Memory,
+        }
+    }
+
+    /// A clinic's platform from `MEDDESK_PLATFORM_URL`, if set.
+    pub fn from_env() -> Option<Self> {
+        std::env::var(PLATFORM_URL_ENV)
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+            .map(|base_url| Self {
+                base_url,
+                keeping: TokenKeeping::Keychain,
+            })
+    }
+}
+
+impl std::fmt::Debug for PlatformLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlatformLink")
+            .field("base_url", &self.base_url)
+            .field("keeping", &self.keeping)
+            .finish()
+    }
+}
+
+/// The sync state every front reads (one per open workstation).
+#[derive(Default)]
+pub(crate) struct Hub {
+    state: Mutex<HubState>,
+    kick: tokio::sync::Notify,
+    hlc: Mutex<HlcClock>,
+}
+
+impl std::fmt::Debug for Hub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Hub")
+    }
+}
+
+#[derive(Default)]
+struct HubState {
+    link: Option<PlatformLink>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    /// Memory-kept tokens per user (TokenKeeping::Memory), so a lock and unlock do not sign
+    /// in to the platform again.
+    memory_tokens: Vec<(String, Arc<dyn TokenStore>)>,
+    state: Option<SyncState>,
+    last_sync_at: Option<DateTime<Utc>>,
+    cursor: u64,
+    head: u64,
+    last_error: Option<String>,
+}
+
+impl Hub {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HubState> {
+        // A poisoned hub only holds display state: keep going with what is there.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Wake the sync task: a local change was queued.
+    pub(crate) fn kick(&self) {
+        self.kick.notify_one();
+    }
+
+    fn tick(&self, now_ms: i64) -> meddesk_sync::Hlc {
+        self.hlc
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .tick(now_ms)
+    }
+
+    fn set_state(&self, state: SyncState) {
+        self.lock().state = Some(state);
+    }
+
+    fn set_error(&self, message: String) {
+        self.lock().last_error = Some(message);
+    }
+
+    fn synced(&self, at: DateTime<Utc>, cursor: u64, head: u64) {
+        let mut s = self.lock();
+        s.last_sync_at = Some(at);
+        s.cursor = cursor;
+        s.head = head.max(cursor);
+        s.last_error = None;
+        s.state = Some(SyncState::UpToDate { cursor });
+    }
+
+    fn progress(&self, ev: &meddesk_sync::ProgressEvent) {
+        let mut s = self.lock();
+        s.cursor = s.cursor.max(ev.cursor);
+        s.head = s.head.max(ev.head);
+        s.state = Some(ev.state.clone());
+    }
+
+    fn stop(&self) {
+        if let Some(task) = self.lock().task.take() {
+            task.abort();
+        }
+    }
+}
+
+impl Workstation {
+    /// Sync this profile with `link` from the next sign-in on (the demo's embedded platform,
+    /// or a clinic's platform URL).
+    pub fn connect_platform(&self, link: PlatformLink) -> Result<(), ApiError> {
+        let url = reqwest_url_ok(&link.base_url)?;
+        let mut s = self.hub().lock();
+        s.link = Some(PlatformLink {
+            base_url: url,
+            keeping: link.keeping,
+        });
+        Ok(())
+    }
+
+    pub(crate) fn hub(&self) -> &Hub {
+        &self.inner.sync
+    }
+
+    /// Start syncing for the user who just signed in (no-op without a platform or outside a
+    /// tokio runtime). The password signs in to the platform when no tokens are kept; it is
+    /// dropped once that succeeded.
+    pub(crate) fn start_sync(
+        &self,
+        who: &SignedIn,
+        store: Arc<Store>,
+        password: zeroize::Zeroizing<String>,
+        totp: Option<String>,
+    ) {
+        let hub = self.hub();
+        hub.stop();
+        let Some(link) = hub.lock().link.clone() else {
+            return;
+        };
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            hub.set_error("sync_unavailable: no async runtime in this front".into());
+            return;
+        };
+        let tokens: Arc<dyn TokenStore> = match link.keeping {
+            TokenKeeping::Keychain => Arc::new(KeychainTokenStore::new(
+                KEYCHAIN_SERVICE,
+                &who.id.0,
+                &link.base_url,
+            )),
+            TokenKeeping::Memory => {
+                let mut s = hub.lock();
+                match s.memory_tokens.iter().find(|(u, _)| *u == who.id.0) {
+                    Some((_, t)) => t.clone(),
+                    None => {
+                        let t: Arc<dyn TokenStore> =
+                            Arc::new(meddesk_sync::MemoryTokenStore::new());
+                        s.memory_tokens.push((who.id.0.clone(), t.clone()));
+                        t
+                    }
+                }
+            }
+        };
+        let task = rt.spawn(runtime::run(runtime::Session {
+            ws: self.clone(),
+            who: who.clone(),
+            store,
+            link,
+            tokens,
+            password: Some(password),
+            totp,
+        }));
+        let mut s = hub.lock();
+        s.task = Some(task);
+        s.state = Some(SyncState::Syncing);
+    }
+
+    /// Stop syncing (lock, sign-out): the task's handle on the store goes with it.
+    pub(crate) fn stop_sync(&self) {
+        self.hub().stop();
+        self.hub().set_state(SyncState::Idle);
+    }
+}
+
+fn reqwest_url_ok(url: &str) -> Result<String, ApiError> {
+    let trimmed = url.trim().trim_end_matches('/');
+    let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+        .iter()
+        .any(|p| trimmed.starts_with(p));
+    if trimmed.starts_with("https://") || loopback {
+        Ok(trimmed.to_owned())
+    } else {
+        Err(ApiError::invalid_value(
+            "platform_url",
+            "must be https:// (http:// only for loopback, R-SEC-3)",
+        ))
+    }
+}
+
+// ---- routes between the platform and the workstation -----------------------------------
+
+/// The platform names general practice `general_practice`; the workstation's route and
+/// credentials call it `general`.
+pub(crate) fn route_from_platform(specialty: &str) -> TriageRoute {
+    match specialty {
+        "general_practice" | "general" => TriageRoute::General,
+        "emergency" => TriageRoute::Emergency,
+        other => TriageRoute::Specialist {
+            specialty: other.to_owned(),
+        },
+    }
+}
+
+/// A workstation credential as the platform's specialty name.
+pub fn platform_specialty(credential: &str) -> String {
+    match credential {
+        "general" => "general_practice".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+// ---- queuing local changes ---------------------------------------------------------------
+
+/// Whether the platform knows the consultation (it was pulled from it).
+pub(crate) fn platform_knows(
+    w: &Writer<'_>,
+    consultation_id: &Uuid,
+) -> meddesk_store::Result<bool> {
+    Ok(sync_records::version(w.conn(), "consultation", &consultation_id.to_string())?.is_some())
+}
+
+/// This device's id on the platform, made on first use.
+fn device_id(w: &mut Writer<'_>) -> meddesk_store::Result<String> {
+    if let Some(id) = settings::get(w.conn(), DEVICE_SETTING)? {
+        return Ok(id);
+    }
+    let id = format!("ws-{}", Uuid::now_v7());
+    settings::set(w, DEVICE_SETTING, &id)?;
+    Ok(id)
+}
+
+/// This device's platform id, for the client (made on first use).
+pub(crate) fn device_id_of(
+    ws: &Workstation,
+    store: &Store,
+    who: &SignedIn,
+) -> meddesk_store::Result<String> {
+    store.write(&who.actor(), ws.now(), device_id)
+}
+
+/// Queue `kind` as an operation by `who`, in the caller's transaction, when `gate` (the
+/// consultation it belongs to) is known to the platform — or always for `gate: None`.
+/// Returns whether it was queued. Wakes the sync task (which waits for this transaction:
+/// the outbox is read on the same write handle).
+pub(crate) fn enqueue(
+    ws: &Workstation,
+    w: &mut Writer<'_>,
+    who: &SignedIn,
+    gate: Option<&Uuid>,
+    kind: OpKind,
+) -> meddesk_store::Result<bool> {
+    if let Some(c) = gate
+        && !platform_knows(w, c)?
+    {
+        return Ok(false);
+    }
+    let target = kind.target();
+    let base_version = sync_records::version(w.conn(), target.kind.as_str(), &target.id)?
+        .and_then(|v| u64::try_from(v).ok())
+        .unwrap_or(0);
+    let op = Operation {
+        op_id: Uuid::now_v7(),
+        user: who.id.0.clone(),
+        device: device_id(w)?,
+        base_version,
+        hlc: ws.hub().tick(w.now_ms()),
+        kind,
+    };
+    let payload = serde_json::to_string(&op)
+        .map_err(|e| meddesk_store::StoreError::Database(format!("operation encoding: {e}")))?;
+    sync_outbox::enqueue(
+        w,
+        &op.op_id.to_string(),
+        target.kind.as_str(),
+        &target.id,
+        "upsert",
+        &payload,
+    )?;
+    ws.hub().kick();
+    Ok(true)
+}
+
+/// A record's sync status (R-SEC-1): never synced before every operation on it was
+/// acknowledged; local-only when the platform does not know it and nothing was queued.
+pub(crate) fn record_status(
+    r: &meddesk_store::Reader<'_>,
+    key: &RecordKey,
+) -> meddesk_store::Result<SyncStatus> {
+    let settlements = sync_outbox::settlements_of(r, key.kind.as_str(), &key.id)?;
+    let known = sync_records::version(r.conn(), key.kind.as_str(), &key.id)?.is_some();
+    if settlements.is_empty() && !known {
+        return Ok(SyncStatus::LocalOnly);
+    }
+    let mut status = SyncStatus::Synced;
+    for s in settlements {
+        match s {
+            sync_outbox::Settlement::Rejected { .. } => return Ok(SyncStatus::Rejected),
+            sync_outbox::Settlement::Pending => status = SyncStatus::Pending,
+            sync_outbox::Settlement::Acked { .. } => {}
+        }
+    }
+    Ok(status)
+}
+
+// ---- commands --------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct SyncStatusRequest {}
+
+/// A change the platform refused, with the user's kept work.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RejectedChange {
+    pub op_id: String,
+    /// The operation's wire name (`claim_consultation`, `update_record`, …).
+    pub operation: String,
+    pub record: RecordKey,
+    pub rejection: Rejection,
+    #[ts(type = "string")]
+    pub made_at: DateTime<Utc>,
+    #[ts(type = "string")]
+    pub rejected_at: DateTime<Utc>,
+    /// What the user wrote, kept as a draft (record fields, prescription lines, follow-up
+    /// notes); the local record keeps it too.
+    pub kept_draft: Vec<DraftField>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct DraftField {
+    pub field: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SyncOverview {
+    /// A platform is configured for this profile.
+    pub configured: bool,
+    pub platform_url: Option<String>,
+    /// The client's state (offline, up to date, needs sign-in …); `null` before the first
+    /// attempt of this session.
+    pub state: Option<SyncState>,
+    pub online: bool,
+    pub pending_ops: u32,
+    pub rejected_ops: u32,
+    #[ts(type = "string | null")]
+    pub last_sync_at: Option<DateTime<Utc>>,
+    #[ts(type = "number")]
+    pub cursor: u64,
+    #[ts(type = "number")]
+    pub head: u64,
+    /// The last error's stable code and message (never patient data).
+    pub last_error: Option<String>,
+    pub rejected: Vec<RejectedChange>,
+}
+
+impl Command for SyncStatusRequest {
+    const NAME: &'static str = "sync_status";
+    type Output = SyncOverview;
+    async fn run(self, ws: &Workstation) -> Result<SyncOverview, ApiError> {
+        let (who, store) = ws.active()?;
+        let now = ws.now();
+        let (counts, rejected) = store.read(&who.actor(), now, |r| {
+            Ok((sync_outbox::counts(r)?, sync_outbox::rejected(r, 50)?))
+        })?;
+        let s = ws.hub().lock();
+        let online = matches!(
+            s.state,
+            Some(SyncState::UpToDate { .. }) | Some(SyncState::Syncing)
+        ) && s.last_error.is_none();
+        Ok(SyncOverview {
+            configured: s.link.is_some(),
+            platform_url: s.link.as_ref().map(|l| l.base_url.clone()),
+            state: s.state.clone(),
+            online,
+            pending_ops: counts.0,
+            rejected_ops: counts.1,
+            last_sync_at: s.last_sync_at,
+            cursor: s.cursor,
+            head: s.head,
+            last_error: s.last_error.clone(),
+            rejected: rejected
+                .into_iter()
+                .filter_map(|r| rejected_change(&r))
+                .collect(),
+        })
+    }
+}
+
+fn ms(t: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(t).unwrap_or_default()
+}
+
+fn rejected_change(r: &sync_outbox::RejectedOp) -> Option<RejectedChange> {
+    let op: Operation = serde_json::from_str(&r.op.payload).ok()?;
+    let rejection: Rejection = serde_json::from_str(&r.rejection).ok()?;
+    Some(RejectedChange {
+        op_id: r.op.op_id.clone(),
+        operation: op.kind.name().to_owned(),
+        record: op.kind.target(),
+        rejection,
+        made_at: ms(r.created_at),
+        rejected_at: ms(r.settled_at),
+        kept_draft: kept_draft(&op.kind),
+    })
+}
+
+fn kept_draft(kind: &OpKind) -> Vec<DraftField> {
+    let f = |field: &str, value: &str| DraftField {
+        field: field.to_owned(),
+        value: value.to_owned(),
+    };
+    match kind {
+        OpKind::UpdateRecord { fields, .. } => fields
+            .iter()
+            .map(|(k, v)| {
+                f(
+                    &serde_json::to_value(k)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    v,
+                )
+            })
+            .collect(),
+        OpKind::SavePrescriptionDraft {
+            diagnosis, lines, ..
+        } => std::iter::once(f("diagnosis", diagnosis))
+            .chain(lines.iter().map(|l| {
+                f(
+                    "line",
+                    &format!(
+                        "{} {} {} {} {} × {} d",
+                        l.generic_name, l.strength, l.dose, l.route, l.frequency, l.course_days
+                    ),
+                )
+            }))
+            .collect(),
+        OpKind::ReviewPrescription { reasons, .. } => {
+            reasons.iter().map(|r| f("reason", r)).collect()
+        }
+        OpKind::AddFollowUpRecord {
+            revisit_advice,
+            notes,
+            ..
+        } => vec![f("revisit_advice", revisit_advice), f("notes", notes)],
+        OpKind::SuspendPhysician { reason, .. } => vec![f("reason", reason)],
+        _ => Vec::new(),
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct SyncNowRequest {}
+
+impl Command for SyncNowRequest {
+    const NAME: &'static str = "sync_now";
+    type Output = SyncOverview;
+    /// Sync now instead of waiting for the next round (the task wakes at once).
+    async fn run(self, ws: &Workstation) -> Result<SyncOverview, ApiError> {
+        ws.active()?;
+        if ws.hub().lock().link.is_none() {
+            return Err(ApiError::new(
+                ErrorCode::Conflict,
+                "no platform is configured for this profile",
+            ));
+        }
+        ws.hub().kick();
+        SyncStatusRequest {}.run(ws).await
+    }
+}
