@@ -170,8 +170,16 @@ pub fn rejected(r: &mut Reader<'_>, limit: u32) -> Result<Vec<RejectedOp>> {
 
 /// The settlement of every operation on one record, oldest first.
 pub fn settlements_of(r: &Reader<'_>, entity: &str, entity_id: &str) -> Result<Vec<Settlement>> {
-    let rows: Vec<Settlement> = r
-        .conn()
+    settlements_of_conn(r.conn(), entity, entity_id)
+}
+
+/// [`settlements_of`] inside a write transaction.
+pub fn settlements_of_conn(
+    conn: &rusqlite::Connection,
+    entity: &str,
+    entity_id: &str,
+) -> Result<Vec<Settlement>> {
+    let rows: Vec<Settlement> = conn
         .prepare_cached(
             "SELECT sent_at, acked_seq, rejection FROM sync_outbox
              WHERE entity = ?1 AND entity_id = ?2 ORDER BY seq",

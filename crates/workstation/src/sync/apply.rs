@@ -6,7 +6,7 @@
 use chrono::DateTime;
 use meddesk_clinical::triage::{ConsultationKind, Vitals};
 use meddesk_domain::{ConsultationId, ConsultationStatus};
-use meddesk_store::tables::{consultations, sync_records, workflow_documents as docs};
+use meddesk_store::tables::{consultations, sync_outbox, sync_records, workflow_documents as docs};
 use meddesk_store::{StoreError, Writer};
 use meddesk_sync::{Change, ConsultationRecord, NewConsultation, QueueStatus, RecordBody};
 
@@ -76,10 +76,18 @@ pub(crate) fn apply(
                 if change.key.kind == meddesk_sync::RecordKind::Consultation
                     && let Ok(id) = uuid::Uuid::parse_str(&change.key.id)
                 {
+                    // Out of this user's view: a colleague has it. A claim of ours that the
+                    // platform refused was settled by the push before this pull; one still
+                    // pending keeps the consultation here until its outcome arrives.
                     let id = ConsultationId(id);
-                    if let Some((ConsultationStatus::Waiting, _)) =
-                        consultations::status_of(w.conn(), &id)?
-                    {
+                    let open = matches!(
+                        consultations::status_of(w.conn(), &id)?,
+                        Some((ConsultationStatus::Waiting | ConsultationStatus::Claimed, _))
+                    );
+                    let pending =
+                        sync_outbox::settlements_of_conn(w.conn(), "consultation", &change.key.id)?
+                            .contains(&sync_outbox::Settlement::Pending);
+                    if open && !pending {
                         consultations::taken_on_platform(w, &id, None)?;
                     }
                 }

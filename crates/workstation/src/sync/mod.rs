@@ -280,13 +280,16 @@ pub(crate) fn platform_knows(
     Ok(sync_records::version(w.conn(), "consultation", &consultation_id.to_string())?.is_some())
 }
 
-/// This device's id on the platform, made on first use.
-fn device_id(w: &mut Writer<'_>) -> meddesk_store::Result<String> {
-    if let Some(id) = settings::get(w.conn(), DEVICE_SETTING)? {
+/// This workstation's device id on the platform for `user`, made on first use. The
+/// platform binds a device to one account, and a clinic's workstation is shared, so each
+/// account on it is its own device.
+fn device_id(w: &mut Writer<'_>, user: &str) -> meddesk_store::Result<String> {
+    let key = format!("{DEVICE_SETTING}.{user}");
+    if let Some(id) = settings::get(w.conn(), &key)? {
         return Ok(id);
     }
     let id = format!("ws-{}", Uuid::now_v7());
-    settings::set(w, DEVICE_SETTING, &id)?;
+    settings::set(w, &key, &id)?;
     Ok(id)
 }
 
@@ -296,7 +299,7 @@ pub(crate) fn device_id_of(
     store: &Store,
     who: &SignedIn,
 ) -> meddesk_store::Result<String> {
-    store.write(&who.actor(), ws.now(), device_id)
+    store.write(&who.actor(), ws.now(), |w| device_id(w, &who.id.0))
 }
 
 /// Queue `kind` as an operation by `who`, in the caller's transaction, when `gate` (the
@@ -322,7 +325,7 @@ pub(crate) fn enqueue(
     let op = Operation {
         op_id: Uuid::now_v7(),
         user: who.id.0.clone(),
-        device: device_id(w)?,
+        device: device_id(w, &who.id.0)?,
         base_version,
         hlc: ws.hub().tick(w.now_ms()),
         kind,

@@ -1,0 +1,381 @@
+//! Workstations syncing with a real platform node on loopback (issue 6), each on its own
+//! real encrypted store: requests filed on the platform reach both physicians' queues; one
+//! physician claims and writes a record while offline, the other claims online; when the
+//! first comes back, first-claim-wins holds, the refused operations come back with their
+//! reasons and the offline physician's record is kept as a draft; a suspension made on one
+//! workstation reaches the suspended physician's own workstation.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use meddesk_domain::Role;
+use meddesk_platform::{AccountSeed, Database, ServeConfig};
+use meddesk_store::MemoryKeySource;
+use meddesk_sync::AccountRole;
+use meddesk_workstation::account::NewUser;
+use meddesk_workstation::api::dispatch;
+use meddesk_workstation::sync::PlatformLink;
+use meddesk_workstation::{Profile, ProfileKind, SystemClock, Workstation};
+use serde_json::{Value, json};
+
+const ORG: &str = "clinic-1";
+const ADMIN_SECRET: &[u8] = b"sync-test-admin-totp";
+
+fn password(user: &str) -> String {
+    format!("{user}-密码-9")
+}
+
+fn seed(user: &str, role: AccountRole, specialties: &[&str]) -> AccountSeed {
+    AccountSeed {
+        username: user.into(),
+        password: password(user),
+        user_id: user.into(),
+        role,
+        org_id: ORG.into(),
+        specialties: specialties.iter().map(|s| (*s).to_owned()).collect(),
+        totp_secret_hex: (role == AccountRole::Administrator).then(|| hex::encode(ADMIN_SECRET)),
+    }
+}
+
+async fn platform(dir: &std::path::Path) -> SocketAddr {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let cfg = ServeConfig {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        database: Database::Sqlite(dir.join("platform.sqlite3")),
+        accounts: vec![
+            seed("intake", AccountRole::Intake, &[]),
+            seed(
+                "dr.a",
+                AccountRole::Physician,
+                &["general_practice", "cardiology"],
+            ),
+            seed(
+                "dr.b",
+                AccountRole::Physician,
+                &["general_practice", "cardiology"],
+            ),
+            seed("admin", AccountRole::Administrator, &[]),
+        ],
+        access_ttl_s: 900,
+    };
+    tokio::spawn(meddesk_platform::serve(cfg, move |addr| {
+        let _ = tx.send(addr);
+    }));
+    rx.await.expect("platform started")
+}
+
+/// A loopback TCP relay that can drop every connection and refuse new ones (a clinic whose
+/// line goes down), then come back.
+#[derive(Clone)]
+struct Line {
+    addr: SocketAddr,
+    up: tokio::sync::watch::Sender<bool>,
+}
+
+impl Line {
+    async fn start(target: SocketAddr) -> Line {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let (up, _) = tokio::sync::watch::channel(true);
+        let line = Line {
+            addr: listener.local_addr().expect("addr"),
+            up,
+        };
+        let relay = line.up.clone();
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let mut state = relay.subscribe();
+                if !*state.borrow() {
+                    continue; // dropped: the client sees a reset
+                }
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = state.wait_for(|up| !*up) => {}
+                    }
+                });
+            }
+        });
+        line
+    }
+
+    fn set_up(&self, up: bool) {
+        self.up.send_replace(up);
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+struct Desk {
+    ws: Workstation,
+    _dir: tempfile::TempDir,
+}
+
+fn desk(users: &[(&str, Role, &[&str])], platform_url: &str) -> Desk {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let profile = Profile {
+        kind: ProfileKind::Clinic,
+        data_dir: dir.path().join("profile"),
+        assets_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../assets"),
+    };
+    let keys = MemoryKeySource::new();
+    Workstation::init_profile(&profile, &keys, Utc::now()).expect("profile");
+    let ws = Workstation::open(profile, Arc::new(SystemClock), Box::new(keys)).expect("open");
+    for (id, role, specialties) in users {
+        ws.bootstrap_user(
+            &NewUser {
+                id: (*id).into(),
+                display_name: format!("{id} (test)"),
+                org_id: ORG.into(),
+                roles: vec![*role],
+                specialties: specialties.iter().map(|s| (*s).to_owned()).collect(),
+                password: password(id),
+                rights_reviewed_at: (*role == Role::Physician)
+                    .then(|| Utc::now() - chrono::Duration::days(30)),
+            },
+            (*role == Role::Administrator).then_some(ADMIN_SECRET),
+        )
+        .expect("user");
+    }
+    ws.connect_platform(PlatformLink::embedded(platform_url))
+        .expect("platform link");
+    Desk { ws, _dir: dir }
+}
+
+impl Desk {
+    async fn call(
+        &self,
+        command: &str,
+        body: Value,
+    ) -> Result<Value, meddesk_workstation::ApiError> {
+        dispatch(&self.ws, command, body).await
+    }
+
+    async fn ok(&self, command: &str, body: Value) -> Value {
+        match self.call(command, body).await {
+            Ok(v) => v,
+            Err(e) => panic!("{command} failed: {} {}", e.code_str(), e.message),
+        }
+    }
+
+    /// Poll the sync status until `done` holds (the sync task runs in the background).
+    async fn until(&self, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+        for _ in 0..200 {
+            let status = self.ok("sync_status", json!({})).await;
+            if done(&status) {
+                return status;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let status = self.ok("sync_status", json!({})).await;
+        panic!("timed out waiting for {what}: {status}");
+    }
+
+    async fn queue_ids(&self) -> Vec<String> {
+        self.ok("queue_list", json!({})).await["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .map(|e| e["id"].as_str().expect("id").to_owned())
+            .collect()
+    }
+
+    async fn queue_until(&self, what: &str, done: impl Fn(&[String]) -> bool) -> Vec<String> {
+        for _ in 0..200 {
+            let ids = self.queue_ids().await;
+            if done(&ids) {
+                return ids;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("timed out waiting for {what}: {:?}", self.queue_ids().await);
+    }
+}
+
+fn settled(s: &Value) -> bool {
+    s["state"]["state"] == "up_to_date" && s["pending_ops"] == 0
+}
+
+async fn file_requests(url: &str, n: u64) {
+    let filed = meddesk_platform::simulator::run(
+        meddesk_platform::simulator::SimulateConfig {
+            server: url.into(),
+            username: "intake".into(),
+            password: password("intake"),
+            device_id: "intake-test".into(),
+            rate_per_min: 60_000.0,
+            count: Some(n),
+            seed: Some(11),
+        },
+        |_| {},
+    )
+    .await
+    .expect("requests filed");
+    assert_eq!(filed, n);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_claim_wins_across_workstations_and_the_loser_keeps_a_draft() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let node = platform(dir.path()).await;
+    let direct = format!("http://{node}");
+    let line_b = Line::start(node).await;
+    let specialties: &[&str] = &["general", "cardiology"];
+    let a = desk(&[("dr.a", Role::Physician, specialties)], &direct);
+    // B's workstation is the clinic's shared one: dr.a and the administrator have accounts
+    // on it too.
+    let b = desk(
+        &[
+            ("dr.b", Role::Physician, specialties),
+            ("dr.a", Role::Physician, specialties),
+            ("admin", Role::Administrator, &[]),
+        ],
+        &line_b.url(),
+    );
+
+    // Nothing is on the platform yet: both desks sign in and come up to date.
+    a.ok(
+        "sign_in",
+        json!({"user_id": "dr.a", "password": password("dr.a")}),
+    )
+    .await;
+    b.ok(
+        "sign_in",
+        json!({"user_id": "dr.b", "password": password("dr.b")}),
+    )
+    .await;
+    a.until("A up to date", settled).await;
+    b.until("B up to date", settled).await;
+
+    // Requests filed on the platform (general practice and cardiology among them) reach
+    // both queues without any action on the desks.
+    file_requests(&direct, 12).await;
+    let in_a = a
+        .queue_until("A's queue fills", |ids| !ids.is_empty())
+        .await;
+    let shared = in_a[0].clone();
+    b.queue_until("B's queue has it", |ids| ids.contains(&shared))
+        .await;
+
+    // B's line goes down. B keeps working: claims and writes the record locally.
+    line_b.set_up(false);
+    b.until("B offline", |s| s["state"]["state"] == "offline")
+        .await;
+    let claimed_b = b
+        .ok("consultation_claim", json!({"consultation_id": shared}))
+        .await;
+    assert_eq!(
+        claimed_b["sync"], "pending",
+        "never synced before the platform said so"
+    );
+    let mut record = json!({
+        "chief_complaint": "咳嗽", "history": "离线时写的病史：咳嗽三天", "medication_history": "",
+        "diagnoses": [], "advice": "多饮水", "clinical": {}
+    });
+    b.ok(
+        "record_save",
+        json!({"consultation_id": shared, "record": record.clone()}),
+    )
+    .await;
+    let offline = b.ok("sync_status", json!({})).await;
+    assert_eq!(offline["pending_ops"], 2, "{offline}");
+    assert_eq!(offline["online"], false);
+
+    // Meanwhile A, online, claims the same consultation: the platform acknowledges it.
+    let claimed_a = a
+        .ok("consultation_claim", json!({"consultation_id": shared}))
+        .await;
+    assert_eq!(claimed_a["status"], "claimed");
+    a.until("A's claim acknowledged", settled).await;
+    let view_a = a
+        .ok("consultation_get", json!({"consultation_id": shared}))
+        .await;
+    assert_eq!(view_a["sync"], "synced");
+
+    // B comes back: its claim and its record edit are refused with reasons, nothing is
+    // lost — the record text is kept as a draft — and the consultation is A's.
+    line_b.set_up(true);
+    b.ok("sync_now", json!({})).await;
+    let back = b.until("B settles", settled).await;
+    assert_eq!(back["rejected_ops"], 2, "{back}");
+    let rejected = back["rejected"].as_array().expect("rejected");
+    let claim = rejected
+        .iter()
+        .find(|r| r["operation"] == "claim_consultation")
+        .expect("the claim is listed");
+    assert_eq!(claim["rejection"]["code"], "already_claimed");
+    assert_eq!(claim["record"]["id"], shared.as_str());
+    let edit = rejected
+        .iter()
+        .find(|r| r["operation"] == "update_record")
+        .expect("the record edit is listed");
+    let draft: Vec<&str> = edit["kept_draft"]
+        .as_array()
+        .expect("draft")
+        .iter()
+        .filter_map(|f| f["value"].as_str())
+        .collect();
+    assert!(draft.contains(&"离线时写的病史：咳嗽三天"), "{draft:?}");
+    assert!(draft.contains(&"多饮水"), "{draft:?}");
+    // The consultation left B's queue and B's encounters; A still has it.
+    assert!(!b.queue_ids().await.contains(&shared));
+    let err = b
+        .call("consultation_get", json!({"consultation_id": shared}))
+        .await
+        .expect_err("not B's any more");
+    assert_eq!(err.code_str(), "not_found");
+    a.ok("consultation_get", json!({"consultation_id": shared}))
+        .await;
+
+    // A's record edits travel and are acknowledged.
+    record["history"] = json!("咳嗽三天，无发热");
+    a.ok(
+        "record_save",
+        json!({"consultation_id": shared, "record": record}),
+    )
+    .await;
+    a.until("A's edit acknowledged", settled).await;
+    assert_eq!(
+        a.ok("consultation_get", json!({"consultation_id": shared}))
+            .await["sync"],
+        "synced"
+    );
+
+    // An administrator on B's workstation suspends dr.a: the platform applies it and A's
+    // own workstation learns it, so dr.a cannot sign anywhere (R-CMP-2).
+    b.ok("sign_out", json!({})).await;
+    let code = meddesk_sync::totp::code_at(
+        ADMIN_SECRET,
+        u64::try_from(Utc::now().timestamp()).expect("after 1970"),
+        6,
+    );
+    b.ok(
+        "sign_in",
+        json!({"user_id": "admin", "password": password("admin"), "totp": format!("{code:06}")}),
+    )
+    .await;
+    b.until("admin up to date", settled).await;
+    b.ok(
+        "user_suspend",
+        json!({"user_id": "dr.a", "reason": "投诉核实：超范围开药"}),
+    )
+    .await;
+    b.until("the suspension acknowledged", settled).await;
+    for _ in 0..200 {
+        let session = a.ok("session_status", json!({})).await;
+        if session["user"]["suspended"] == true {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("dr.a's own workstation never learned of the suspension");
+}
