@@ -16,7 +16,8 @@ export default async function globalSetup() {
   const server = spawn(
     bin,
     ["--demo", "--data-dir", dataDir, "--assets", path.join(repo, "assets"), "serve", "--ui", path.join(repo, "ui/dist"), "--port", "0"],
-    { stdio: ["ignore", "pipe", "inherit"] },
+    // No synthetic arrivals from the demo's patient simulator: the tests expect a fixed queue.
+    { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, MEDDESK_DEMO_ARRIVALS_PER_MIN: "0" } },
   );
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("meddesk serve did not start within 20 s")), 20_000);

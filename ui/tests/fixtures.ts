@@ -4,8 +4,10 @@ import type {
   DrugHit,
   Finding,
   QueueEntry,
+  RejectedChange,
   SessionStatus,
   SignedIn,
+  SyncOverview,
 } from "../src/backend";
 
 export const physician: SignedIn = {
@@ -81,6 +83,7 @@ export function consultation(over: Partial<ConsultationView> = {}): Consultation
     },
     prescriptions: [],
     mine: true,
+    sync: "local_only",
     ...over,
   };
 }
@@ -123,5 +126,36 @@ export function checkOf(findings: Finding[]): CheckResponse {
     pack: "test",
     pack_hash: "0",
     findings,
+  };
+}
+
+/** A profile synced with its platform, nothing waiting: override what a case is about. */
+export function syncOverview(over: Partial<SyncOverview> = {}): SyncOverview {
+  return {
+    configured: true,
+    platform_url: "http://127.0.0.1:47001",
+    state: { state: "up_to_date", cursor: 12 },
+    online: true,
+    pending_ops: 0,
+    rejected_ops: 0,
+    last_sync_at: new Date(Date.now() - 5_000).toISOString(),
+    cursor: 12,
+    head: 12,
+    last_error: null,
+    rejected: [],
+    ...over,
+  };
+}
+
+export function rejectedChange(over: Partial<RejectedChange> = {}): RejectedChange {
+  return {
+    op_id: "op-1",
+    operation: "update_record",
+    record: { kind: "consultation", id: "5f0c7a52-1111-4222-8333-944455556666" },
+    rejection: { code: "stale_version", message: "the record changed on the platform" },
+    made_at: new Date(Date.now() - 120_000).toISOString(),
+    rejected_at: new Date(Date.now() - 60_000).toISOString(),
+    kept_draft: [],
+    ...over,
   };
 }

@@ -1,14 +1,15 @@
 import { LockOutlined, LogoutOutlined } from "@ant-design/icons";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, Button, Layout, Segmented, Skeleton, Space, Tag, Typography } from "antd";
-import { useEffect, useMemo } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { BackendContext, useBackend } from "../backend/context";
 import { LockScreen } from "../features/session/LockScreen";
 import { SignInScreen } from "../features/session/SignInScreen";
+import { SyncBanner, SyncIndicator } from "../features/sync/SyncIndicator";
 import { LANGUAGES, useI18n, type Language } from "../i18n";
 import { errorText } from "./errors";
 import { clearPatientData, SESSION_KEY, sessionAwareBackend, setSession } from "./session";
-import { Workspace } from "./Workspace";
+import { Workspace, type Tab } from "./Workspace";
 
 /** How often the lock state is re-read (the core locks itself after the idle timeout). */
 export const SESSION_POLL_MS = 15_000;
@@ -32,6 +33,10 @@ export function AppShell() {
     if (state !== undefined && state !== "active") clearPatientData(client);
   }, [state, userId, client]);
 
+  // The open tab, for this stretch of the session only: after a lock or sign-out the user
+  // starts again on their role's first tab, with no patient screen reopened by itself.
+  const [nav, setNav] = useState<{ user: string; tab: Tab } | null>(null);
+  if (state !== undefined && state !== "active" && nav !== null) setNav(null);
   const lock = useMutation({ mutationFn: () => raw.call("lock", {}), onSuccess: (s) => setSession(client, s) });
   const signOut = useMutation({ mutationFn: () => raw.call("sign_out", {}), onSuccess: (s) => setSession(client, s) });
 
@@ -48,7 +53,10 @@ export function AppShell() {
     );
   else if (session.data.state === "signed_out") body = <SignInScreen status={session.data} />;
   else if (session.data.state === "locked" || !session.data.user) body = <LockScreen status={session.data} />;
-  else body = <Workspace key={session.data.user.id} user={session.data.user} />;
+  else {
+    const id = session.data.user.id;
+    body = <Workspace key={id} user={session.data.user} tab={nav?.user === id ? nav.tab : null} onTab={(tab) => setNav({ user: id, tab })} />;
+  }
 
   const user = session.data?.state === "active" ? session.data.user : null;
   return (
@@ -71,6 +79,7 @@ export function AppShell() {
           <Space>
             {user && (
               <>
+                <SyncIndicator onOpen={() => setNav({ user: user.id, tab: "sync" })} />
                 <Typography.Text style={{ color: "#fff" }} data-testid="current-user">
                   {t("app.signedInAs", { name: user.display_name })} · {user.roles.map((r) => t(`role.${r}`)).join("/")}
                 </Typography.Text>
@@ -91,6 +100,7 @@ export function AppShell() {
           </Space>
         </Layout.Header>
         <Layout.Content style={{ padding: 16 }}>
+          {user && <SyncBanner />}
           {body}
         </Layout.Content>
       </Layout>

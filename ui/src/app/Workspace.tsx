@@ -9,9 +9,10 @@ import { FollowUpScreen } from "../features/guidance/FollowUpScreen";
 import { QueueScreen } from "../features/queue/QueueScreen";
 import { ReviewScreen } from "../features/review/ReviewScreen";
 import { SettingsScreen } from "../features/settings/SettingsScreen";
+import { SyncScreen } from "../features/sync/SyncScreen";
 import { useI18n, type MessageKey } from "../i18n";
 
-type Tab = "queue" | "consultation" | "followUps" | "review" | "complaints" | "kpi" | "held" | "settings";
+export type Tab = "queue" | "consultation" | "followUps" | "review" | "complaints" | "kpi" | "held" | "sync" | "settings";
 
 /** The tabs each role works in (R-ROLE-2), the first one opening after sign-in. */
 export function tabsFor(user: SignedIn): Tab[] {
@@ -19,14 +20,19 @@ export function tabsFor(user: SignedIn): Tab[] {
   if (user.roles.includes("physician")) tabs.push("queue", "consultation", "followUps");
   if (user.roles.includes("pharmacist")) tabs.push("review");
   if (user.roles.includes("administrator")) tabs.push("complaints", "kpi", "held");
-  tabs.push("settings");
+  // Every role's work syncs with the platform, so everyone sees its state (issue 7).
+  tabs.push("sync", "settings");
   return tabs;
 }
 
-export function Workspace({ user }: { user: SignedIn }) {
+/**
+ * The signed-in user's screens. The shell owns which tab is open (`tab`, `onTab`), so the
+ * header's sync indicator can open the sync screen; a tab the role lacks shows its first one.
+ */
+export function Workspace({ user, tab: wanted, onTab: setTab }: { user: SignedIn; tab: Tab | null; onTab: (tab: Tab) => void }) {
   const { t } = useI18n();
   const tabs = tabsFor(user);
-  const [tab, setTab] = useState<Tab>(tabs[0] ?? "settings");
+  const tab: Tab = wanted !== null && tabs.includes(wanted) ? wanted : (tabs[0] ?? "settings");
   const [consultationId, setConsultationId] = useState<string | null>(null);
 
   const open = (id: string) => {
@@ -52,6 +58,7 @@ export function Workspace({ user }: { user: SignedIn }) {
       {tab === "complaints" && <ComplaintsScreen />}
       {tab === "kpi" && <KpiScreen />}
       {tab === "held" && <HeldScreen />}
+      {tab === "sync" && <SyncScreen />}
       {tab === "settings" && <SettingsScreen />}
     </div>
   );

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, Button, Card, Col, Descriptions, Empty, Row, Skeleton, Space, Tag, Typography } from "antd";
 import { useState } from "react";
-import type { ConsultationView, PrescriptionView } from "../../backend";
+import type { ConsultationView, PrescriptionView, SyncStatus } from "../../backend";
 import { useBackend } from "../../backend/context";
 import { errorText } from "../../app/errors";
 import { useI18n } from "../../i18n";
@@ -11,12 +11,29 @@ import { routeLabel } from "../queue/labels";
 import { PrescriptionEditor } from "./PrescriptionEditor";
 import { RecordForm } from "./RecordForm";
 
+const SYNC_COLOR: Record<SyncStatus, string> = { local_only: "default", pending: "blue", synced: "green", rejected: "red" };
+
+/** Where this record stands with the platform; `synced` only after its acknowledgement (issue 6). */
+function RecordSyncTag({ sync }: { sync: SyncStatus }) {
+  const { t } = useI18n();
+  return (
+    <Tag color={SYNC_COLOR[sync]} data-testid="record-sync" data-sync={sync} style={{ marginInlineEnd: 0 }}>
+      {t("sync.record.label")}: {t(`sync.record.${sync}`)}
+    </Tag>
+  );
+}
+
 /** The de-identified patient header (R-REC-2): masked name, age, sex, never the ID number. */
 function PatientHeader({ view }: { view: ConsultationView }) {
   const { t, msg } = useI18n();
   const p = view.patient;
   return (
-    <Card size="small" data-testid="patient-header" title={<h2 style={{ margin: 0, fontSize: 17 }}>{t("consultation.header")}</h2>}>
+    <Card
+      size="small"
+      data-testid="patient-header"
+      title={<h2 style={{ margin: 0, fontSize: 17 }}>{t("consultation.header")}</h2>}
+      extra={<RecordSyncTag sync={view.sync} />}
+    >
       <Descriptions size="small" column={4}>
         <Descriptions.Item label={t("queue.patient")}>
           <strong data-testid="masked-name">{p.masked_name}</strong>
