@@ -80,11 +80,8 @@ pub fn entry_hash(prev: &[u8], seq: i64, at: i64, fields: [&str; 5]) -> [u8; 32]
 /// Append one entry (inside the caller's write transaction).
 pub fn append(conn: &Connection, e: &Entry<'_>) -> Result<()> {
     let last: Option<(i64, Vec<u8>)> = conn
-        .query_row(
-            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let (seq, prev) = match last {
         Some((s, h)) => (s + 1, h),
@@ -97,21 +94,21 @@ pub fn append(conn: &Connection, e: &Entry<'_>) -> Result<()> {
         e.at,
         [e.who, action, e.record_type, e.record_id, e.device],
     );
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO audit(seq, at, who, action, record_type, record_id, device, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![
-            seq,
-            e.at,
-            e.who,
-            action,
-            e.record_type,
-            e.record_id,
-            e.device,
-            prev,
-            hash.as_slice()
-        ],
-    )?;
+    )?
+    .execute(params![
+        seq,
+        e.at,
+        e.who,
+        action,
+        e.record_type,
+        e.record_id,
+        e.device,
+        prev,
+        hash.as_slice()
+    ])?;
     Ok(())
 }
 

@@ -106,6 +106,9 @@ fn open_connection(
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
     let conn = Connection::open_with_flags(path, flags)?;
+    // Every table module's statements stay prepared (parsing SQL was a quarter of the
+    // initial sync's time before; docs/performance.md).
+    conn.set_prepared_statement_cache_capacity(256);
     if let Some(key) = key {
         // Before the key: SQLCipher otherwise prints "hmac check failed" on stderr for a wrong
         // key, and its log could name the file.

@@ -35,24 +35,27 @@ pub fn open(
     consultation_id: &ConsultationId,
     received_at: i64,
 ) -> Result<()> {
-    w.conn().execute(
-        "INSERT INTO complaints(id, consultation_id, received_at, respond_by, status)
+    w.conn()
+        .prepare_cached(
+            "INSERT INTO complaints(id, consultation_id, received_at, respond_by, status)
          VALUES (?1, ?2, ?3, ?4, 'open')",
-        params![
+        )?
+        .execute(params![
             id,
             consultation_id.0.to_string(),
             received_at,
             received_at + RESPONSE_LIMIT_MS
-        ],
-    )?;
+        ])?;
     w.audit(Action::Create, RECORD, id)
 }
 
 pub fn close(w: &mut Writer<'_>, id: &str, outcome: Outcome, notes: &str) -> Result<()> {
-    let n = w.conn().execute(
-        "UPDATE complaints SET status = 'closed', outcome = ?2, notes = ?3 WHERE id = ?1",
-        params![id, outcome.as_str(), notes],
-    )?;
+    let n = w
+        .conn()
+        .prepare_cached(
+            "UPDATE complaints SET status = 'closed', outcome = ?2, notes = ?3 WHERE id = ?1",
+        )?
+        .execute(params![id, outcome.as_str(), notes])?;
     if n == 0 {
         return Err(super::not_found(RECORD, id));
     }

@@ -117,11 +117,13 @@ fn route_from(kind: &str, specialty: Option<String>) -> rusqlite::Result<TriageR
 pub fn insert(w: &mut Writer<'_>, c: &Consultation) -> Result<()> {
     let (route_kind, specialty) = route_parts(&c.route);
     let id = c.id.0.to_string();
-    w.conn().execute(
-        "INSERT INTO consultations(id, patient_id, physician_id, channel, status, priority,
+    w.conn()
+        .prepare_cached(
+            "INSERT INTO consultations(id, patient_id, physician_id, channel, status, priority,
              route_kind, route_specialty, complaint, arrived_at, sla_deadline, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        params![
+        )?
+        .execute(params![
             id,
             c.patient_id.0,
             c.physician_id,
@@ -134,8 +136,7 @@ pub fn insert(w: &mut Writer<'_>, c: &Consultation) -> Result<()> {
             c.arrived_at,
             c.sla_deadline,
             w.now_ms()
-        ],
-    )?;
+        ])?;
     w.audit(Action::Create, RECORD, &id)
 }
 
@@ -147,11 +148,13 @@ pub fn set_status(
     physician_id: Option<&str>,
 ) -> Result<()> {
     let key = id.0.to_string();
-    let n = w.conn().execute(
-        "UPDATE consultations SET status = ?2, physician_id = coalesce(?3, physician_id),
+    let n = w
+        .conn()
+        .prepare_cached(
+            "UPDATE consultations SET status = ?2, physician_id = coalesce(?3, physician_id),
              updated_at = ?4 WHERE id = ?1",
-        params![key, status_str(status), physician_id, w.now_ms()],
-    )?;
+        )?
+        .execute(params![key, status_str(status), physician_id, w.now_ms()])?;
     if n == 0 {
         return Err(not_found(RECORD, &key));
     }
@@ -245,7 +248,8 @@ pub const INTAKE_QUEUE_SQL: &str = "
 
 pub fn count(r: &Reader<'_>) -> Result<i64> {
     Ok(r.conn()
-        .query_row("SELECT count(*) FROM consultations", [], |row| row.get(0))?)
+        .prepare_cached("SELECT count(*) FROM consultations")?
+        .query_row([], |row| row.get(0))?)
 }
 
 /// Fails with `not_found` unless the consultation exists (used before attaching children).
@@ -253,9 +257,8 @@ pub fn ensure_exists(w: &Writer<'_>, id: &ConsultationId) -> Result<()> {
     let key = id.0.to_string();
     let found: Option<i64> = w
         .conn()
-        .query_row("SELECT 1 FROM consultations WHERE id = ?1", [&key], |r| {
-            r.get(0)
-        })
+        .prepare_cached("SELECT 1 FROM consultations WHERE id = ?1")?
+        .query_row([&key], |r| r.get(0))
         .optional()?;
     found.map(|_| ()).ok_or(StoreError::NotFound {
         record_type: RECORD,
@@ -302,10 +305,11 @@ pub fn taken_on_platform(
     physician_id: Option<&str>,
 ) -> Result<()> {
     let key = id.0.to_string();
-    w.conn().execute(
-        "UPDATE consultations SET status = 'claimed', physician_id = ?2, updated_at = ?3
+    w.conn()
+        .prepare_cached(
+            "UPDATE consultations SET status = 'claimed', physician_id = ?2, updated_at = ?3
          WHERE id = ?1",
-        params![key, physician_id, w.now_ms()],
-    )?;
+        )?
+        .execute(params![key, physician_id, w.now_ms()])?;
     w.audit(Action::Update, RECORD, &key)
 }

@@ -20,11 +20,12 @@ pub fn insert(
             "an override needs a reason (R-RX-7)".into(),
         ));
     }
-    w.conn().execute(
-        "INSERT INTO finding_overrides(finding_id, physician_id, reason, overridden_at)
+    w.conn()
+        .prepare_cached(
+            "INSERT INTO finding_overrides(finding_id, physician_id, reason, overridden_at)
          VALUES (?1, ?2, ?3, ?4)",
-        params![finding_id, physician_id, reason, w.now_ms()],
-    )?;
+        )?
+        .execute(params![finding_id, physician_id, reason, w.now_ms()])?;
     w.audit(Action::Override, RECORD, finding_id)
 }
 
@@ -32,10 +33,7 @@ pub fn insert(
 pub fn reason(r: &Reader<'_>, finding_id: &str) -> Result<Option<String>> {
     use rusqlite::OptionalExtension;
     Ok(r.conn()
-        .query_row(
-            "SELECT reason FROM finding_overrides WHERE finding_id = ?1",
-            [finding_id],
-            |row| row.get(0),
-        )
+        .prepare_cached("SELECT reason FROM finding_overrides WHERE finding_id = ?1")?
+        .query_row([finding_id], |row| row.get(0))
         .optional()?)
 }

@@ -38,10 +38,12 @@ pub struct Finding {
 }
 
 pub fn insert(w: &mut Writer<'_>, f: &Finding) -> Result<()> {
-    w.conn().execute(
-        "INSERT INTO findings(id, prescription_id, line_no, rule_id, severity, reason, source,
+    w.conn()
+        .prepare_cached(
+            "INSERT INTO findings(id, prescription_id, line_no, rule_id, severity, reason, source,
              created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
+        )?
+        .execute(params![
             f.id,
             f.prescription_id,
             f.line_no,
@@ -50,8 +52,7 @@ pub fn insert(w: &mut Writer<'_>, f: &Finding) -> Result<()> {
             f.reason,
             f.source,
             w.now_ms()
-        ],
-    )?;
+        ])?;
     w.audit(Action::Create, RECORD, &f.id)
 }
 

@@ -22,10 +22,12 @@ pub struct FollowUpPlan {
 }
 
 pub fn insert(w: &mut Writer<'_>, p: &FollowUpPlan) -> Result<()> {
-    w.conn().execute(
-        "INSERT INTO follow_up_plans(id, consultation_id, patient_id, condition, first_due_at,
+    w.conn()
+        .prepare_cached(
+            "INSERT INTO follow_up_plans(id, consultation_id, patient_id, condition, first_due_at,
              revisit_at, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
+        )?
+        .execute(params![
             p.id,
             p.consultation_id.0.to_string(),
             p.patient_id.0,
@@ -34,8 +36,7 @@ pub fn insert(w: &mut Writer<'_>, p: &FollowUpPlan) -> Result<()> {
             p.revisit_at,
             if p.active { "active" } else { "closed" },
             w.now_ms()
-        ],
-    )?;
+        ])?;
     w.audit(Action::Create, RECORD, &p.id)
 }
 
@@ -73,10 +74,7 @@ pub fn due(r: &mut Reader<'_>, now_ms: i64) -> Result<Vec<FollowUpPlan>> {
 pub fn consultation_of(conn: &rusqlite::Connection, plan_id: &str) -> Result<Option<String>> {
     use rusqlite::OptionalExtension;
     Ok(conn
-        .query_row(
-            "SELECT consultation_id FROM follow_up_plans WHERE id = ?1",
-            [plan_id],
-            |row| row.get(0),
-        )
+        .prepare_cached("SELECT consultation_id FROM follow_up_plans WHERE id = ?1")?
+        .query_row([plan_id], |row| row.get(0))
         .optional()?)
 }

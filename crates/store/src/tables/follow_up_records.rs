@@ -20,10 +20,12 @@ pub struct FollowUpRecord {
 }
 
 pub fn insert(w: &mut Writer<'_>, f: &FollowUpRecord) -> Result<()> {
-    w.conn().execute(
-        "INSERT INTO follow_up_records(id, plan_id, recorded_at, taken_as_prescribed,
+    w.conn()
+        .prepare_cached(
+            "INSERT INTO follow_up_records(id, plan_id, recorded_at, taken_as_prescribed,
              symptoms_improved, revisit_advice, notes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
+        )?
+        .execute(params![
             f.id,
             f.plan_id,
             f.recorded_at,
@@ -31,8 +33,7 @@ pub fn insert(w: &mut Writer<'_>, f: &FollowUpRecord) -> Result<()> {
             f.symptoms_improved,
             f.revisit_advice,
             f.notes
-        ],
-    )?;
+        ])?;
     w.audit(Action::Create, RECORD, &f.id)
 }
 

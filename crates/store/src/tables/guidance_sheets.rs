@@ -18,11 +18,18 @@ pub struct GuidanceSheet {
 }
 
 pub fn insert(w: &mut Writer<'_>, g: &GuidanceSheet) -> Result<()> {
-    w.conn().execute(
-        "INSERT INTO guidance_sheets(id, prescription_id, line_no, content, created_at)
+    w.conn()
+        .prepare_cached(
+            "INSERT INTO guidance_sheets(id, prescription_id, line_no, content, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![g.id, g.prescription_id, g.line_no, g.content, w.now_ms()],
-    )?;
+        )?
+        .execute(params![
+            g.id,
+            g.prescription_id,
+            g.line_no,
+            g.content,
+            w.now_ms()
+        ])?;
     w.audit(Action::Create, RECORD, &g.id)
 }
 

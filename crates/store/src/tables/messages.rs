@@ -20,8 +20,8 @@ pub struct Message {
 }
 
 pub fn insert(w: &mut Writer<'_>, m: &Message) -> Result<()> {
-    w.conn().execute(
-        "INSERT INTO messages(id, consultation_id, sender, body, sent_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    w.conn().prepare_cached("INSERT INTO messages(id, consultation_id, sender, body, sent_at) VALUES (?1, ?2, ?3, ?4, ?5)")?
+        .execute(
         params![m.id, m.consultation_id.0.to_string(), m.sender, m.body.expose(), m.sent_at],
     )?;
     w.audit(Action::Create, RECORD, &m.id)

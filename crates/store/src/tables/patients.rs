@@ -64,9 +64,9 @@ pub fn upsert(
         None => None,
     };
     let now = w.now_ms();
-    let existed = w.conn().execute(
-        "UPDATE patients SET masked_name = ?2, age_years = ?3, sex = ?4, identity_verified = ?5,
-             identifiers = coalesce(?6, identifiers), demo = ?7, updated_at = ?8 WHERE id = ?1",
+    let existed = w.conn().prepare_cached("UPDATE patients SET masked_name = ?2, age_years = ?3, sex = ?4, identity_verified = ?5,
+             identifiers = coalesce(?6, identifiers), demo = ?7, updated_at = ?8 WHERE id = ?1")?
+        .execute(
         params![
             p.id.0,
             p.masked_name.as_str(),
@@ -79,9 +79,9 @@ pub fn upsert(
         ],
     )? == 1;
     if !existed {
-        w.conn().execute(
-            "INSERT INTO patients(id, masked_name, age_years, sex, identity_verified, identifiers,
-                 demo, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+        w.conn().prepare_cached("INSERT INTO patients(id, masked_name, age_years, sex, identity_verified, identifiers,
+                 demo, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)")?
+        .execute(
             params![
                 p.id.0,
                 p.masked_name.as_str(),
@@ -105,8 +105,8 @@ pub fn upsert(
 pub fn get(r: &mut Reader<'_>, id: &PatientId) -> Result<Patient> {
     let p = r
         .conn()
+        .prepare_cached("SELECT masked_name, age_years, sex, identity_verified, demo FROM patients WHERE id = ?1")?
         .query_row(
-            "SELECT masked_name, age_years, sex, identity_verified, demo FROM patients WHERE id = ?1",
             [&id.0],
             |row| {
                 let masked: String = row.get(0)?;
@@ -132,11 +132,8 @@ pub fn get(r: &mut Reader<'_>, id: &PatientId) -> Result<Patient> {
 pub fn identifiers(r: &mut Reader<'_>, id: &PatientId) -> Result<Option<Sensitive<Identifiers>>> {
     let sealed: Option<Vec<u8>> = r
         .conn()
-        .query_row(
-            "SELECT identifiers FROM patients WHERE id = ?1",
-            [&id.0],
-            |row| row.get(0),
-        )
+        .prepare_cached("SELECT identifiers FROM patients WHERE id = ?1")?
+        .query_row([&id.0], |row| row.get(0))
         .optional()?
         .ok_or_else(|| not_found(RECORD, &id.0))?;
     r.touched(RECORD, &id.0);
@@ -152,5 +149,6 @@ pub fn identifiers(r: &mut Reader<'_>, id: &PatientId) -> Result<Option<Sensitiv
 
 pub fn count(r: &Reader<'_>) -> Result<i64> {
     Ok(r.conn()
-        .query_row("SELECT count(*) FROM patients", [], |row| row.get(0))?)
+        .prepare_cached("SELECT count(*) FROM patients")?
+        .query_row([], |row| row.get(0))?)
 }

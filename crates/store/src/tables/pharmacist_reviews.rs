@@ -22,18 +22,19 @@ pub struct Review {
 
 pub fn record(w: &mut Writer<'_>, r: &Review) -> Result<()> {
     prescriptions::set_reviewed(w, &r.prescription_id, r.approved)?;
-    w.conn().execute(
-        "INSERT INTO pharmacist_reviews(id, prescription_id, pharmacist_id, decision, reasons,
+    w.conn()
+        .prepare_cached(
+            "INSERT INTO pharmacist_reviews(id, prescription_id, pharmacist_id, decision, reasons,
              decided_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
+        )?
+        .execute(params![
             r.id,
             r.prescription_id,
             r.pharmacist_id,
             if r.approved { "approved" } else { "rejected" },
             r.reasons,
             w.now_ms()
-        ],
-    )?;
+        ])?;
     w.audit(Action::Review, prescriptions::RECORD, &r.prescription_id)
 }
 

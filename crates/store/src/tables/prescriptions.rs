@@ -64,17 +64,18 @@ pub fn insert_draft(
     diagnosis: &Sensitive<String>,
     lines: &[prescription_lines::Line],
 ) -> Result<()> {
-    w.conn().execute(
-        "INSERT INTO prescriptions(id, consultation_id, physician_id, status, diagnosis,
+    w.conn()
+        .prepare_cached(
+            "INSERT INTO prescriptions(id, consultation_id, physician_id, status, diagnosis,
              created_at, updated_at) VALUES (?1, ?2, ?3, 'draft', ?4, ?5, ?5)",
-        params![
+        )?
+        .execute(params![
             id,
             consultation_id.0.to_string(),
             physician_id,
             diagnosis.expose(),
             w.now_ms()
-        ],
-    )?;
+        ])?;
     w.audit(Action::Create, RECORD, id)?;
     prescription_lines::insert_all(w, id, lines)
 }
@@ -83,11 +84,8 @@ pub fn insert_draft(
 pub fn sign(w: &mut Writer<'_>, id: &str, physician_id: &str) -> Result<()> {
     let current: Option<(String, String)> = w
         .conn()
-        .query_row(
-            "SELECT status, physician_id FROM prescriptions WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT status, physician_id FROM prescriptions WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let (status, author) = current.ok_or_else(|| not_found(RECORD, id))?;
     if author != physician_id {
@@ -100,8 +98,8 @@ pub fn sign(w: &mut Writer<'_>, id: &str, physician_id: &str) -> Result<()> {
             "a {status} prescription cannot be signed"
         )));
     }
-    w.conn().execute(
-        "UPDATE prescriptions SET status = 'signed', signed_at = ?2, updated_at = ?2 WHERE id = ?1",
+    w.conn().prepare_cached("UPDATE prescriptions SET status = 'signed', signed_at = ?2, updated_at = ?2 WHERE id = ?1")?
+        .execute(
         params![id, w.now_ms()],
     )?;
     w.audit(Action::Sign, RECORD, id)
@@ -127,15 +125,15 @@ pub fn revise(
             "a {status} prescription cannot be edited"
         )));
     }
-    w.conn().execute(
-        "UPDATE prescriptions SET status = 'draft', signed_at = NULL, diagnosis = ?2,
+    w.conn()
+        .prepare_cached(
+            "UPDATE prescriptions SET status = 'draft', signed_at = NULL, diagnosis = ?2,
              updated_at = ?3 WHERE id = ?1",
-        params![id, diagnosis.expose(), w.now_ms()],
-    )?;
-    w.conn().execute(
-        "DELETE FROM prescription_lines WHERE prescription_id = ?1",
-        [id],
-    )?;
+        )?
+        .execute(params![id, diagnosis.expose(), w.now_ms()])?;
+    w.conn()
+        .prepare_cached("DELETE FROM prescription_lines WHERE prescription_id = ?1")?
+        .execute([id])?;
     w.audit(Action::Update, RECORD, id)?;
     prescription_lines::insert_all(w, id, lines)
 }
@@ -153,20 +151,18 @@ pub fn revoke(w: &mut Writer<'_>, id: &str, physician_id: &str) -> Result<()> {
             "a {status} prescription cannot be revoked"
         )));
     }
-    w.conn().execute(
-        "UPDATE prescriptions SET status = 'revoked', updated_at = ?2 WHERE id = ?1",
-        params![id, w.now_ms()],
-    )?;
+    w.conn()
+        .prepare_cached(
+            "UPDATE prescriptions SET status = 'revoked', updated_at = ?2 WHERE id = ?1",
+        )?
+        .execute(params![id, w.now_ms()])?;
     w.audit(Action::Update, RECORD, id)
 }
 
 fn status_and_author(w: &Writer<'_>, id: &str) -> Result<(String, String)> {
     w.conn()
-        .query_row(
-            "SELECT status, physician_id FROM prescriptions WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT status, physician_id FROM prescriptions WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?
         .ok_or_else(|| not_found(RECORD, id))
 }
@@ -175,11 +171,8 @@ fn status_and_author(w: &Writer<'_>, id: &str) -> Result<(String, String)> {
 pub(crate) fn set_reviewed(w: &mut Writer<'_>, id: &str, approved: bool) -> Result<()> {
     let status: Option<String> = w
         .conn()
-        .query_row(
-            "SELECT status FROM prescriptions WHERE id = ?1",
-            [id],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT status FROM prescriptions WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
         .optional()?;
     match status.as_deref() {
         None => return Err(not_found(RECORD, id)),
@@ -191,10 +184,9 @@ pub(crate) fn set_reviewed(w: &mut Writer<'_>, id: &str, approved: bool) -> Resu
         }
     }
     let to = if approved { "approved" } else { "rejected" };
-    w.conn().execute(
-        "UPDATE prescriptions SET status = ?2, updated_at = ?3 WHERE id = ?1",
-        params![id, to, w.now_ms()],
-    )?;
+    w.conn()
+        .prepare_cached("UPDATE prescriptions SET status = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![id, to, w.now_ms()])?;
     Ok(())
 }
 

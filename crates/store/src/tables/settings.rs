@@ -9,19 +9,19 @@ use crate::error::Result;
 pub const RECORD: &str = "setting";
 
 pub fn set(w: &mut Writer<'_>, key: &str, value: &str) -> Result<()> {
-    w.conn().execute(
-        "INSERT INTO settings(key, value) VALUES (?1, ?2)
+    w.conn()
+        .prepare_cached(
+            "INSERT INTO settings(key, value) VALUES (?1, ?2)
          ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        params![key, value],
-    )?;
+        )?
+        .execute(params![key, value])?;
     w.audit(Action::Update, RECORD, key)
 }
 
 /// Settings hold no patient data: read without an audit entry.
 pub fn get(conn: &Connection, key: &str) -> Result<Option<String>> {
     Ok(conn
-        .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-            r.get(0)
-        })
+        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
         .optional()?)
 }

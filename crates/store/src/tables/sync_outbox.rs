@@ -57,11 +57,12 @@ pub fn enqueue(
     op: &str,
     payload: &str,
 ) -> Result<i64> {
-    w.conn().execute(
-        "INSERT INTO sync_outbox(op_id, entity, entity_id, op, payload, created_at)
+    w.conn()
+        .prepare_cached(
+            "INSERT INTO sync_outbox(op_id, entity, entity_id, op, payload, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(op_id) DO NOTHING",
-        params![op_id, entity, entity_id, op, payload, w.now_ms()],
-    )?;
+        )?
+        .execute(params![op_id, entity, entity_id, op, payload, w.now_ms()])?;
     Ok(w.conn().last_insert_rowid())
 }
 
@@ -106,19 +107,18 @@ fn settle(
     seq: Option<i64>,
     rejection: Option<&str>,
 ) -> Result<()> {
-    let n = w.conn().execute(
-        "UPDATE sync_outbox SET sent_at = ?2, acked_seq = ?3, rejection = ?4
+    let n = w
+        .conn()
+        .prepare_cached(
+            "UPDATE sync_outbox SET sent_at = ?2, acked_seq = ?3, rejection = ?4
          WHERE op_id = ?1 AND sent_at IS NULL",
-        params![op_id, w.now_ms(), seq, rejection],
-    )?;
+        )?
+        .execute(params![op_id, w.now_ms(), seq, rejection])?;
     if n == 0 {
         let known: Option<i64> = w
             .conn()
-            .query_row(
-                "SELECT seq FROM sync_outbox WHERE op_id = ?1",
-                [op_id],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT seq FROM sync_outbox WHERE op_id = ?1")?
+            .query_row([op_id], |r| r.get(0))
             .optional()?;
         if known.is_none() {
             return Err(not_found(RECORD, op_id));
@@ -129,20 +129,19 @@ fn settle(
 
 /// Mark everything up to and including `seq` as accepted by the platform.
 pub fn mark_sent_through(w: &mut Writer<'_>, seq: i64) -> Result<usize> {
-    Ok(w.conn().execute(
-        "UPDATE sync_outbox SET sent_at = ?2 WHERE seq <= ?1 AND sent_at IS NULL",
-        params![seq, w.now_ms()],
-    )?)
+    Ok(w.conn()
+        .prepare_cached("UPDATE sync_outbox SET sent_at = ?2 WHERE seq <= ?1 AND sent_at IS NULL")?
+        .execute(params![seq, w.now_ms()])?)
 }
 
 /// How many entries are pending and how many were rejected.
 pub fn counts(r: &Reader<'_>) -> Result<(u32, u32)> {
-    Ok(r.conn().query_row(
-        "SELECT (SELECT count(*) FROM sync_outbox WHERE sent_at IS NULL),
+    Ok(r.conn()
+        .prepare_cached(
+            "SELECT (SELECT count(*) FROM sync_outbox WHERE sent_at IS NULL),
                 (SELECT count(*) FROM sync_outbox WHERE rejection IS NOT NULL)",
-        [],
-        |row| Ok((row.get(0)?, row.get(1)?)),
-    )?)
+        )?
+        .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))?)
 }
 
 /// The newest rejected entries (their payloads are the user's kept work: audited as read).
@@ -202,9 +201,7 @@ pub fn settlements_of_conn(
 
 /// When the platform last acknowledged an operation (Unix ms).
 pub fn last_acked_at(r: &Reader<'_>) -> Result<Option<i64>> {
-    Ok(r.conn().query_row(
-        "SELECT max(sent_at) FROM sync_outbox WHERE acked_seq IS NOT NULL",
-        [],
-        |row| row.get(0),
-    )?)
+    Ok(r.conn()
+        .prepare_cached("SELECT max(sent_at) FROM sync_outbox WHERE acked_seq IS NOT NULL")?
+        .query_row([], |row| row.get(0))?)
 }

@@ -40,11 +40,8 @@ pub fn version(conn: &rusqlite::Connection, kind: &str, id: &str) -> Result<Opti
 pub fn get(r: &mut Reader<'_>, kind: &str, id: &str) -> Result<Option<(i64, Option<String>)>> {
     let row = r
         .conn()
-        .query_row(
-            "SELECT version, body FROM sync_records WHERE kind = ?1 AND id = ?2",
-            params![kind, id],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
+        .prepare_cached("SELECT version, body FROM sync_records WHERE kind = ?1 AND id = ?2")?
+        .query_row(params![kind, id], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?;
     if row.is_some() {
         r.touched("sync_record", id);
@@ -54,5 +51,6 @@ pub fn get(r: &mut Reader<'_>, kind: &str, id: &str) -> Result<Option<(i64, Opti
 
 pub fn count(r: &Reader<'_>) -> Result<i64> {
     Ok(r.conn()
-        .query_row("SELECT count(*) FROM sync_records", [], |row| row.get(0))?)
+        .prepare_cached("SELECT count(*) FROM sync_records")?
+        .query_row([], |row| row.get(0))?)
 }

@@ -14,12 +14,12 @@ pub fn set(w: &mut Writer<'_>, user_id: &str, roles: &[&str]) -> Result<()> {
         return Err(StoreError::Constraint(format!("unknown role {bad:?}")));
     }
     w.conn()
-        .execute("DELETE FROM user_roles WHERE user_id = ?1", [user_id])?;
+        .prepare_cached("DELETE FROM user_roles WHERE user_id = ?1")?
+        .execute([user_id])?;
     for role in roles {
-        w.conn().execute(
-            "INSERT INTO user_roles(user_id, role) VALUES (?1, ?2)",
-            params![user_id, role],
-        )?;
+        w.conn()
+            .prepare_cached("INSERT INTO user_roles(user_id, role) VALUES (?1, ?2)")?
+            .execute(params![user_id, role])?;
     }
     w.audit(Action::Update, super::users::RECORD, user_id)
 }

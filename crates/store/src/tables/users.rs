@@ -18,13 +18,13 @@ pub struct User {
 }
 
 pub fn upsert(w: &mut Writer<'_>, u: &User) -> Result<()> {
-    w.conn().execute(
-        "INSERT INTO users(id, display_name, org_id, prescribing_rights_reviewed_at, updated_at)
+    w.conn().prepare_cached("INSERT INTO users(id, display_name, org_id, prescribing_rights_reviewed_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT(id) DO UPDATE SET display_name = excluded.display_name,
              org_id = excluded.org_id,
              prescribing_rights_reviewed_at = excluded.prescribing_rights_reviewed_at,
-             updated_at = excluded.updated_at",
+             updated_at = excluded.updated_at")?
+        .execute(
         params![
             u.id,
             u.display_name,
@@ -38,17 +38,16 @@ pub fn upsert(w: &mut Writer<'_>, u: &User) -> Result<()> {
 
 pub fn get(r: &Reader<'_>, id: &str) -> Result<Option<User>> {
     Ok(r.conn()
-        .query_row(
+        .prepare_cached(
             "SELECT display_name, org_id, prescribing_rights_reviewed_at FROM users WHERE id = ?1",
-            [id],
-            |row| {
-                Ok(User {
-                    id: id.to_owned(),
-                    display_name: row.get(0)?,
-                    org_id: row.get(1)?,
-                    prescribing_rights_reviewed_at: row.get(2)?,
-                })
-            },
-        )
+        )?
+        .query_row([id], |row| {
+            Ok(User {
+                id: id.to_owned(),
+                display_name: row.get(0)?,
+                org_id: row.get(1)?,
+                prescribing_rights_reviewed_at: row.get(2)?,
+            })
+        })
         .optional()?)
 }

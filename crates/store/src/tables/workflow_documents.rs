@@ -18,9 +18,9 @@ pub const REPORT: &str = "regulator_report";
 // ---- consultation_records ------------------------------------------------------------
 
 pub fn put_intake(w: &mut Writer<'_>, consultation_id: &str, intake_json: &str) -> Result<()> {
-    w.conn().execute(
-        "INSERT INTO consultation_records(consultation_id, intake, updated_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT(consultation_id) DO UPDATE SET intake = excluded.intake, updated_at = excluded.updated_at",
+    w.conn().prepare_cached("INSERT INTO consultation_records(consultation_id, intake, updated_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT(consultation_id) DO UPDATE SET intake = excluded.intake, updated_at = excluded.updated_at")?
+        .execute(
         params![consultation_id, intake_json, w.now_ms()],
     )?;
     w.audit(Action::Create, RECORD, consultation_id)
@@ -32,11 +32,13 @@ pub fn put_record(
     record_json: &str,
     by: &str,
 ) -> Result<()> {
-    let n = w.conn().execute(
-        "UPDATE consultation_records SET record = ?2, updated_by = ?3, updated_at = ?4
+    let n = w
+        .conn()
+        .prepare_cached(
+            "UPDATE consultation_records SET record = ?2, updated_by = ?3, updated_at = ?4
          WHERE consultation_id = ?1",
-        params![consultation_id, record_json, by, w.now_ms()],
-    )?;
+        )?
+        .execute(params![consultation_id, record_json, by, w.now_ms()])?;
     if n == 0 {
         return Err(super::not_found(RECORD, consultation_id));
     }
@@ -50,11 +52,10 @@ pub fn get_record(
 ) -> Result<Option<(String, Option<String>)>> {
     let row = r
         .conn()
-        .query_row(
+        .prepare_cached(
             "SELECT intake, record FROM consultation_records WHERE consultation_id = ?1",
-            [consultation_id],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
+        )?
+        .query_row([consultation_id], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?;
     if row.is_some() {
         r.touched(RECORD, consultation_id);
@@ -78,15 +79,17 @@ pub fn put_prescription(
     prescription_id: &str,
     d: &PrescriptionDocument,
 ) -> Result<()> {
-    w.conn().execute(
-        "INSERT INTO prescription_documents(prescription_id, draft, check_result, overrides,
+    w.conn()
+        .prepare_cached(
+            "INSERT INTO prescription_documents(prescription_id, draft, check_result, overrides,
              validity_days, review_rounds, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT(prescription_id) DO UPDATE SET draft = excluded.draft,
              check_result = excluded.check_result, overrides = excluded.overrides,
              validity_days = excluded.validity_days, review_rounds = excluded.review_rounds,
              updated_at = excluded.updated_at",
-        params![
+        )?
+        .execute(params![
             prescription_id,
             d.draft,
             d.check_result,
@@ -94,8 +97,7 @@ pub fn put_prescription(
             d.validity_days,
             d.review_rounds,
             w.now_ms()
-        ],
-    )?;
+        ])?;
     w.audit(Action::Update, PRESCRIPTION, prescription_id)
 }
 
@@ -105,20 +107,19 @@ pub fn get_prescription(
 ) -> Result<Option<PrescriptionDocument>> {
     let doc = r
         .conn()
-        .query_row(
+        .prepare_cached(
             "SELECT draft, check_result, overrides, validity_days, review_rounds
              FROM prescription_documents WHERE prescription_id = ?1",
-            [prescription_id],
-            |row| {
-                Ok(PrescriptionDocument {
-                    draft: row.get(0)?,
-                    check_result: row.get(1)?,
-                    overrides: row.get(2)?,
-                    validity_days: row.get(3)?,
-                    review_rounds: row.get(4)?,
-                })
-            },
-        )
+        )?
+        .query_row([prescription_id], |row| {
+            Ok(PrescriptionDocument {
+                draft: row.get(0)?,
+                check_result: row.get(1)?,
+                overrides: row.get(2)?,
+                validity_days: row.get(3)?,
+                review_rounds: row.get(4)?,
+            })
+        })
         .optional()?;
     if doc.is_some() {
         r.touched(PRESCRIPTION, prescription_id);
@@ -139,9 +140,9 @@ pub struct Template {
 }
 
 pub fn insert_template(w: &mut Writer<'_>, t: &Template) -> Result<()> {
-    w.conn().execute(
-        "INSERT INTO prescription_templates(id, physician_id, name, diagnosis, draft, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    w.conn().prepare_cached("INSERT INTO prescription_templates(id, physician_id, name, diagnosis, draft, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
+        .execute(
         params![
             t.id,
             t.physician_id,
@@ -188,15 +189,17 @@ pub struct Credential {
 }
 
 pub fn put_credential(w: &mut Writer<'_>, c: &Credential) -> Result<()> {
-    w.conn().execute(
-        "INSERT INTO credentials(user_id, password_verifier, totp_secret, last_totp_step,
+    w.conn()
+        .prepare_cached(
+            "INSERT INTO credentials(user_id, password_verifier, totp_secret, last_totp_step,
              specialties, suspended_at, suspended_reason)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT(user_id) DO UPDATE SET password_verifier = excluded.password_verifier,
              totp_secret = excluded.totp_secret, last_totp_step = excluded.last_totp_step,
              specialties = excluded.specialties, suspended_at = excluded.suspended_at,
              suspended_reason = excluded.suspended_reason",
-        params![
+        )?
+        .execute(params![
             c.user_id,
             c.password_verifier,
             c.totp_secret,
@@ -204,30 +207,28 @@ pub fn put_credential(w: &mut Writer<'_>, c: &Credential) -> Result<()> {
             c.specialties,
             c.suspended_at,
             c.suspended_reason
-        ],
-    )?;
+        ])?;
     w.audit(Action::Update, CREDENTIAL, &c.user_id)
 }
 
 pub fn get_credential(r: &Reader<'_>, user_id: &str) -> Result<Option<Credential>> {
     Ok(r.conn()
-        .query_row(
+        .prepare_cached(
             "SELECT password_verifier, totp_secret, last_totp_step, specialties, suspended_at,
                     suspended_reason
              FROM credentials WHERE user_id = ?1",
-            [user_id],
-            |row| {
-                Ok(Credential {
-                    user_id: user_id.to_owned(),
-                    password_verifier: row.get(0)?,
-                    totp_secret: row.get(1)?,
-                    last_totp_step: row.get(2)?,
-                    specialties: row.get(3)?,
-                    suspended_at: row.get(4)?,
-                    suspended_reason: row.get(5)?,
-                })
-            },
-        )
+        )?
+        .query_row([user_id], |row| {
+            Ok(Credential {
+                user_id: user_id.to_owned(),
+                password_verifier: row.get(0)?,
+                totp_secret: row.get(1)?,
+                last_totp_step: row.get(2)?,
+                specialties: row.get(3)?,
+                suspended_at: row.get(4)?,
+                suspended_reason: row.get(5)?,
+            })
+        })
         .optional()?)
 }
 
@@ -239,8 +240,8 @@ pub fn insert_report(
     complaint_id: &str,
     report_json: &str,
 ) -> Result<()> {
-    w.conn().execute(
-        "INSERT INTO regulator_reports(id, complaint_id, report, created_at) VALUES (?1, ?2, ?3, ?4)",
+    w.conn().prepare_cached("INSERT INTO regulator_reports(id, complaint_id, report, created_at) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(
         params![id, complaint_id, report_json, w.now_ms()],
     )?;
     w.audit(Action::Create, REPORT, id)
@@ -248,8 +249,8 @@ pub fn insert_report(
 
 pub fn report_of(r: &Reader<'_>, complaint_id: &str) -> Result<Option<String>> {
     Ok(r.conn()
+        .prepare_cached("SELECT report FROM regulator_reports WHERE complaint_id = ?1 ORDER BY created_at DESC LIMIT 1")?
         .query_row(
-            "SELECT report FROM regulator_reports WHERE complaint_id = ?1 ORDER BY created_at DESC LIMIT 1",
             [complaint_id],
             |row| row.get(0),
         )
@@ -264,10 +265,10 @@ pub fn ordinary_consultations_since(
     patient_id: &str,
     since_ms: i64,
 ) -> Result<i64> {
-    Ok(conn.query_row(
-        "SELECT count(*) FROM consultations c JOIN consultation_records d ON d.consultation_id = c.id
+    Ok(conn.prepare_cached("SELECT count(*) FROM consultations c JOIN consultation_records d ON d.consultation_id = c.id
          WHERE c.patient_id = ?1 AND c.arrived_at >= ?2
-           AND json_extract(d.intake, '$.kind') = 'ordinary'",
+           AND json_extract(d.intake, '$.kind') = 'ordinary'")?
+        .query_row(
         params![patient_id, since_ms],
         |row| row.get(0),
     )?)
@@ -276,11 +277,13 @@ pub fn ordinary_consultations_since(
 /// First claim wins: only a waiting consultation is claimed; false when someone else (or a
 /// cancellation) got there first.
 pub fn claim(w: &mut Writer<'_>, consultation_id: &str, physician_id: &str) -> Result<bool> {
-    let n = w.conn().execute(
-        "UPDATE consultations SET status = 'claimed', physician_id = ?2, updated_at = ?3
+    let n = w
+        .conn()
+        .prepare_cached(
+            "UPDATE consultations SET status = 'claimed', physician_id = ?2, updated_at = ?3
          WHERE id = ?1 AND status = 'waiting'",
-        params![consultation_id, physician_id, w.now_ms()],
-    )?;
+        )?
+        .execute(params![consultation_id, physician_id, w.now_ms()])?;
     if n == 1 {
         w.audit(Action::Update, "consultation", consultation_id)?;
     }
@@ -419,8 +422,8 @@ pub fn attach_complaint_details(
     text: &str,
     snapshot_json: &str,
 ) -> Result<()> {
-    w.conn().execute(
-        "UPDATE complaints SET physician_id = ?2, text = ?3, record_snapshot = ?4 WHERE id = ?1",
+    w.conn().prepare_cached("UPDATE complaints SET physician_id = ?2, text = ?3, record_snapshot = ?4 WHERE id = ?1")?
+        .execute(
         params![complaint_id, physician_id, text, snapshot_json],
     )?;
     w.audit(Action::Update, "complaint", complaint_id)
@@ -484,11 +487,13 @@ pub fn set_suspension(
     suspended_at: Option<i64>,
     reason: Option<&str>,
 ) -> Result<bool> {
-    let n = w.conn().execute(
-        "UPDATE credentials SET suspended_at = ?2, suspended_reason = ?3 WHERE user_id = ?1
+    let n = w
+        .conn()
+        .prepare_cached(
+            "UPDATE credentials SET suspended_at = ?2, suspended_reason = ?3 WHERE user_id = ?1
            AND (suspended_at IS NULL) <> (?2 IS NULL)",
-        params![user_id, suspended_at, reason],
-    )?;
+        )?
+        .execute(params![user_id, suspended_at, reason])?;
     if n > 0 {
         w.audit(crate::audit::Action::Update, "credential", user_id)?;
     }

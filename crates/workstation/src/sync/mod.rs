@@ -170,6 +170,13 @@ impl Workstation {
         Ok(())
     }
 
+    /// The sync client's view of the open store for the signed-in user (benchmarks and tools
+    /// that drive a [`meddesk_sync::SyncClient`] themselves).
+    pub fn replica_for_signed_in(&self) -> Result<StoreReplica, ApiError> {
+        let (who, store) = self.active()?;
+        Ok(StoreReplica::new(self.clone(), store, who))
+    }
+
     pub(crate) fn hub(&self) -> &Hub {
         &self.inner.sync
     }
