@@ -285,6 +285,7 @@ impl Store {
                 at: now.timestamp_millis(),
                 device: &self.device,
                 field_key: self.field_key.as_ref(),
+                grouped: false,
             };
             f(&mut w)?
         };
@@ -468,6 +469,8 @@ pub struct Writer<'a> {
     at: i64,
     device: &'a str,
     field_key: Option<&'a Zeroizing<[u8; 32]>>,
+    /// Inside [`Writer::grouped`]: the rows' own entries give way to the group's one.
+    grouped: bool,
 }
 
 impl std::fmt::Debug for Writer<'_> {
@@ -492,6 +495,9 @@ impl Writer<'_> {
         record_type: &str,
         record_id: &str,
     ) -> Result<()> {
+        if self.grouped {
+            return Ok(());
+        }
         audit::append(
             self.conn,
             &audit::Entry {
@@ -503,6 +509,26 @@ impl Writer<'_> {
                 device: self.device,
             },
         )
+    }
+
+    /// Write the rows of one record (a consultation pulled from the platform: its patient,
+    /// its queue row, its intake document) under ONE audit entry for `record_type`/`record_id`
+    /// instead of one per row. The entry commits with the rows, as every entry does; rows
+    /// written by `f` for other records must not be grouped here.
+    pub fn grouped<T>(
+        &mut self,
+        action: audit::Action,
+        record_type: &str,
+        record_id: &str,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let outer = self.grouped;
+        self.grouped = true;
+        let out = f(self);
+        self.grouped = outer;
+        let out = out?;
+        self.audit(action, record_type, record_id)?;
+        Ok(out)
     }
 
     /// Encrypt a field (patient identifiers) with the field key: 24-byte nonce ‖ ciphertext.

@@ -445,26 +445,55 @@ impl<R: Replica, T: TokenStore> SyncClient<R, T> {
         report: &mut SyncReport,
         refreshed: &mut bool,
     ) -> Result<(), SyncError> {
+        // While one page is applied to the replica, the next is already on its way: the
+        // initial sync of a large history is bound by the local writes, not the round trips.
+        let mut prefetched: Option<(
+            Cursor,
+            tokio::task::JoinHandle<Result<PullResponse, Failed>>,
+        )> = None;
         loop {
             let cursor = self.lock()?.cursor()?;
             report.cursor = cursor;
-            let req = self.authorized(self.http.get(format!(
-                "{}/v1/changes?after={cursor}&limit={}",
-                self.base, self.cfg.page_limit
-            )))?;
-            let answer = match request::<PullResponse>(req).await {
+            let fetched = match prefetched.take() {
+                Some((after, next)) if after == cursor => match next.await {
+                    Ok(result) => result,
+                    Err(_) => Err(Failed::Other(Failure::Transport)),
+                },
+                stale => {
+                    if let Some((_, next)) = stale {
+                        next.abort();
+                    }
+                    request::<PullResponse>(self.pull_request(cursor)?).await
+                }
+            };
+            let answer = match fetched {
                 Ok(p) => {
                     report.head = p.head;
+                    if p.next_cursor < p.head && p.next_cursor > cursor {
+                        let next = self.pull_request(p.next_cursor)?;
+                        prefetched =
+                            Some((p.next_cursor, tokio::spawn(request::<PullResponse>(next))));
+                    }
                     Answer::Pulled(p)
                 }
                 Err(f) => Answer::Failed(f.into_failure()),
             };
-            let more = self.act(answer, refreshed, report).await?;
+            let more = self.act(answer, refreshed, report).await;
             self.emit(report);
-            if !more {
-                return Ok(());
+            if !matches!(more, Ok(true)) {
+                if let Some((_, next)) = prefetched.take() {
+                    next.abort();
+                }
+                return more.map(|_| ());
             }
         }
+    }
+
+    fn pull_request(&self, after: Cursor) -> Result<RequestBuilder, SyncError> {
+        self.authorized(self.http.get(format!(
+            "{}/v1/changes?after={after}&limit={}",
+            self.base, self.cfg.page_limit
+        )))
     }
 
     /// Open the notification channel (Server-Sent Events): the stream yields the platform's

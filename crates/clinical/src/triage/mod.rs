@@ -98,7 +98,8 @@ pub struct TriageOutcome {
     pub flags: Vec<Flag>,
 }
 
-/// Triage one request. The most urgent matching rule sets priority and route (the first in
+/// Triage one request (`rules` as loaded by [`TriageRules::from_toml`], whose keywords
+/// are already normalised). The most urgent matching rule sets priority and route (the first in
 /// file order among equals); every match is a reason. Nothing matching: normal, general.
 pub fn triage(request: &TriageRequest, rules: &TriageRules) -> TriageOutcome {
     let complaint = text::normalise(&request.complaint);
@@ -161,7 +162,7 @@ fn holds(
     let says = || {
         when.complaint_any
             .iter()
-            .any(|k| text::mentions(complaint, &text::normalise(k)))
+            .any(|k| text::mentions(complaint, k))
     };
     let has = || {
         r.patient
@@ -214,16 +215,16 @@ fn screen(r: &TriageRequest, rules: &TriageRules, complaint: &str) -> Vec<Flag> 
         let phrase = lexicon
             .phrases
             .iter()
-            .any(|p| text::mentions(complaint, &text::normalise(p)));
+            .any(|p| text::mentions(complaint, p));
         let term_with_cue = || {
             lexicon
                 .terms
                 .iter()
-                .any(|t| complaint.contains(&text::normalise(t)))
+                .any(|t| complaint.contains(t.as_str()))
                 && lexicon
                     .cues
                     .iter()
-                    .any(|c| complaint.contains(&text::normalise(c)))
+                    .any(|c| complaint.contains(c.as_str()))
         };
         if phrase || term_with_cue() {
             flags.push(Flag {
@@ -241,7 +242,7 @@ fn screen(r: &TriageRequest, rules: &TriageRules, complaint: &str) -> Vec<Flag> 
         let side = |phrases: &[String]| {
             phrases
                 .iter()
-                .any(|p| text::mentions(complaint, &text::normalise(p)))
+                .any(|p| text::mentions(complaint, p))
         };
         if side(&c.a_any) && side(&c.b_any) {
             flags.push(Flag {

@@ -115,7 +115,30 @@ impl TriageRules {
             message: e.to_string(),
         })?;
         rules.validate(origin)?;
-        Ok(rules)
+        Ok(rules.with_normalised_keywords())
+    }
+
+    /// Keywords are matched against the normalised complaint: normalise them once here
+    /// instead of on every request (triage runs for every request pulled from the platform).
+    fn with_normalised_keywords(mut self) -> Self {
+        let fold = |list: &mut Vec<String>| {
+            for k in list.iter_mut() {
+                *k = super::text::normalise(k);
+            }
+        };
+        for rule in &mut self.rules {
+            fold(&mut rule.when.complaint_any);
+        }
+        for lexicon in &mut self.sensitive {
+            fold(&mut lexicon.phrases);
+            fold(&mut lexicon.terms);
+            fold(&mut lexicon.cues);
+        }
+        for c in &mut self.contradictions {
+            fold(&mut c.a_any);
+            fold(&mut c.b_any);
+        }
+        self
     }
 
     fn validate(&self, origin: &str) -> Result<(), RulesError> {

@@ -120,10 +120,20 @@ fn consultation(
             let triaged =
                 intake::triage_request(ws, &request, prior, Some((&route, rec.request.priority)))
                     .map_err(encode_err)?;
-            intake::store_triaged(w, id, &request, arrived_at, &triaged, None)?;
-            if let Some(physician) = taken_by {
-                consultations::taken_on_platform(w, &id, physician)?;
-            }
+            // One audit entry for the arrival: the patient row, the queue row and the intake
+            // document are one record's rows.
+            w.grouped(
+                meddesk_store::audit::Action::Create,
+                consultations::RECORD,
+                &rec.request.id.to_string(),
+                |w| {
+                    intake::store_triaged(w, id, &request, arrived_at, &triaged, None)?;
+                    if let Some(physician) = taken_by {
+                        consultations::taken_on_platform(w, &id, physician)?;
+                    }
+                    Ok(())
+                },
+            )?;
         }
         Some((_, local_physician)) => {
             if let Some(physician) = taken_by
