@@ -41,4 +41,7 @@ pub const COMMAND_NAMES: &[&str] = &[
     "kpi_report",
     "sync_status",
     "sync_now",
+    "settings_get",
+    "settings_set",
+    "backup_now",
 ];

@@ -80,6 +80,9 @@ pub fn run() {
             commands::kpi::kpi_report,
             commands::sync::sync_status,
             commands::sync::sync_now,
+            commands::settings::settings_get,
+            commands::settings::settings_set,
+            commands::settings::backup_now,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -15,8 +15,9 @@ use crate::profile_args::ProfileArgs;
 /// Where a headless run takes the passphrase from (no keychain, CI, scripts).
 pub const PASSPHRASE_ENV: &str = "MEDDESK_PASSPHRASE";
 
-const SETTING_BACKUP_FOLDER: &str = "backup.folder";
-const SETTING_RETENTION_DAYS: &str = "backup.retention_days";
+use meddesk_store::tables::settings::{
+    BACKUP_FOLDER as SETTING_BACKUP_FOLDER, RETENTION_DAYS as SETTING_RETENTION_DAYS,
+};
 
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {

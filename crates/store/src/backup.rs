@@ -320,6 +320,21 @@ fn apply(db: &mut Vec<u8>, h: &Header, body: &[u8]) -> Result<()> {
 }
 
 impl Store {
+    /// The profile's backup policy from its settings (folder, retention), with the defaults
+    /// (`files`' `backups/`, the 3-year minimum) where none is set.
+    pub fn backup_policy(&self, files: &crate::ProfileFiles) -> Result<BackupPolicy> {
+        use crate::tables::settings;
+        let folder = self
+            .setting(settings::BACKUP_FOLDER)?
+            .map(PathBuf::from)
+            .unwrap_or_else(|| files.default_backups());
+        let retention = self
+            .setting(settings::RETENTION_DAYS)?
+            .and_then(|d| d.parse().ok())
+            .unwrap_or(MINIMUM_RETENTION_DAYS);
+        BackupPolicy::new(folder, retention)
+    }
+
     /// Write a backup into `policy.folder`: `Full` when asked or when no full backup exists
     /// this month, else an incremental against the newest backup of the current chain. Then
     /// apply the retention policy.

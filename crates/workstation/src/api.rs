@@ -118,4 +118,7 @@ commands![
     crate::kpi::KpiReportRequest,
     crate::sync::SyncStatusRequest,
     crate::sync::SyncNowRequest,
+    crate::settings::SettingsGetRequest,
+    crate::settings::SettingsSetRequest,
+    crate::settings::BackupNowRequest,
 ];

@@ -25,6 +25,7 @@ pub mod prescribing;
 pub mod profile;
 pub mod review;
 pub mod session;
+pub mod settings;
 pub mod sync;
 
 use std::sync::{Arc, Mutex, MutexGuard};

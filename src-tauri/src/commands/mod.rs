@@ -11,4 +11,5 @@ pub mod kpi;
 pub mod prescribing;
 pub mod review;
 pub mod session;
+pub mod settings;
 pub mod sync;

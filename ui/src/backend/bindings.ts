@@ -17,6 +17,14 @@ pack_version: string, pack_hash: string, triage_rules_version: string, };
 
 export type AppInfoRequest = Record<symbol, never>;
 
+export type BackupDone = { kind: string, file: string, bytes: number, 
+/**
+ * Expired backups the retention policy removed.
+ */
+pruned: number, settings: ProfileSettings, };
+
+export type BackupNowRequest = Record<symbol, never>;
+
 export type Channel = "text" | "voice" | "video";
 
 export type CheckResponse = { id: string, verdict: Verdict, 
@@ -274,6 +282,12 @@ export type KpiReportRequest = {
  */
 months: number | null, };
 
+export type LastBackup = { at: string, 
+/**
+ * `full` or `incremental`.
+ */
+kind: string, file: string, };
+
 export type LockRequest = Record<symbol, never>;
 
 export type MaskedName = string;
@@ -351,6 +365,12 @@ export type PrescriptionView = { id: string, consultation_id: ConsultationId, ph
 export type Priority = "emergency" | "urgent" | "normal";
 
 export type ProfileKind = "demo" | "clinic";
+
+export type ProfileSettings = { lock_timeout_minutes: number, backup_folder: string, retention_days: number, last_backup: LastBackup | null, 
+/**
+ * Only administrators change settings.
+ */
+can_edit: boolean, };
 
 export type QueueEntry = { id: ConsultationId, patient: QueuePatient, channel: Channel, priority: Priority, route: TriageRoute, complaint: string, arrived_at: string, respond_by: string, 
 /**
@@ -466,6 +486,18 @@ export type SessionStatus = { state: SessionStateKind, user: SignedIn | null,
 locked_user: string | null, idle_timeout_seconds: number, demo_accounts: Array<DemoAccount>, };
 
 export type SessionStatusRequest = Record<symbol, never>;
+
+export type SettingsGetRequest = Record<symbol, never>;
+
+export type SettingsSetRequest = { 
+/**
+ * 1–240 minutes; applies from the next sign-in or unlock.
+ */
+lock_timeout_minutes?: number, 
+/**
+ * An absolute folder path.
+ */
+backup_folder?: string, };
 
 export type Severity = "info" | "warn" | "block";
 
@@ -595,6 +627,9 @@ export type Commands = {
   kpi_report: { request: KpiReportRequest; response: KpiReport };
   sync_status: { request: SyncStatusRequest; response: SyncOverview };
   sync_now: { request: SyncNowRequest; response: SyncOverview };
+  settings_get: { request: SettingsGetRequest; response: ProfileSettings };
+  settings_set: { request: SettingsSetRequest; response: ProfileSettings };
+  backup_now: { request: BackupNowRequest; response: BackupDone };
 };
 
 export type CommandName = keyof Commands;
@@ -639,4 +674,7 @@ export const COMMAND_NAMES: CommandName[] = [
   "kpi_report",
   "sync_status",
   "sync_now",
+  "settings_get",
+  "settings_set",
+  "backup_now",
 ];

@@ -8,6 +8,11 @@ use crate::error::Result;
 
 pub const RECORD: &str = "setting";
 
+/// Where backups go (absolute path; default: the profile's `backups/`).
+pub const BACKUP_FOLDER: &str = "backup.folder";
+/// How long backups are kept, in days (at least the 3-year minimum).
+pub const RETENTION_DAYS: &str = "backup.retention_days";
+
 pub fn set(w: &mut Writer<'_>, key: &str, value: &str) -> Result<()> {
     w.conn()
         .prepare_cached(
