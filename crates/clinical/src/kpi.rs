@@ -57,10 +57,30 @@ pub struct Indicators {
     /// Share answered within 30 minutes, and the median response in seconds.
     pub within_sla_rate: Option<f64>,
     pub median_response_seconds: Option<i64>,
+    /// Response times counted into [`RESPONSE_BUCKETS_MINUTES`] (R-KPI-2): the last bucket
+    /// is everything past the 30-minute SLA.
+    pub response_distribution: Vec<u32>,
     pub satisfaction_speed: Option<f64>,
     pub satisfaction_professionalism: Option<f64>,
     pub satisfaction_attitude: Option<f64>,
     pub complaints: u32,
+}
+
+/// Upper bounds (minutes, inclusive) of the response-time distribution's buckets; one more
+/// bucket holds everything above the last (past the 30-minute SLA).
+pub const RESPONSE_BUCKETS_MINUTES: [i64; 4] = [5, 10, 20, 30];
+
+/// Count response times (seconds) into [`RESPONSE_BUCKETS_MINUTES`] plus an overflow bucket.
+pub fn response_distribution(responses: &[i64]) -> Vec<u32> {
+    let mut buckets = vec![0u32; RESPONSE_BUCKETS_MINUTES.len() + 1];
+    for &s in responses {
+        let i = RESPONSE_BUCKETS_MINUTES
+            .iter()
+            .position(|m| s <= m * 60)
+            .unwrap_or(RESPONSE_BUCKETS_MINUTES.len());
+        buckets[i] += 1;
+    }
+    buckets
 }
 
 fn ratio(n: usize, d: usize) -> Option<f64> {
@@ -118,6 +138,7 @@ pub fn indicators(
                 compliance_meets_target: compliance_rate.map(|r| r >= COMPLIANCE_TARGET),
                 within_sla_rate: ratio(within, responses.len()),
                 median_response_seconds: responses.get(responses.len() / 2).copied(),
+                response_distribution: response_distribution(&responses),
                 satisfaction_speed: sat(|s| s.speed),
                 satisfaction_professionalism: sat(|s| s.professionalism),
                 satisfaction_attitude: sat(|s| s.attitude),
@@ -143,6 +164,20 @@ pub fn complaints_by_route(consultations: &[ConsultationRecord]) -> Vec<(String,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn response_times_fall_into_their_buckets_edges_inclusive() {
+        let cases: Vec<(Vec<i64>, Vec<u32>)> = vec![
+            (vec![], vec![0, 0, 0, 0, 0]),
+            (vec![0, 300], vec![2, 0, 0, 0, 0]),
+            (vec![301, 600, 601], vec![0, 2, 1, 0, 0]),
+            (vec![1200, 1201, 1800], vec![0, 0, 1, 2, 0]),
+            (vec![1801, 86_400], vec![0, 0, 0, 0, 2]),
+        ];
+        for (responses, expected) in cases {
+            assert_eq!(response_distribution(&responses), expected, "{responses:?}");
+        }
+    }
 
     fn c(
         physician: &str,

@@ -246,7 +246,12 @@ completion_rate: number | null, completion_meets_target: boolean | null, prescri
 /**
  * Share answered within 30 minutes, and the median response in seconds.
  */
-within_sla_rate: number | null, median_response_seconds: number | null, satisfaction_speed: number | null, satisfaction_professionalism: number | null, satisfaction_attitude: number | null, complaints: number, };
+within_sla_rate: number | null, median_response_seconds: number | null, 
+/**
+ * Response times counted into [`RESPONSE_BUCKETS_MINUTES`] (R-KPI-2): the last bucket
+ * is everything past the 30-minute SLA.
+ */
+response_distribution: Array<number>, satisfaction_speed: number | null, satisfaction_professionalism: number | null, satisfaction_attitude: number | null, complaints: number, };
 
 export type IntakeKind = "ordinary" | "chronic_followup";
 
