@@ -44,8 +44,11 @@ pub(crate) async fn run(mut s: Session) {
         s.who.clone(),
     )));
     let tokens = Arc::new(AccountTokens(s.tokens.clone()));
+    let mut config = ClientConfig::new(&s.link.base_url, &device);
+    // The platform's largest page: fewer, larger transactions in an initial sync.
+    config.page_limit = 5_000;
     let mut client = match SyncClient::new(
-        ClientConfig::new(&s.link.base_url, &device),
+        config,
         replica,
         tokens.clone(),
     ) {
