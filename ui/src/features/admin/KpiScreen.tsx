@@ -1,9 +1,10 @@
 import { useQuery } from "@tanstack/react-query";
-import { Alert, Card, Progress, Skeleton, Table } from "antd";
+import { Alert, Card, Progress, Skeleton, Table, Tag } from "antd";
 import type { Indicators } from "../../backend";
 import { useBackend } from "../../backend/context";
 import { errorText } from "../../app/errors";
 import { useI18n } from "../../i18n";
+import { ResponseDistribution } from "./ResponseDistribution";
 
 /** A rate as a bar with the target marked; green at or above target (R-KPI-1). */
 function RateBar({ rate, target, label }: { rate: number | null; target: number; label: string }) {
@@ -27,7 +28,7 @@ function RateBar({ rate, target, label }: { rate: number | null; target: number;
   );
 }
 
-/** Completion vs 85 %, compliance vs 98 %, response times, satisfaction (R-KPI-1…3). */
+/** Completion vs 85 %, compliance vs 98 %, response times and their distribution, satisfaction (R-KPI-1…3). */
 export function KpiScreen() {
   const { t, num } = useI18n();
   const backend = useBackend();
@@ -45,7 +46,7 @@ export function KpiScreen() {
         pagination={false}
         dataSource={r.indicators}
         locale={{ emptyText: t("kpi.empty") }}
-        scroll={{ x: 1100 }}
+        scroll={{ x: 1290 }}
         columns={[
           { title: t("kpi.physician"), dataIndex: "physician", width: 120 },
           { title: t("kpi.month"), dataIndex: "month", width: 90 },
@@ -68,6 +69,19 @@ export function KpiScreen() {
             key: "m",
             width: 100,
             render: (_, i) => (i.median_response_seconds === null ? t("kpi.na") : t("kpi.minutes", { n: num(i.median_response_seconds / 60, { maximumFractionDigits: 1 }) })),
+          },
+          {
+            title: (
+              <span>
+                {t("kpi.distribution")}{" "}
+                <Tag color="red" style={{ marginInlineEnd: 0 }}>
+                  {t("kpi.bucketShort.4")} {t("kpi.pastSla")}
+                </Tag>
+              </span>
+            ),
+            key: "dist",
+            width: 190,
+            render: (_, i) => <ResponseDistribution counts={i.response_distribution} physician={i.physician} month={i.month} />,
           },
           {
             title: t("kpi.satisfaction"),

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, Button, Card, Empty, Select, Skeleton, Space, Table, Tag, Tooltip, Typography } from "antd";
 import type { ColumnsType } from "antd/es/table";
-import { useState } from "react";
+import { createContext, useContext, useMemo, useState, type ReactNode } from "react";
 import { BackendError, type Flag, type Priority, type QueueEntry, type SignedIn } from "../../backend";
 import { useBackend } from "../../backend/context";
 import { errorText } from "../../app/errors";
@@ -15,6 +15,37 @@ const PRIORITY_COLOR: Record<Priority, string> = { emergency: "red", urgent: "or
 export const QUEUE_POLL_MS = 3_000;
 /** Above this many rows the table renders only what is on screen. */
 const VIRTUAL_FROM = 100;
+/** The core answers at most 1,000 of the most urgent waiting requests; ask for all of them. */
+export const QUEUE_LIMIT = 1000;
+
+/**
+ * The ticking clock, read only by the cells that show it: the second-by-second tick then
+ * re-renders a few visible countdowns, never the whole (possibly 1,000-row) table.
+ */
+const NowContext = createContext<number>(0);
+
+function Ticking({ children }: { children: ReactNode }) {
+  const now = useNow();
+  return <NowContext.Provider value={now}>{children}</NowContext.Provider>;
+}
+
+function TimeLeft({ respondBy }: { respondBy: string }) {
+  const { t } = useI18n();
+  const left = secondsLeft(respondBy, useContext(NowContext));
+  return left < 0 ? (
+    // The marker lets the row's first cell show the breach (see styles.css).
+    <Space size={2} wrap className="queue-breached-mark">
+      <Tag color="red" data-testid="breached">
+        {t("queue.breached", { time: clock(left) })}
+      </Tag>
+      <Tag color="magenta">{t("queue.escalated")}</Tag>
+    </Space>
+  ) : (
+    <span style={{ fontVariantNumeric: "tabular-nums" }} data-testid="countdown">
+      {clock(left)}
+    </span>
+  );
+}
 
 export function FlagTags({ flags }: { flags: Flag[] }) {
   const { t, msg } = useI18n();
@@ -31,15 +62,16 @@ export function FlagTags({ flags }: { flags: Flag[] }) {
   );
 }
 
+const heldClass = (e: QueueEntry) => (e.held ? "queue-row-held" : "");
+
 export function QueueScreen({ user, onOpen }: { user: SignedIn; onOpen: (id: string) => void }) {
   const backend = useBackend();
   const client = useQueryClient();
   const { t } = useI18n();
-  const now = useNow();
   const [route, setRoute] = useState<string | null>(null);
   const queue = useQuery({
     queryKey: ["queue_list", route],
-    queryFn: () => backend.call("queue_list", { route, all_routes: false }),
+    queryFn: () => backend.call("queue_list", { route, all_routes: false, limit: QUEUE_LIMIT }),
     refetchInterval: QUEUE_POLL_MS,
   });
   const take = useMutation({
@@ -60,7 +92,9 @@ export function QueueScreen({ user, onOpen }: { user: SignedIn; onOpen: (id: str
       .map((s) => ({ value: `specialist:${s}`, label: t("route.specialist", { specialty: specialtyLabel(t, s) }) })),
   ];
 
-  const columns: ColumnsType<QueueEntry> = [
+  const pendingId = take.isPending ? take.variables : null;
+  const takeOne = take.mutate;
+  const columns = useMemo<ColumnsType<QueueEntry>>(() => [
     {
       title: t("queue.priority"),
       dataIndex: "priority",
@@ -99,21 +133,7 @@ export function QueueScreen({ user, onOpen }: { user: SignedIn; onOpen: (id: str
       title: t("queue.timeLeft"),
       key: "time",
       width: 150,
-      render: (_, e) => {
-        const left = secondsLeft(e.respond_by, now);
-        return left < 0 ? (
-          <Space size={2} wrap>
-            <Tag color="red" data-testid="breached">
-              {t("queue.breached", { time: clock(left) })}
-            </Tag>
-            <Tag color="magenta">{t("queue.escalated")}</Tag>
-          </Space>
-        ) : (
-          <span style={{ fontVariantNumeric: "tabular-nums" }} data-testid="countdown">
-            {clock(left)}
-          </span>
-        );
-      },
+      render: (_, e) => <TimeLeft respondBy={e.respond_by} />,
     },
     {
       title: t("queue.actions"),
@@ -121,14 +141,14 @@ export function QueueScreen({ user, onOpen }: { user: SignedIn; onOpen: (id: str
       width: 110,
       render: (_, e) =>
         e.claimable ? (
-          <Button size="small" type="primary" loading={take.isPending && take.variables === e.id} onClick={() => take.mutate(e.id)}>
+          <Button size="small" type="primary" loading={pendingId === e.id} onClick={() => takeOne(e.id)}>
             {t("queue.take")}
           </Button>
         ) : (
           <Typography.Text type="secondary">{e.held ? t("queue.held") : t("queue.notClaimable")}</Typography.Text>
         ),
     },
-  ];
+  ], [t, pendingId, takeOne]);
 
   if (queue.isPending) return <Skeleton active />;
   if (queue.isError)
@@ -175,17 +195,19 @@ export function QueueScreen({ user, onOpen }: { user: SignedIn; onOpen: (id: str
           data-testid="take-error"
         />
       )}
-      <Table<QueueEntry>
-        rowKey="id"
-        size="small"
-        columns={columns}
-        dataSource={entries}
-        pagination={false}
-        virtual={entries.length > VIRTUAL_FROM}
-        scroll={entries.length > VIRTUAL_FROM ? { y: 560, x: 1200 } : { x: 1200 }}
-        locale={{ emptyText: <Empty description={t("queue.empty")} /> }}
-        rowClassName={(e) => (secondsLeft(e.respond_by, now) < 0 ? "queue-row-breached" : e.held ? "queue-row-held" : "")}
-      />
+      <Ticking>
+        <Table<QueueEntry>
+          rowKey="id"
+          size="small"
+          columns={columns}
+          dataSource={entries}
+          pagination={false}
+          virtual={entries.length > VIRTUAL_FROM}
+          scroll={entries.length > VIRTUAL_FROM ? { y: 560, x: 1200 } : { x: 1200 }}
+          locale={{ emptyText: <Empty description={t("queue.empty")} /> }}
+          rowClassName={heldClass}
+        />
+      </Ticking>
     </Card>
   );
 }
