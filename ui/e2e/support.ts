@@ -1,5 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
-import { expect, type Page } from "@playwright/test";
+import { expect, type APIRequestContext, type Page } from "@playwright/test";
 import path from "node:path";
 
 export const shots = path.resolve(import.meta.dirname, "../../docs/screenshots");
@@ -10,9 +10,21 @@ export function serverUrl(): string {
   return url;
 }
 
+/** Call a workstation command over the HTTP front, as the UI does, with the run's token. */
+export function apiOf(request: APIRequestContext, url = serverUrl()) {
+  const base = new URL(url);
+  const token = /token=([0-9a-f]+)/.exec(base.hash)?.[1] ?? "";
+  return async <T = unknown>(command: string, body: unknown): Promise<T> => {
+    const res = await request.post(`${base.origin}/api/${command}`, { data: body, headers: { authorization: `Bearer ${token}` } });
+    const json = (await res.json()) as T;
+    if (!res.ok()) throw new Error(`${command}: HTTP ${res.status()} ${JSON.stringify(json)}`);
+    return json;
+  };
+}
+
 /** Sign in with a demo account through the sign-in screen's one-click fill. */
-export async function signIn(page: Page, userId: "dr.demo" | "ph.demo" | "admin.demo") {
-  await page.goto(serverUrl());
+export async function signIn(page: Page, userId: "dr.demo" | "ph.demo" | "admin.demo", url = serverUrl()) {
+  await page.goto(url);
   // The core holds one session for the workstation: leave whatever state a previous test left.
   const signOut = page.getByTestId("sign-out-button");
   const lock = page.getByTestId("lock-screen");

@@ -82,6 +82,24 @@ describe("intake queue", () => {
     await vi.waitFor(() => expect(opened).toEqual(["e2"]));
   });
 
+  it("asks the core for the whole queue (up to 1,000) and renders a large one virtually", async () => {
+    const many: QueueView = { now: new Date().toISOString(), breached: 0, entries: Array.from({ length: 1000 }, (_, i) => entry({ id: `q${i}`, complaint: `请求 ${i}` })) };
+    const { backend } = renderQueue({ queue_list: () => many });
+    const queue = await screen.findByTestId("queue-screen");
+    expect(within(queue).getByTestId("queue-summary")).toHaveTextContent("待接诊 1000 人");
+    expect(backend.calls.find((c) => c.command === "queue_list")?.request).toEqual({ route: null, all_routes: false, limit: 1000 });
+    // Virtual: only what fits the viewport is in the DOM, not 1,000 rows.
+    expect(queue.querySelectorAll(".ant-table-row").length).toBeLessThan(100);
+  });
+
+  it("a breached row is marked from its own countdown cell", async () => {
+    renderQueue();
+    const queue = await screen.findByTestId("queue-screen");
+    const breached = within(queue).getByTestId("breached");
+    expect(breached.closest(".ant-table-row")?.querySelector(".queue-breached-mark")).not.toBeNull();
+    expect(within(queue).getByText("胸闷").closest(".ant-table-row")?.querySelector(".queue-breached-mark")).toBeNull();
+  });
+
   it("filters by route through the core", async () => {
     const { backend } = renderQueue();
     await screen.findByTestId("queue-screen");
