@@ -81,8 +81,20 @@ test("a queue of 1,000 open requests is complete, virtual and scrolls to its las
   expect(run.maxRows).toBeLessThan(100);
   await expect(queue.locator(".ant-table-row")).not.toHaveCount(0);
   expect(await queue.locator(".ant-table-row").count()).toBeLessThan(100);
-  // The bottom is reached: the core's last request is on screen.
-  await expect(queue.locator(`.ant-table-row[data-row-key="${last.id}"]`)).toBeVisible();
+  // The bottom is reached: the core's last request is on screen. The list keeps measuring
+  // the rows it scrolls in (and the queue refreshes every 3 s), so hold it at the bottom
+  // until the last row is drawn.
+  const lastRow = queue.locator(`.ant-table-row[data-row-key="${last.id}"]`);
+  await expect
+    .poll(
+      async () => {
+        await holder.evaluate((el) => (el.scrollTop = el.scrollHeight));
+        return lastRow.count();
+      },
+      { timeout: 10_000 },
+    )
+    .toBe(1);
+  await expect(lastRow).toBeVisible();
   await expect(queue).toContainText("（第 ");
 
   const intervals = run.frames.slice(1).map((t, i) => t - run.frames[i]!);
