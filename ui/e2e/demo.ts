@@ -11,6 +11,21 @@ export async function apiSignIn(api: Api, userId: "dr.demo" | "ph.demo" | "admin
   const account = status.demo_accounts.find((a) => a.user_id === userId);
   if (!account) throw new Error(`no demo account ${userId}`);
   await api("sign_in", { user_id: account.user_id, password: account.password, totp: account.totp });
+  return account.totp;
+}
+
+/**
+ * Wait until the demo administrator's TOTP code is not `used` any more: the core refuses a
+ * code a second time (replay), so a sign-in on screen after one over the API needs the next.
+ */
+export async function nextTotp(api: Api, used: string | null) {
+  for (let i = 0; i < 40; i++) {
+    const status = await api<Status>("session_status", {});
+    const code = status.demo_accounts.find((a) => a.user_id === "admin.demo")?.totp ?? null;
+    if (code !== used) return code;
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  throw new Error("the demo TOTP code did not change within 40 s");
 }
 
 /** A benign request the triage sends to general practice (so the demo physician may take it). */

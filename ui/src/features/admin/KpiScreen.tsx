@@ -46,21 +46,21 @@ export function KpiScreen() {
         pagination={false}
         dataSource={r.indicators}
         locale={{ emptyText: t("kpi.empty") }}
-        scroll={{ x: 1290 }}
+        scroll={{ x: 1170 }}
         columns={[
-          { title: t("kpi.physician"), dataIndex: "physician", width: 120 },
+          { title: t("kpi.physician"), dataIndex: "physician", width: 100 },
           { title: t("kpi.month"), dataIndex: "month", width: 90 },
           { title: t("kpi.consultations"), dataIndex: "consultations", width: 80 },
           {
             title: t("kpi.completion", { target: pct(r.completion_target) }),
             key: "c",
-            width: 200,
+            width: 160,
             render: (_, i) => <RateBar rate={i.completion_rate} target={r.completion_target} label={t("kpi.completion", { target: pct(r.completion_target) })} />,
           },
           {
             title: t("kpi.compliance", { target: pct(r.compliance_target) }),
             key: "p",
-            width: 200,
+            width: 160,
             render: (_, i) => <RateBar rate={i.compliance_rate} target={r.compliance_target} label={t("kpi.compliance", { target: pct(r.compliance_target) })} />,
           },
           { title: t("kpi.sla"), key: "s", width: 100, render: (_, i) => (i.within_sla_rate === null ? t("kpi.na") : pct(i.within_sla_rate)) },
@@ -80,13 +80,13 @@ export function KpiScreen() {
               </span>
             ),
             key: "dist",
-            width: 190,
+            width: 180,
             render: (_, i) => <ResponseDistribution counts={i.response_distribution} physician={i.physician} month={i.month} />,
           },
           {
             title: t("kpi.satisfaction"),
             key: "sat",
-            width: 150,
+            width: 130,
             render: (_, i) =>
               [i.satisfaction_speed, i.satisfaction_professionalism, i.satisfaction_attitude]
                 .map((x) => (x === null ? t("kpi.na") : num(x, { maximumFractionDigits: 1 })))
