@@ -104,9 +104,15 @@ fn connect_platform(ws: &Workstation) -> Result<(), String> {
             arrivals_per_min: demo::arrivals_per_min(),
         })
         .map_err(|e| e.to_string())?;
-        let link = PlatformLink::embedded(platform.url());
-        tauri::async_runtime::spawn(platform.run());
-        Some(link)
+        // Started at the first sign-in: nothing of it runs while the sign-in screen waits.
+        return ws
+            .connect_embedded_platform(
+                PlatformLink::embedded(platform.url()),
+                Box::new(move || {
+                    tauri::async_runtime::spawn(platform.run());
+                }),
+            )
+            .map_err(|e| e.to_string());
     } else {
         PlatformLink::from_env()
     };

@@ -129,12 +129,22 @@ fn connect_platform(ws: &Workstation, rt: &tokio::runtime::Runtime) -> Result<()
                 })
                 .map_err(|e| format!("{}: {e}", e.code()))?;
             let link = PlatformLink::embedded(platform.url());
-            rt.spawn(async move {
-                if let Err(e) = platform.run().await {
-                    eprintln!("meddesk: the embedded demo platform stopped: {}", e.code());
-                }
-            });
-            Some(link)
+            let handle = rt.handle().clone();
+            return ws
+                .connect_embedded_platform(
+                    link,
+                    Box::new(move || {
+                        handle.spawn(async move {
+                            if let Err(e) = platform.run().await {
+                                eprintln!(
+                                    "meddesk: the embedded demo platform stopped: {}",
+                                    e.code()
+                                );
+                            }
+                        });
+                    }),
+                )
+                .map_err(|e| format!("{}: {}", e.code_str(), e.message));
         }
         meddesk_workstation::ProfileKind::Clinic => PlatformLink::from_env(),
     };

@@ -14,6 +14,8 @@ use meddesk_workstation::api::dispatch;
 use meddesk_workstation::{ErrorCode, ManualClock, Profile, ProfileKind, Workstation};
 use serde_json::{Value, json};
 
+mod support;
+
 const ADMIN_SECRET: &[u8] = b"scenario-admin-totp!";
 
 struct World {
@@ -30,13 +32,7 @@ fn t0() -> DateTime<Utc> {
 
 fn world() -> World {
     let dir = tempfile::tempdir().expect("temp dir");
-    let profile = Profile {
-        kind: ProfileKind::Clinic,
-        data_dir: dir.path().join("profile"),
-        assets_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../assets"),
-    };
-    let keys = MemoryKeySource::new();
-    Workstation::init_profile(&profile, &keys, t0()).expect("profile created");
+    let (profile, keys) = support::clinic_profile(dir.path(), t0());
     let clock = Arc::new(ManualClock::new(t0()));
     let ws = Workstation::open(profile, clock.clone(), Box::new(keys)).expect("opens");
     let user = |id: &str, role: Role, specialties: &[&str]| NewUser {
@@ -90,10 +86,7 @@ impl World {
     }
 
     async fn ok(&self, command: &str, body: Value) -> Value {
-        match self.call(command, body).await {
-            Ok(v) => v,
-            Err(e) => panic!("{command} failed: {e}"),
-        }
+        support::ok(&self.ws, command, body).await
     }
 
     async fn err(&self, command: &str, body: Value) -> ErrorCode {

@@ -13,6 +13,8 @@ use meddesk_workstation::api::dispatch;
 use meddesk_workstation::{ManualClock, Profile, ProfileKind, Workstation};
 use serde_json::json;
 
+mod support;
+
 const SECRET: &[u8] = b"settings-test-totp-1";
 
 fn t0() -> DateTime<Utc> {
@@ -24,13 +26,7 @@ fn t0() -> DateTime<Utc> {
 #[tokio::test]
 async fn an_administrator_sets_the_lock_timeout_and_backs_up_others_cannot() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let profile = Profile {
-        kind: ProfileKind::Clinic,
-        data_dir: dir.path().join("profile"),
-        assets_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../assets"),
-    };
-    let keys = MemoryKeySource::new();
-    Workstation::init_profile(&profile, &keys, t0()).expect("profile");
+    let (profile, keys) = support::clinic_profile(dir.path(), t0());
     let clock = Arc::new(ManualClock::new(t0()));
     let ws = Workstation::open(profile, clock.clone(), Box::new(keys)).expect("open");
     for (id, role) in [("admin", Role::Administrator), ("dr.x", Role::Physician)] {

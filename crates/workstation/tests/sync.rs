@@ -21,6 +21,8 @@ use meddesk_workstation::sync::PlatformLink;
 use meddesk_workstation::{Profile, ProfileKind, SystemClock, Workstation};
 use serde_json::{Value, json};
 
+mod support;
+
 const ORG: &str = "clinic-1";
 const ADMIN_SECRET: &[u8] = b"sync-test-admin-totp";
 
@@ -122,13 +124,7 @@ struct Desk {
 
 fn desk(users: &[(&str, Role, &[&str])], platform_url: &str) -> Desk {
     let dir = tempfile::tempdir().expect("temp dir");
-    let profile = Profile {
-        kind: ProfileKind::Clinic,
-        data_dir: dir.path().join("profile"),
-        assets_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../assets"),
-    };
-    let keys = MemoryKeySource::new();
-    Workstation::init_profile(&profile, &keys, Utc::now()).expect("profile");
+    let (profile, keys) = support::clinic_profile(dir.path(), Utc::now());
     let ws = Workstation::open(profile, Arc::new(SystemClock), Box::new(keys)).expect("open");
     for (id, role, specialties) in users {
         ws.bootstrap_user(
@@ -161,10 +157,7 @@ impl Desk {
     }
 
     async fn ok(&self, command: &str, body: Value) -> Value {
-        match self.call(command, body).await {
-            Ok(v) => v,
-            Err(e) => panic!("{command} failed: {} {}", e.code_str(), e.message),
-        }
+        support::ok(&self.ws, command, body).await
     }
 
     /// Poll the sync status until `done` holds (the sync task runs in the background).

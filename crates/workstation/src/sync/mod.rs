@@ -94,9 +94,15 @@ impl std::fmt::Debug for Hub {
     }
 }
 
+/// Starts a platform the front embeds (the demo's), once, when sync is first needed.
+pub type PlatformStarter = Box<dyn FnOnce() + Send>;
+
 #[derive(Default)]
 struct HubState {
     link: Option<PlatformLink>,
+    /// Run at the first sign-in (then `None`): the embedded platform and its simulator cost
+    /// nothing until someone works.
+    starter: Option<PlatformStarter>,
     task: Option<tokio::task::JoinHandle<()>>,
     /// Memory-kept tokens per user (TokenKeeping::Memory), so a lock and unlock do not sign
     /// in to the platform again.
@@ -177,6 +183,18 @@ impl Workstation {
         Ok(StoreReplica::new(self.clone(), store, who))
     }
 
+    /// Like [`Self::connect_platform`] for a platform the front embeds: `start` runs once, on
+    /// the async runtime, at the first sign-in.
+    pub fn connect_embedded_platform(
+        &self,
+        link: PlatformLink,
+        start: PlatformStarter,
+    ) -> Result<(), ApiError> {
+        self.connect_platform(link)?;
+        self.hub().lock().starter = Some(start);
+        Ok(())
+    }
+
     pub(crate) fn hub(&self) -> &Hub {
         &self.inner.sync
     }
@@ -200,6 +218,11 @@ impl Workstation {
             hub.set_error("sync_unavailable: no async runtime in this front".into());
             return;
         };
+        let starter = hub.lock().starter.take();
+        if let Some(start) = starter {
+            let _guard = rt.enter();
+            start();
+        }
         let tokens: Arc<dyn TokenStore> = match link.keeping {
             TokenKeeping::Keychain => Arc::new(KeychainTokenStore::new(
                 KEYCHAIN_SERVICE,

@@ -47,11 +47,7 @@ pub(crate) async fn run(mut s: Session) {
     let mut config = ClientConfig::new(&s.link.base_url, &device);
     // The platform's largest page: fewer, larger transactions in an initial sync.
     config.page_limit = 5_000;
-    let mut client = match SyncClient::new(
-        config,
-        replica,
-        tokens.clone(),
-    ) {
+    let mut client = match SyncClient::new(config, replica, tokens.clone()) {
         Ok(c) => c,
         Err(e) => {
             hub().set_error(format!("{}: {e}", e.code()));

@@ -1,0 +1,31 @@
+//! Shared by the workstation's integration tests: a fresh encrypted clinic profile and the
+//! one way to call a command and fail loudly.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use meddesk_store::MemoryKeySource;
+use meddesk_workstation::api::dispatch;
+use meddesk_workstation::{Profile, ProfileKind, Workstation};
+use serde_json::Value;
+
+/// A new encrypted clinic profile in `dir` (key in memory), with the shipped assets.
+pub fn clinic_profile(dir: &Path, now: DateTime<Utc>) -> (Profile, MemoryKeySource) {
+    let profile = Profile {
+        kind: ProfileKind::Clinic,
+        data_dir: dir.join("profile"),
+        assets_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../assets"),
+    };
+    let keys = MemoryKeySource::new();
+    Workstation::init_profile(&profile, &keys, now).expect("profile created");
+    (profile, keys)
+}
+
+/// Run a command that must succeed; a failure names the command and the error.
+pub async fn ok(ws: &Workstation, command: &str, body: Value) -> Value {
+    match dispatch(ws, command, body).await {
+        Ok(v) => v,
+        Err(e) => panic!("{command} failed: {} {}", e.code_str(), e.message),
+    }
+}
