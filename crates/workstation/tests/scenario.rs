@@ -3,15 +3,13 @@
 //! override → sign → pharmacist rejects → revise → approve → guidance PDF → follow-up due →
 //! complaint → suspension blocks the next signing. Forbidden paths are tested as such.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use meddesk_domain::Role;
-use meddesk_store::MemoryKeySource;
 use meddesk_workstation::account::{NewUser, totp};
 use meddesk_workstation::api::dispatch;
-use meddesk_workstation::{ErrorCode, ManualClock, Profile, ProfileKind, Workstation};
+use meddesk_workstation::{ErrorCode, ManualClock, Workstation};
 use serde_json::{Value, json};
 
 mod support;

@@ -2,15 +2,13 @@
 //! administrator's to change, validated, and take effect; "back up now" writes an
 //! encrypted backup that the settings then report as the last one.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use meddesk_domain::Role;
-use meddesk_store::MemoryKeySource;
 use meddesk_workstation::account::NewUser;
 use meddesk_workstation::api::dispatch;
-use meddesk_workstation::{ManualClock, Profile, ProfileKind, Workstation};
+use meddesk_workstation::{ManualClock, Workstation};
 use serde_json::json;
 
 mod support;

@@ -6,19 +6,17 @@
 //! workstation reaches the suspended physician's own workstation.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
 use meddesk_domain::Role;
 use meddesk_platform::{AccountSeed, Database, ServeConfig};
-use meddesk_store::MemoryKeySource;
 use meddesk_sync::AccountRole;
 use meddesk_workstation::account::NewUser;
 use meddesk_workstation::api::dispatch;
 use meddesk_workstation::sync::PlatformLink;
-use meddesk_workstation::{Profile, ProfileKind, SystemClock, Workstation};
+use meddesk_workstation::{SystemClock, Workstation};
 use serde_json::{Value, json};
 
 mod support;
