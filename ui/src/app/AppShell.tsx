@@ -1,7 +1,7 @@
 import { LockOutlined, LogoutOutlined } from "@ant-design/icons";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, Button, Layout, Segmented, Skeleton, Space, Tag, Typography } from "antd";
-import { useEffect, useMemo, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useState } from "react";
 import { BackendContext, useBackend } from "../backend/context";
 import { LockScreen } from "../features/session/LockScreen";
 import { SignInScreen } from "../features/session/SignInScreen";
@@ -9,7 +9,15 @@ import { SyncBanner, SyncIndicator } from "../features/sync/SyncIndicator";
 import { LANGUAGES, useI18n, type Language } from "../i18n";
 import { errorText } from "./errors";
 import { clearPatientData, SESSION_KEY, sessionAwareBackend, setSession } from "./session";
-import { Workspace, type Tab } from "./Workspace";
+import type { Tab } from "./Workspace";
+
+/**
+ * The signed-in workspace (every feature screen) is a separate chunk: the first screen —
+ * sign-in — does not wait for code it does not use (cold start, issue 7). It is fetched in
+ * the background once the first screen is up, so signing in does not wait for it either.
+ */
+const loadWorkspace = () => import("./Workspace");
+const Workspace = lazy(() => loadWorkspace().then((m) => ({ default: m.Workspace })));
 
 /** How often the lock state is re-read (the core locks itself after the idle timeout). */
 export const SESSION_POLL_MS = 15_000;
@@ -27,6 +35,17 @@ export function AppShell() {
     refetchOnWindowFocus: true,
   });
   const state = session.data?.state;
+  const firstScreenUp = session.data !== undefined;
+  useEffect(() => {
+    if (!firstScreenUp) return;
+    const prefetch = () => void loadWorkspace();
+    if (typeof window.requestIdleCallback === "function") {
+      const id = window.requestIdleCallback(prefetch, { timeout: 2_000 });
+      return () => window.cancelIdleCallback(id);
+    }
+    const id = window.setTimeout(prefetch, 500);
+    return () => window.clearTimeout(id);
+  }, [firstScreenUp]);
   const userId = session.data?.user?.id;
   useEffect(() => {
     // R-SEC-6: leaving the active state (idle lock noticed by polling) forgets patient data.
@@ -55,7 +74,11 @@ export function AppShell() {
   else if (session.data.state === "locked" || !session.data.user) body = <LockScreen status={session.data} />;
   else {
     const id = session.data.user.id;
-    body = <Workspace key={id} user={session.data.user} tab={nav?.user === id ? nav.tab : null} onTab={(tab) => setNav({ user: id, tab })} />;
+    body = (
+      <Suspense fallback={<Skeleton active />}>
+        <Workspace key={id} user={session.data.user} tab={nav?.user === id ? nav.tab : null} onTab={(tab) => setNav({ user: id, tab })} />
+      </Suspense>
+    );
   }
 
   const user = session.data?.state === "active" ? session.data.user : null;
