@@ -28,11 +28,29 @@ impl Plan<'_> {
     }
 }
 
+/// Encode the snapshots before the transaction, on two threads for a large page (an initial
+/// sync's pages are thousands of records; the transaction itself is single-threaded).
 pub(crate) fn prepare<'a>(_ws: &Workstation, changes: &'a [Change]) -> Plan<'a> {
-    let bodies = changes
-        .iter()
-        .map(|c| c.body.as_ref().and_then(|b| serde_json::to_string(b).ok()))
-        .collect();
+    let encode = |part: &[Change]| -> Vec<Option<String>> {
+        part.iter()
+            .map(|c| c.body.as_ref().and_then(|b| serde_json::to_string(b).ok()))
+            .collect()
+    };
+    let bodies = if changes.len() < 512 {
+        encode(changes)
+    } else {
+        let (first, second) = changes.split_at(changes.len() / 2);
+        std::thread::scope(|scope| {
+            let other = scope.spawn(|| encode(second));
+            let mut bodies = encode(first);
+            match other.join() {
+                Ok(rest) => bodies.extend(rest),
+                // A panic while encoding: encode that half here (same result, or the same panic).
+                Err(_) => bodies.extend(encode(second)),
+            }
+            bodies
+        })
+    };
     Plan { changes, bodies }
 }
 
