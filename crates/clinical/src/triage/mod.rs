@@ -212,19 +212,10 @@ fn screen(r: &TriageRequest, rules: &TriageRules, complaint: &str) -> Vec<Flag> 
     }
 
     for lexicon in &rules.sensitive {
-        let phrase = lexicon
-            .phrases
-            .iter()
-            .any(|p| text::mentions(complaint, p));
+        let phrase = lexicon.phrases.iter().any(|p| text::mentions(complaint, p));
         let term_with_cue = || {
-            lexicon
-                .terms
-                .iter()
-                .any(|t| complaint.contains(t.as_str()))
-                && lexicon
-                    .cues
-                    .iter()
-                    .any(|c| complaint.contains(c.as_str()))
+            lexicon.terms.iter().any(|t| complaint.contains(t.as_str()))
+                && lexicon.cues.iter().any(|c| complaint.contains(c.as_str()))
         };
         if phrase || term_with_cue() {
             flags.push(Flag {
@@ -239,11 +230,7 @@ fn screen(r: &TriageRequest, rules: &TriageRules, complaint: &str) -> Vec<Flag> 
     }
 
     for c in &rules.contradictions {
-        let side = |phrases: &[String]| {
-            phrases
-                .iter()
-                .any(|p| text::mentions(complaint, p))
-        };
+        let side = |phrases: &[String]| phrases.iter().any(|p| text::mentions(complaint, p));
         if side(&c.a_any) && side(&c.b_any) {
             flags.push(Flag {
                 code: FlagCode::Contradiction,
