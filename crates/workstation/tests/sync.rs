@@ -22,6 +22,8 @@ use serde_json::{Value, json};
 mod support;
 
 const ORG: &str = "clinic-1";
+/// Polls of 50 ms before a wait fails: 30 s, room for a CI machine running every suite at once.
+const POLLS: u32 = 600;
 const ADMIN_SECRET: &[u8] = b"sync-test-admin-totp";
 
 fn password(user: &str) -> String {
@@ -160,7 +162,7 @@ impl Desk {
 
     /// Poll the sync status until `done` holds (the sync task runs in the background).
     async fn until(&self, what: &str, done: impl Fn(&Value) -> bool) -> Value {
-        for _ in 0..200 {
+        for _ in 0..POLLS {
             let status = self.ok("sync_status", json!({})).await;
             if done(&status) {
                 return status;
@@ -181,7 +183,7 @@ impl Desk {
     }
 
     async fn queue_until(&self, what: &str, done: impl Fn(&[String]) -> bool) -> Vec<String> {
-        for _ in 0..200 {
+        for _ in 0..POLLS {
             let ids = self.queue_ids().await;
             if done(&ids) {
                 return ids;
@@ -361,7 +363,7 @@ async fn first_claim_wins_across_workstations_and_the_loser_keeps_a_draft() {
     )
     .await;
     b.until("the suspension acknowledged", settled).await;
-    for _ in 0..200 {
+    for _ in 0..POLLS {
         let session = a.ok("session_status", json!({})).await;
         if session["user"]["suspended"] == true {
             return;
