@@ -11,9 +11,11 @@ import { useBackend } from "../../backend/context";
  */
 export function useLiveCheck(consultationId: string, draft: RxDraft | null) {
   const backend = useBackend();
-  const [result, setResult] = useState<CheckResponse | null>(null);
-  const [checking, setChecking] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  // Each answer remembers the draft it is for: "checking" is derived while rendering the
+  // keystroke itself (the shown result is not for the current draft), so no extra render
+  // runs between the keystroke and the answer.
+  const [result, setResult] = useState<{ key: string; response: CheckResponse } | null>(null);
+  const [failure, setFailure] = useState<{ key: string; error: unknown } | null>(null);
   const inFlight = useRef(false);
   const latest = useRef<string | null>(null);
   const sent = useRef<string | null>(null);
@@ -33,24 +35,23 @@ export function useLiveCheck(consultationId: string, draft: RxDraft | null) {
     const run = (body: string) => {
       inFlight.current = true;
       sent.current = body;
-      setChecking(true);
       backend
         .call("rx_check", { consultation_id: consultationId, draft: JSON.parse(body) as RxDraft })
         .then((r) => {
           if (!alive.current) return;
-          setResult(r);
-          setError(null);
+          setResult({ key: body, response: r });
+          setFailure(null);
         })
-        .catch((e: unknown) => alive.current && setError(e))
+        .catch((e: unknown) => alive.current && setFailure({ key: body, error: e }))
         .finally(() => {
           inFlight.current = false;
           if (!alive.current) return;
           if (latest.current !== null && latest.current !== sent.current) run(latest.current);
-          else setChecking(false);
         });
     };
     if (!inFlight.current) run(key);
   }, [key, consultationId, backend]);
 
-  return { result: key === null ? null : result, checking, error };
+  const checking = key !== null && result?.key !== key && failure?.key !== key;
+  return { result: key === null ? null : (result?.response ?? null), checking, error: failure?.error ?? null };
 }
