@@ -7,7 +7,8 @@
 pub mod check;
 pub mod complaint;
 pub mod follow_up;
-pub mod icd10;
+/// ICD-10 codes and ranges live in `meddesk-domain` (the formulary validator uses them too).
+pub use meddesk_domain::icd10;
 pub mod kpi;
 pub mod lifecycle;
 pub mod queue;

@@ -5,6 +5,7 @@
 //! cross the IPC boundary, so they derive `ts_rs::TS` and their serde shape is a contract.
 
 pub mod consultation;
+pub mod icd10;
 pub mod patient;
 pub mod sensitive;
 pub mod user;
