@@ -122,19 +122,26 @@ pub fn is_loopback_url(url: &reqwest::Url) -> bool {
     }
 }
 
+/// R-SEC-3: a platform URL must be `https://`, or `http://` to loopback (tests, the demo).
+/// The one check every caller uses (the client at construction, the workstation when a
+/// front configures a platform).
+pub fn check_platform_url(base_url: &str) -> Result<(), SyncError> {
+    let url = reqwest::Url::parse(base_url)
+        .map_err(|e| SyncError::InvalidConfig(format!("base_url: {e}")))?;
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback_url(&url) => Ok(()),
+        _ => Err(SyncError::InsecureTransport),
+    }
+}
+
 impl<R: Replica, T: TokenStore> SyncClient<R, T> {
     pub fn new(
         cfg: ClientConfig,
         replica: Arc<Mutex<R>>,
         tokens: Arc<T>,
     ) -> Result<Self, SyncError> {
-        let url = reqwest::Url::parse(&cfg.base_url)
-            .map_err(|e| SyncError::InvalidConfig(format!("base_url: {e}")))?;
-        match url.scheme() {
-            "https" => {}
-            "http" if is_loopback_url(&url) => {}
-            _ => return Err(SyncError::InsecureTransport),
-        }
+        check_platform_url(&cfg.base_url)?;
         let http = reqwest::Client::builder()
             .timeout(cfg.timeout)
             .connect_timeout(Duration::from_secs(5))

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use meddesk_domain::Role;
 use meddesk_workstation::account::{NewUser, totp};
-use meddesk_workstation::api::dispatch;
 use meddesk_workstation::{ErrorCode, ManualClock, Workstation};
 use serde_json::{Value, json};
 
@@ -80,7 +79,7 @@ impl World {
         command: &str,
         body: Value,
     ) -> Result<Value, meddesk_workstation::ApiError> {
-        dispatch(&self.ws, command, body).await
+        support::call(&self.ws, command, body).await
     }
 
     async fn ok(&self, command: &str, body: Value) -> Value {

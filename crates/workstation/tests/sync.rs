@@ -14,7 +14,6 @@ use meddesk_domain::Role;
 use meddesk_platform::{AccountSeed, Database, ServeConfig};
 use meddesk_sync::AccountRole;
 use meddesk_workstation::account::NewUser;
-use meddesk_workstation::api::dispatch;
 use meddesk_workstation::sync::PlatformLink;
 use meddesk_workstation::{SystemClock, Workstation};
 use serde_json::{Value, json};
@@ -153,7 +152,7 @@ impl Desk {
         command: &str,
         body: Value,
     ) -> Result<Value, meddesk_workstation::ApiError> {
-        dispatch(&self.ws, command, body).await
+        support::call(&self.ws, command, body).await
     }
 
     async fn ok(&self, command: &str, body: Value) -> Value {

@@ -127,13 +127,6 @@ fn settle(
     Ok(())
 }
 
-/// Mark everything up to and including `seq` as accepted by the platform.
-pub fn mark_sent_through(w: &mut Writer<'_>, seq: i64) -> Result<usize> {
-    Ok(w.conn()
-        .prepare_cached("UPDATE sync_outbox SET sent_at = ?2 WHERE seq <= ?1 AND sent_at IS NULL")?
-        .execute(params![seq, w.now_ms()])?)
-}
-
 /// How many entries are pending and how many were rejected.
 pub fn counts(r: &Reader<'_>) -> Result<(u32, u32)> {
     Ok(r.conn()
@@ -197,11 +190,4 @@ pub fn settlements_of_conn(
         })?
         .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
-}
-
-/// When the platform last acknowledged an operation (Unix ms).
-pub fn last_acked_at(r: &Reader<'_>) -> Result<Option<i64>> {
-    Ok(r.conn()
-        .prepare_cached("SELECT max(sent_at) FROM sync_outbox WHERE acked_seq IS NOT NULL")?
-        .query_row([], |row| row.get(0))?)
 }

@@ -3,8 +3,8 @@
 
 use rusqlite::{OptionalExtension, params};
 
+use crate::Writer;
 use crate::error::Result;
-use crate::{Reader, Writer};
 
 /// Store a pulled snapshot unless a newer version is already here; true when stored.
 /// `body` `None`: the platform deleted the record. Audited by the caller once per page.
@@ -34,23 +34,4 @@ pub fn version(conn: &rusqlite::Connection, kind: &str, id: &str) -> Result<Opti
         .prepare_cached("SELECT version FROM sync_records WHERE kind = ?1 AND id = ?2")?
         .query_row(params![kind, id], |row| row.get(0))
         .optional()?)
-}
-
-/// The last pulled snapshot (JSON) of a record.
-pub fn get(r: &mut Reader<'_>, kind: &str, id: &str) -> Result<Option<(i64, Option<String>)>> {
-    let row = r
-        .conn()
-        .prepare_cached("SELECT version, body FROM sync_records WHERE kind = ?1 AND id = ?2")?
-        .query_row(params![kind, id], |row| Ok((row.get(0)?, row.get(1)?)))
-        .optional()?;
-    if row.is_some() {
-        r.touched("sync_record", id);
-    }
-    Ok(row)
-}
-
-pub fn count(r: &Reader<'_>) -> Result<i64> {
-    Ok(r.conn()
-        .prepare_cached("SELECT count(*) FROM sync_records")?
-        .query_row([], |row| row.get(0))?)
 }

@@ -30,7 +30,7 @@ impl Plan<'_> {
 
 /// Encode the snapshots before the transaction, on two threads for a large page (an initial
 /// sync's pages are thousands of records; the transaction itself is single-threaded).
-pub(crate) fn prepare<'a>(_ws: &Workstation, changes: &'a [Change]) -> Plan<'a> {
+pub(crate) fn prepare(changes: &[Change]) -> Plan<'_> {
     let encode = |part: &[Change]| -> Vec<Option<String>> {
         part.iter()
             .map(|c| c.body.as_ref().and_then(|b| serde_json::to_string(b).ok()))

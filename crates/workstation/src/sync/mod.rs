@@ -167,7 +167,7 @@ impl Workstation {
     /// Sync this profile with `link` from the next sign-in on (the demo's embedded platform,
     /// or a clinic's platform URL).
     pub fn connect_platform(&self, link: PlatformLink) -> Result<(), ApiError> {
-        let url = reqwest_url_ok(&link.base_url)?;
+        let url = platform_url(&link.base_url)?;
         let mut s = self.hub().lock();
         s.link = Some(PlatformLink {
             base_url: url,
@@ -263,19 +263,18 @@ impl Workstation {
     }
 }
 
-fn reqwest_url_ok(url: &str) -> Result<String, ApiError> {
+fn platform_url(url: &str) -> Result<String, ApiError> {
     let trimmed = url.trim().trim_end_matches('/');
-    let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
-        .iter()
-        .any(|p| trimmed.starts_with(p));
-    if trimmed.starts_with("https://") || loopback {
-        Ok(trimmed.to_owned())
-    } else {
-        Err(ApiError::invalid_value(
+    meddesk_sync::check_platform_url(trimmed).map_err(|e| {
+        ApiError::invalid_value(
             "platform_url",
-            "must be https:// (http:// only for loopback, R-SEC-3)",
-        ))
-    }
+            format!(
+                "{}: must be https:// (http:// only for loopback, R-SEC-3)",
+                e.code()
+            ),
+        )
+    })?;
+    Ok(trimmed.to_owned())
 }
 
 // ---- routes between the platform and the workstation -----------------------------------

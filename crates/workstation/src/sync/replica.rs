@@ -65,7 +65,8 @@ impl Replica for StoreReplica {
                 serde_json::from_str(&row.payload).map_err(|e| {
                     failed(
                         &format!("outbox operation {} is unreadable", row.op_id),
-                        e.classify_name(),
+                        // The category only: serde's message can quote the payload.
+                        format!("{:?}", e.classify()),
                     )
                 })
             })
@@ -96,7 +97,7 @@ impl Replica for StoreReplica {
     }
 
     fn apply_changes(&mut self, changes: &[Change], cursor: Cursor) -> Result<(), ReplicaError> {
-        let plan = super::apply::prepare(&self.ws, changes);
+        let plan = super::apply::prepare(changes);
         self.store
             .write(&self.actor, self.ws.now(), |w| {
                 super::apply::apply(&self.ws, w, &plan)?;
@@ -126,21 +127,6 @@ impl Replica for StoreReplica {
             Some(s) => s
                 .parse()
                 .map_err(|_| failed("read the cursor", "stored cursor is not a number")),
-        }
-    }
-}
-
-trait ClassifyName {
-    fn classify_name(&self) -> &'static str;
-}
-
-impl ClassifyName for serde_json::Error {
-    fn classify_name(&self) -> &'static str {
-        match self.classify() {
-            serde_json::error::Category::Io => "io",
-            serde_json::error::Category::Syntax => "syntax",
-            serde_json::error::Category::Data => "data",
-            serde_json::error::Category::Eof => "eof",
         }
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use meddesk_store::MemoryKeySource;
 use meddesk_workstation::api::dispatch;
-use meddesk_workstation::{Profile, ProfileKind, Workstation};
+use meddesk_workstation::{ApiError, Profile, ProfileKind, Workstation};
 use serde_json::Value;
 
 /// A new encrypted clinic profile in `dir` (key in memory), with the shipped assets.
@@ -22,9 +22,14 @@ pub fn clinic_profile(dir: &Path, now: DateTime<Utc>) -> (Profile, MemoryKeySour
     (profile, keys)
 }
 
+/// Run a command as every front does (JSON in, JSON out).
+pub async fn call(ws: &Workstation, command: &str, body: Value) -> Result<Value, ApiError> {
+    dispatch(ws, command, body).await
+}
+
 /// Run a command that must succeed; a failure names the command and the error.
 pub async fn ok(ws: &Workstation, command: &str, body: Value) -> Value {
-    match dispatch(ws, command, body).await {
+    match call(ws, command, body).await {
         Ok(v) => v,
         Err(e) => panic!("{command} failed: {} {}", e.code_str(), e.message),
     }
