@@ -19,10 +19,12 @@ export interface Served {
  */
 export async function startServer(): Promise<Served> {
   const bin = process.env.MEDDESK_BIN ?? path.join(repo, "target/debug/meddesk");
+  // Another build of the UI (e.g. a copy of the previous one, for an A/B timing in one run).
+  const uiDir = process.env.MEDDESK_UI_DIST ?? path.join(repo, "ui/dist");
   const dataDir = mkdtempSync(path.join(tmpdir(), "meddesk-e2e-"));
   const server = spawn(
     bin,
-    ["--demo", "--data-dir", dataDir, "--assets", path.join(repo, "assets"), "serve", "--ui", path.join(repo, "ui/dist"), "--port", "0"],
+    ["--demo", "--data-dir", dataDir, "--assets", path.join(repo, "assets"), "serve", "--ui", uiDir, "--port", "0"],
     // No synthetic arrivals from the demo's patient simulator: the tests expect a fixed queue.
     { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, MEDDESK_DEMO_ARRIVALS_PER_MIN: "0" } },
   );

@@ -17,6 +17,12 @@ function renderApp(handlers: Parameters<typeof fakeBackend>[0]) {
   return { backend, client };
 }
 
+// The signed-in chunk is lazy (the first screen carries no antd); load it once up front so
+// the first test does not spend its wait on transforming antd under jsdom.
+beforeAll(async () => {
+  await import("./SignedIn");
+});
+
 describe("sign-in", () => {
   it("lists the demo accounts as marked demo credentials and signs in with one click to fill", async () => {
     let status: SessionStatus = signedOut();

@@ -1,6 +1,7 @@
 import { render, screen, within } from "@testing-library/react";
 import type { Indicators, KpiReport } from "../../backend";
-import { newQueryClient, Providers } from "../../app/Providers";
+import { newQueryClient } from "../../app/Providers";
+import { ScreenProviders as Providers } from "../../../tests/providers";
 import type { Language } from "../../i18n";
 import { fakeBackend } from "../../../tests/fakeBackend";
 import { KpiScreen } from "./KpiScreen";

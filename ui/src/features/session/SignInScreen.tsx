@@ -1,28 +1,34 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { Alert, Button, Card, Form, Input, Space, Tag, Typography } from "antd";
-import { useState } from "react";
+import { useId, useState, type FormEvent } from "react";
 import { BackendError, type DemoAccount, type SessionStatus } from "../../backend";
 import { useBackend } from "../../backend/context";
 import { errorText } from "../../app/errors";
 import { setSession } from "../../app/session";
 import { useI18n } from "../../i18n";
+import { Field, focusFirst, TOTP_PATTERN } from "./Field";
 
 interface Fields {
   user_id: string;
   password: string;
-  totp?: string;
+  totp: string;
 }
+type Errors = Partial<Record<keyof Fields, string>>;
 
-/** Password sign-in, with the TOTP field once the core asks for it (R-ROLE-3). */
+/**
+ * Password sign-in, with the TOTP field once the core asks for it (R-ROLE-3). Plain elements,
+ * no antd: this is the first screen a cold start waits for (issue 7).
+ */
 export function SignInScreen({ status }: { status: SessionStatus }) {
   const { t } = useI18n();
   const backend = useBackend();
   const client = useQueryClient();
-  const [form] = Form.useForm<Fields>();
+  const id = useId();
+  const [fields, setFields] = useState<Fields>({ user_id: "", password: "", totp: "" });
+  const [errors, setErrors] = useState<Errors>({});
   const [needTotp, setNeedTotp] = useState(false);
   const signIn = useMutation({
     mutationFn: (f: Fields) =>
-      backend.call("sign_in", { user_id: f.user_id, password: f.password, totp: needTotp ? (f.totp ?? null) : null }),
+      backend.call("sign_in", { user_id: f.user_id, password: f.password, totp: needTotp ? f.totp : null }),
     onSuccess: (s) => setSession(client, s),
     onError: (e) => {
       const code = BackendError.from(e).code;
@@ -30,73 +36,113 @@ export function SignInScreen({ status }: { status: SessionStatus }) {
     },
   });
 
+  const set = (name: keyof Fields) => (value: string) => {
+    setFields((f) => ({ ...f, [name]: value }));
+    if (errors[name]) setErrors((e) => ({ ...e, [name]: undefined }));
+  };
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const next: Errors = {};
+    if (fields.user_id.trim() === "") next.user_id = t("signIn.required");
+    if (fields.password === "") next.password = t("signIn.required");
+    if (needTotp && !TOTP_PATTERN.test(fields.totp)) next.totp = t("signIn.totp");
+    setErrors(next);
+    const invalid = (Object.keys(next) as (keyof Fields)[]).map((k) => `${id}-${k}`);
+    if (invalid.length > 0) focusFirst(invalid);
+    else signIn.mutate(fields);
+  };
+
   const fill = (a: DemoAccount) => {
-    form.setFieldsValue({ user_id: a.user_id, password: a.password, totp: a.totp ?? undefined });
+    setFields({ user_id: a.user_id, password: a.password, totp: a.totp ?? "" });
+    setErrors({});
     setNeedTotp(a.totp !== null);
     signIn.reset();
   };
 
   return (
-    <div style={{ display: "flex", justifyContent: "center", paddingTop: 48 }}>
-      <Space orientation="vertical" size="large" style={{ width: 420 }}>
-        <Card title={<h1 style={{ fontSize: 20, margin: 0 }}>{t("signIn.heading")}</h1>} data-testid="sign-in-screen">
-          <Form<Fields> form={form} layout="vertical" onFinish={(f) => signIn.mutate(f)} requiredMark={false}>
-            <Form.Item name="user_id" label={t("signIn.userId")} rules={[{ required: true, message: t("signIn.required") }]}>
-              <Input autoComplete="username" autoFocus />
-            </Form.Item>
-            <Form.Item name="password" label={t("signIn.password")} rules={[{ required: true, message: t("signIn.required") }]}>
-              <Input.Password autoComplete="current-password" />
-            </Form.Item>
-            {needTotp && (
-              <Form.Item
-                name="totp"
-                label={t("signIn.totp")}
-                extra={t("signIn.totpHint")}
-                rules={[{ required: true, pattern: /^\d{6}$/, message: t("signIn.totp") }]}
-              >
-                <Input inputMode="numeric" autoComplete="one-time-code" maxLength={6} data-testid="totp" />
-              </Form.Item>
-            )}
-            {signIn.isError && (
-              <Alert type="error" showIcon title={errorText(t, signIn.error)} style={{ marginBottom: 16 }} role="alert" />
-            )}
-            <Button type="primary" htmlType="submit" block loading={signIn.isPending}>
-              {t("signIn.submit")}
-            </Button>
-          </Form>
-        </Card>
-        {status.demo_accounts.length > 0 && (
-          <Card
-            size="small"
-            title={
-              <Space>
-                <Tag color="gold">{t("app.demoBadge")}</Tag>
-                <span>{t("signIn.demoHeading")}</span>
-              </Space>
-            }
-            data-testid="demo-accounts"
-          >
-            <ul style={{ listStyle: "none", margin: 0, padding: 0 }}>
-              {status.demo_accounts.map((a) => (
-                <li key={a.user_id} style={{ display: "flex", justifyContent: "space-between", alignItems: "center", padding: "4px 0" }}>
-                  <Space orientation="vertical" size={0}>
-                    <Typography.Text strong>
-                      {t(`role.${a.role}`)} · <code>{a.user_id}</code>
-                    </Typography.Text>
-                    <Typography.Text type="secondary">
-                      <code>{a.password}</code>
-                      {a.totp && <> · {t("signIn.demoTotp", { code: a.totp })}</>}
-                    </Typography.Text>
-                  </Space>
-                  <Button size="small" onClick={() => fill(a)} aria-label={`${t("signIn.demoFill")} ${a.user_id}`} data-testid={`fill-${a.user_id}`}>
-                    {t("signIn.demoFill")}
-                  </Button>
-                </li>
-              ))}
-            </ul>
-          </Card>
-        )}
-      </Space>
+    <div className="md-center">
+      <section className="md-card" data-testid="sign-in-screen" aria-labelledby={`${id}-heading`}>
+        <div className="md-card-head">
+          <h1 id={`${id}-heading`}>{t("signIn.heading")}</h1>
+        </div>
+        <form className="md-card-body" onSubmit={submit} noValidate>
+          <Field
+            id={`${id}-user_id`}
+            label={t("signIn.userId")}
+            value={fields.user_id}
+            onValue={set("user_id")}
+            error={errors.user_id}
+            autoComplete="username"
+            autoFocus
+          />
+          <Field
+            id={`${id}-password`}
+            label={t("signIn.password")}
+            type="password"
+            value={fields.password}
+            onValue={set("password")}
+            error={errors.password}
+            autoComplete="current-password"
+          />
+          {needTotp && (
+            <Field
+              id={`${id}-totp`}
+              label={t("signIn.totp")}
+              hint={t("signIn.totpHint")}
+              value={fields.totp}
+              onValue={set("totp")}
+              error={errors.totp}
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              maxLength={6}
+              data-testid="totp"
+            />
+          )}
+          {signIn.isError && (
+            <div className="md-alert" role="alert">
+              {errorText(t, signIn.error)}
+            </div>
+          )}
+          <button type="submit" className="md-button md-button-primary md-block" disabled={signIn.isPending} aria-busy={signIn.isPending}>
+            {t("signIn.submit")}
+          </button>
+        </form>
+      </section>
+      {status.demo_accounts.length > 0 && (
+        <section className="md-card md-small" data-testid="demo-accounts" aria-labelledby={`${id}-demo`}>
+          <div className="md-card-head">
+            <span className="md-badge">{t("app.demoBadge")}</span>
+            <h2 id={`${id}-demo`} style={{ font: "inherit", margin: 0 }}>
+              {t("signIn.demoHeading")}
+            </h2>
+          </div>
+          <ul className="md-card-body md-demo-list">
+            {status.demo_accounts.map((a) => (
+              <li key={a.user_id}>
+                <div>
+                  <strong>
+                    {t(`role.${a.role}`)} · <code>{a.user_id}</code>
+                  </strong>
+                  <div className="md-secondary">
+                    <code>{a.password}</code>
+                    {a.totp && <> · {t("signIn.demoTotp", { code: a.totp })}</>}
+                  </div>
+                </div>
+                <button
+                  type="button"
+                  className="md-button md-button-small"
+                  onClick={() => fill(a)}
+                  aria-label={`${t("signIn.demoFill")} ${a.user_id}`}
+                  data-testid={`fill-${a.user_id}`}
+                >
+                  {t("signIn.demoFill")}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
     </div>
   );
 }

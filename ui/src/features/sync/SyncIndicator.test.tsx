@@ -2,7 +2,8 @@ import { act, render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import type { SessionStatus, SyncOverview, SyncStatus } from "../../backend";
 import { AppShell } from "../../app/AppShell";
-import { newQueryClient, Providers } from "../../app/Providers";
+import { newQueryClient, Providers as AppProviders } from "../../app/Providers";
+import { ScreenProviders as Providers } from "../../../tests/providers";
 import { fakeBackend } from "../../../tests/fakeBackend";
 import { active, consultation, entry, locked, syncOverview } from "../../../tests/fixtures";
 import { ConsultationScreen } from "../consultation/ConsultationScreen";
@@ -21,9 +22,9 @@ function renderApp(sync: () => SyncOverview, handlers: Parameters<typeof fakeBac
   });
   const client = newQueryClient();
   render(
-    <Providers backend={backend} client={client}>
+    <AppProviders backend={backend} client={client}>
       <AppShell />
-    </Providers>,
+    </AppProviders>,
   );
   return { backend, client };
 }
@@ -73,6 +74,12 @@ const cases: { name: string; overview: SyncOverview; says: string[]; never: stri
     banner: null,
   },
 ];
+
+// The signed-in chunk is lazy (the first screen carries no antd); load it once up front so
+// the first test does not spend its wait on transforming antd under jsdom.
+beforeAll(async () => {
+  await import("../../app/SignedIn");
+});
 
 describe("sync indicator in the header", () => {
   it.each(cases)("$name", async ({ overview, says, never, banner }) => {

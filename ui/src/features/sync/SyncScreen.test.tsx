@@ -1,7 +1,8 @@
 import { render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import type { SyncOverview } from "../../backend";
-import { newQueryClient, Providers } from "../../app/Providers";
+import { newQueryClient } from "../../app/Providers";
+import { ScreenProviders as Providers } from "../../../tests/providers";
 import type { Language } from "../../i18n";
 import { fakeBackend } from "../../../tests/fakeBackend";
 import { rejectedChange, syncOverview } from "../../../tests/fixtures";
