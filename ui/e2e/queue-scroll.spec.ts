@@ -30,11 +30,11 @@ test("a queue of 1,000 open requests is complete, virtual and scrolls to its las
   await expect(queue).toBeVisible();
   // The core caps the queue at its 1,000 most urgent; the UI asks for all of them.
   await expect(queue.getByTestId("queue-summary")).toHaveText(/待接诊 1000 人/, { timeout: 20_000 });
-  const holder = queue.locator(".ant-table-tbody-virtual-holder");
+  const holder = queue.getByTestId("queue-scroller");
   await expect(holder).toBeVisible();
   // The virtual scroll height covers all 1,000 rows.
   const sizes = await holder.evaluate((el) => ({ scrollHeight: el.scrollHeight, clientHeight: el.clientHeight }));
-  const rowHeight = await queue.locator(".ant-table-row").first().evaluate((el) => el.getBoundingClientRect().height);
+  const rowHeight = await queue.locator(".queue-row").first().evaluate((el) => el.getBoundingClientRect().height);
   expect(sizes.scrollHeight).toBeGreaterThanOrEqual(1000 * rowHeight * 0.95);
 
   // The last row the core sends, to check that scrolling reaches it.
@@ -49,7 +49,7 @@ test("a queue of 1,000 open requests is complete, virtual and scrolls to its las
     return { count: view.entries.length, id: view.entries.at(-1)!.id };
   });
   expect(last.count).toBe(1000);
-  await expect(queue.locator(`.ant-table-row[data-row-key="${last.id}"]`)).toHaveCount(0);
+  await expect(queue.locator(`.queue-row[data-row-key="${last.id}"]`)).toHaveCount(0);
 
   // Scroll top → bottom in one step per frame across ~2 s, recording every frame's time
   // and how many rows are in the DOM.
@@ -63,8 +63,8 @@ test("a queue of 1,000 open requests is complete, virtual and scrolls to its las
         const step = (ts: number) => {
           if (start < 0) start = ts;
           frames.push(ts);
-          maxRows = Math.max(maxRows, el.querySelectorAll(".ant-table-row").length);
-          // Read the bottom every frame: the list measures real row heights as it renders them.
+          maxRows = Math.max(maxRows, el.querySelectorAll(".queue-row").length);
+          // Read the bottom every frame (the queue may refresh while it scrolls).
           const max = el.scrollHeight - el.clientHeight;
           const p = Math.min(1, (ts - start) / ms);
           el.scrollTop = Math.round(p * max);
@@ -79,12 +79,11 @@ test("a queue of 1,000 open requests is complete, virtual and scrolls to its las
   // Virtualization: a screenful of rows in the DOM, never the 1,000.
   expect(run.maxRows).toBeGreaterThan(5);
   expect(run.maxRows).toBeLessThan(100);
-  await expect(queue.locator(".ant-table-row")).not.toHaveCount(0);
-  expect(await queue.locator(".ant-table-row").count()).toBeLessThan(100);
-  // The bottom is reached: the core's last request is on screen. The list keeps measuring
-  // the rows it scrolls in (and the queue refreshes every 3 s), so hold it at the bottom
-  // until the last row is drawn.
-  const lastRow = queue.locator(`.ant-table-row[data-row-key="${last.id}"]`);
+  await expect(queue.locator(".queue-row")).not.toHaveCount(0);
+  expect(await queue.locator(".queue-row").count()).toBeLessThan(100);
+  // The bottom is reached: the core's last request is on screen. The queue refreshes every
+  // 3 s, so hold it at the bottom until the last row is drawn.
+  const lastRow = queue.locator(`.queue-row[data-row-key="${last.id}"]`);
   await expect
     .poll(
       async () => {

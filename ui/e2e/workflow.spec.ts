@@ -71,7 +71,7 @@ test("physician: queue → take → record an allergy → a block finding appear
   await signIn(page, "dr.demo");
   const queue = page.getByTestId("queue-screen");
   await expect(queue).toBeVisible();
-  const rows = queue.locator("tr.ant-table-row");
+  const rows = queue.locator(".queue-row");
   await expect(rows.first()).toContainText("急诊");
   expect(await rows.count()).toBeGreaterThanOrEqual(5);
   // De-identified: masked names only (R-REC-2).
@@ -140,7 +140,7 @@ test("physician: queue → take → record an allergy → a block finding appear
 test("physician: a clean prescription is signed for review; lock hides patient data", async ({ page }) => {
   await signIn(page, "dr.demo");
   const queue = page.getByTestId("queue-screen");
-  await queue.locator("tr.ant-table-row").filter({ hasText: "高血压复诊" }).getByRole("button", { name: /接\s*诊/ }).click();
+  await queue.locator(".queue-row").filter({ hasText: "高血压复诊" }).getByRole("button", { name: /接\s*诊/ }).click();
   await expect(page.getByTestId("consultation-screen")).toBeVisible();
   const dx = page.getByLabel("诊断（ICD-10）");
   await dx.fill("原发性高血压");

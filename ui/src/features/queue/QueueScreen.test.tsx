@@ -1,7 +1,8 @@
 import { act, render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { BackendError, type QueueView } from "../../backend";
-import { newQueryClient, Providers } from "../../app/Providers";
+import { newQueryClient } from "../../app/Providers";
+import { ScreenProviders as Providers } from "../../../tests/providers";
 import { fakeBackend } from "../../../tests/fakeBackend";
 import { entry, physician } from "../../../tests/fixtures";
 import { QueueScreen } from "./QueueScreen";
@@ -89,15 +90,41 @@ describe("intake queue", () => {
     expect(within(queue).getByTestId("queue-summary")).toHaveTextContent("待接诊 1000 人");
     expect(backend.calls.find((c) => c.command === "queue_list")?.request).toEqual({ route: null, all_routes: false, limit: 1000 });
     // Virtual: only what fits the viewport is in the DOM, not 1,000 rows.
-    expect(queue.querySelectorAll(".ant-table-row").length).toBeLessThan(100);
+    expect(queue.querySelectorAll(".queue-row").length).toBeLessThan(100);
+  });
+
+  it("is a table with column headers; rows are reached with the arrows and Enter on a row takes it", async () => {
+    const claimed: string[] = [];
+    const { opened } = renderQueue({
+      consultation_claim: (r) => {
+        claimed.push(r.consultation_id);
+        return { id: r.consultation_id } as never;
+      },
+    });
+    const queue = await screen.findByTestId("queue-screen");
+    const table = within(queue).getByRole("table", { name: "接诊队列" });
+    expect(within(table).getAllByRole("columnheader").map((h) => h.textContent)).toEqual(["优先级", "患者", "方式", "分诊", "主诉", "筛查提示", "响应剩余", "操作"]);
+    const rows = within(table).getAllByRole("row").slice(1);
+    expect(rows).toHaveLength(4);
+    // One row in the tab order (roving tabindex): the first.
+    expect(rows.map((r) => r.tabIndex)).toEqual([0, -1, -1, -1]);
+    rows[0]!.focus();
+    await userEvent.keyboard("{ArrowDown}{ArrowDown}{ArrowDown}");
+    expect(document.activeElement).toHaveTextContent("失眠");
+    // Held and not claimable: Enter does nothing there.
+    await userEvent.keyboard("{Enter}");
+    expect(claimed).toEqual([]);
+    await userEvent.keyboard("{ArrowUp}{Enter}");
+    await vi.waitFor(() => expect(opened).toEqual(["e3"]));
+    expect(claimed).toEqual(["e3"]);
   });
 
   it("a breached row is marked from its own countdown cell", async () => {
     renderQueue();
     const queue = await screen.findByTestId("queue-screen");
     const breached = within(queue).getByTestId("breached");
-    expect(breached.closest(".ant-table-row")?.querySelector(".queue-breached-mark")).not.toBeNull();
-    expect(within(queue).getByText("胸闷").closest(".ant-table-row")?.querySelector(".queue-breached-mark")).toBeNull();
+    expect(breached.closest(".queue-row")?.querySelector(".queue-breached-mark")).not.toBeNull();
+    expect(within(queue).getByText("胸闷").closest(".queue-row")?.querySelector(".queue-breached-mark")).toBeNull();
   });
 
   it("filters by route through the core", async () => {
