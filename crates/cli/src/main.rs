@@ -8,6 +8,11 @@ use clap::{Parser, Subcommand};
 use meddesk_cli::{profile_args::ProfileArgs, serve::Server};
 use meddesk_workstation::{SystemClock, Workstation};
 
+/// The process allocator (see `mimalloc` in the workspace Cargo.toml): the initial sync and
+/// the checker allocate many small values.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "meddesk",

@@ -280,7 +280,7 @@ pub fn decide(
             };
             Ok(vec![(
                 target,
-                RecordBody::Prescription(PrescriptionRecord {
+                RecordBody::Prescription(Box::new(PrescriptionRecord {
                     consultation_id: *consultation_id,
                     physician_id: actor.user_id.clone(),
                     org_id: c.request.org_id.clone(),
@@ -288,10 +288,12 @@ pub fn decide(
                     diagnosis: diagnosis.clone(),
                     lines: lines.clone(),
                     reviews,
-                }),
+                    consultation: Some(c.request.clone()),
+                    signed: None,
+                })),
             )])
         }
-        OpKind::SignPrescription { .. } => {
+        OpKind::SignPrescription { signed, .. } => {
             require_role(actor, AccountRole::Physician, "signing")?;
             not_suspended(actor, loaded)?;
             let Some((version, p)) = prescription(loaded, &target)? else {
@@ -319,7 +321,8 @@ pub fn decide(
             }
             let mut next = p.clone();
             next.status = PrescriptionStatus::Signed;
-            Ok(vec![(target, RecordBody::Prescription(next))])
+            next.signed = signed.clone();
+            Ok(vec![(target, RecordBody::Prescription(Box::new(next)))])
         }
         OpKind::ReviewPrescription {
             decision, reasons, ..
@@ -358,7 +361,7 @@ pub fn decide(
                 reasons: reasons.clone(),
                 hlc: op.hlc,
             });
-            Ok(vec![(target, RecordBody::Prescription(next))])
+            Ok(vec![(target, RecordBody::Prescription(Box::new(next)))])
         }
         OpKind::SuspendPhysician { reason, .. } => {
             require_role(actor, AccountRole::Administrator, "suspending a physician")?;

@@ -183,6 +183,7 @@ async fn prescription_review_cycle(base: &str) {
         hlc_now(),
         OpKind::SignPrescription {
             prescription_id: rx,
+            signed: None,
         },
     );
     let stale_id = stale.op_id;
@@ -202,6 +203,7 @@ async fn prescription_review_cycle(base: &str) {
             hlc_now(),
             OpKind::SignPrescription {
                 prescription_id: rx,
+                signed: None,
             },
         ),
     );
@@ -304,6 +306,7 @@ async fn prescription_review_cycle(base: &str) {
             hlc_now(),
             OpKind::SignPrescription {
                 prescription_id: rx,
+                signed: None,
             },
         ),
     );

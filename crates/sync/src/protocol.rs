@@ -74,6 +74,12 @@ pub enum OpKind {
     SignPrescription {
         #[ts(type = "string")]
         prescription_id: Uuid,
+        /// What the physician signed as their workstation showed it (lines with drug ids, the
+        /// checker's findings, the override reasons), for a pharmacist on another
+        /// workstation to review (R-RX-6). Older clients send none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        signed: Option<SignedDocument>,
     },
     /// A pharmacist's decision; a rejection carries reasons (R-RX-6).
     ReviewPrescription {
@@ -141,7 +147,9 @@ impl OpKind {
             OpKind::SavePrescriptionDraft {
                 prescription_id, ..
             }
-            | OpKind::SignPrescription { prescription_id }
+            | OpKind::SignPrescription {
+                prescription_id, ..
+            }
             | OpKind::ReviewPrescription {
                 prescription_id, ..
             } => RecordKey::prescription(*prescription_id),
@@ -289,7 +297,7 @@ impl RecordKey {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RecordBody {
     Consultation(Box<ConsultationRecord>),
-    Prescription(PrescriptionRecord),
+    Prescription(Box<PrescriptionRecord>),
     Physician(PhysicianRecord),
 }
 
@@ -373,6 +381,33 @@ pub struct PrescriptionRecord {
     pub diagnosis: String,
     pub lines: Vec<PrescriptionLine>,
     pub reviews: Vec<ReviewEntry>,
+    /// The consultation request the prescription answers (de-identified, R-REC-2), so a
+    /// pharmacist who never saw the consultation reviews it with the patient's basics,
+    /// complaint and vitals (R-RX-6). Set from the consultation when the draft is saved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub consultation: Option<NewConsultation>,
+    /// The signed document as the physician's workstation sent it with the signature; none
+    /// while a draft.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub signed: Option<SignedDocument>,
+}
+
+/// A signed prescription as the signing workstation showed it, kept verbatim by the
+/// platform (it checks the lifecycle, not the content): the draft (lines with the
+/// knowledge pack's drug ids), the checker's result at signing (findings with their
+/// sources, the pack version and hash), the physician's override reasons, the validity
+/// chosen and when it was signed (R-RX-1, R-RX-5, R-RX-6).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct SignedDocument {
+    pub draft: serde_json::Value,
+    pub check: serde_json::Value,
+    pub overrides: serde_json::Value,
+    pub validity_days: u32,
+    #[ts(type = "number")]
+    pub signed_at_ms: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -26,6 +26,10 @@ use meddesk_workstation::{Profile, ProfileKind, SystemClock, Workstation, dispat
 use rand::SeedableRng;
 use serde_json::json;
 
+// The allocator the shipped binaries use (src-tauri, cli).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const ORG: &str = "bench-clinic";
 const PAGE: u32 = 5_000;
 

@@ -170,7 +170,7 @@ fn enum_text<T: Serialize>(v: &T) -> String {
 }
 
 /// The R-RX-2 line as stored in the legal record.
-fn store_line(ws: &Workstation, item: &Item) -> prescription_lines::Line {
+pub(crate) fn store_line(ws: &Workstation, item: &Item) -> prescription_lines::Line {
     let pack = &ws.knowledge().pack;
     let generic = pack
         .resolve_drug(&item.drug)
@@ -566,20 +566,19 @@ impl Command for RxSignRequest {
             .apply(&who.lifecycle_actor(Role::Physician), &event, now)?;
         let check_json = serde_json::to_string(&result).map_err(ApiError::internal)?;
         let overrides_json = serde_json::to_string(&self.overrides).map_err(ApiError::internal)?;
+        // The document as signed travels with the signature: a pharmacist on another
+        // workstation reviews what the physician saw (R-RX-6).
+        let signed = meddesk_sync::SignedDocument {
+            draft: serde_json::to_value(&draft).map_err(ApiError::internal)?,
+            check: serde_json::to_value(&result).map_err(ApiError::internal)?,
+            overrides: serde_json::to_value(&self.overrides).map_err(ApiError::internal)?,
+            validity_days: u32::try_from(validity).unwrap_or(0),
+            signed_at_ms: now.timestamp_millis(),
+        };
         let id = self.prescription_id.clone();
         store.write(&actor, now, |w| {
             prescriptions::sign(w, &id, &who.id.0)?;
-            for f in &result.findings {
-                let finding_id = uuid::Uuid::now_v7().to_string();
-                findings::insert(w, &stored_finding(&finding_id, &id, f))?;
-                if let Some(o) = self
-                    .overrides
-                    .iter()
-                    .find(|o| o.code == f.code && o.items == f.items)
-                {
-                    finding_overrides::insert(w, &finding_id, &who.id.0, &o.reason)?;
-                }
-            }
+            store_signed_findings(w, &id, &who.id.0, &result, &self.overrides)?;
             docs::put_prescription(
                 w,
                 &id,
@@ -603,16 +602,22 @@ impl Command for RxSignRequest {
                     meddesk_sync::OpKind::SavePrescriptionDraft {
                         prescription_id,
                         consultation_id: consultation,
-                        diagnosis: draft.diagnoses.join(", "),
+                        // The diagnoses the prescription answers: the draft's own, else
+                        // the record's (as stored with the prescription).
+                        diagnosis: result_diagnoses(&cx.record, &draft).join(", "),
                         lines: draft.items.iter().map(platform_line).collect(),
                     },
                 )?;
-                crate::sync::enqueue(
+                crate::sync::enqueue_following(
                     ws,
                     w,
                     &who,
                     gate,
-                    meddesk_sync::OpKind::SignPrescription { prescription_id },
+                    meddesk_sync::OpKind::SignPrescription {
+                        prescription_id,
+                        signed: Some(signed.clone()),
+                    },
+                    1,
                 )?;
             }
             Ok(())
@@ -652,6 +657,29 @@ fn platform_line(item: &Item) -> meddesk_sync::PrescriptionLine {
         quantity: item.quantity.map(number).unwrap_or_default(),
         notes: String::new(),
     }
+}
+
+/// The findings a signature was made over, and the physician's reason for each warning
+/// they overrode (R-RX-7), in the signing transaction (or its copy on a pharmacist's
+/// workstation).
+pub(crate) fn store_signed_findings(
+    w: &mut meddesk_store::Writer<'_>,
+    prescription_id: &str,
+    physician_id: &str,
+    result: &CheckResponse,
+    overrides: &[Override],
+) -> meddesk_store::Result<()> {
+    for f in &result.findings {
+        let finding_id = uuid::Uuid::now_v7().to_string();
+        findings::insert(w, &stored_finding(&finding_id, prescription_id, f))?;
+        if let Some(o) = overrides
+            .iter()
+            .find(|o| o.code == f.code && o.items == f.items)
+        {
+            finding_overrides::insert(w, &finding_id, physician_id, &o.reason)?;
+        }
+    }
+    Ok(())
 }
 
 fn stored_finding(id: &str, prescription_id: &str, f: &Finding) -> findings::Finding {

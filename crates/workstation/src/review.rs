@@ -161,11 +161,19 @@ impl Command for RxReviewRequest {
                             .collect(),
                     ),
                 };
+                // A prescription pulled from the platform (signed on another workstation)
+                // travels back even though its consultation was never pulled here.
+                let pulled = meddesk_store::tables::sync_records::version(
+                    w.conn(),
+                    "prescription",
+                    &self.prescription_id,
+                )?
+                .is_some();
                 crate::sync::enqueue(
                     ws,
                     w,
                     &who,
-                    Some(&l.row.consultation_id.0),
+                    (!pulled).then_some(&l.row.consultation_id.0),
                     meddesk_sync::OpKind::ReviewPrescription {
                         prescription_id,
                         decision,

@@ -3,7 +3,9 @@
 //! physician claims and writes a record while offline, the other claims online; when the
 //! first comes back, first-claim-wins holds, the refused operations come back with their
 //! reasons and the offline physician's record is kept as a draft; a suspension made on one
-//! workstation reaches the suspended physician's own workstation.
+//! workstation reaches the suspended physician's own workstation; a prescription signed on a
+//! physician's workstation is reviewed by a pharmacist on another one, and the decisions
+//! travel back.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -59,6 +61,7 @@ async fn platform(dir: &std::path::Path) -> SocketAddr {
                 &["general_practice", "cardiology"],
             ),
             seed("admin", AccountRole::Administrator, &[]),
+            seed("ph.c", AccountRole::Pharmacist, &[]),
         ],
         access_ttl_s: 900,
     };
@@ -370,4 +373,228 @@ async fn first_claim_wins_across_workstations_and_the_loser_keeps_a_draft() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("dr.a's own workstation never learned of the suspension");
+}
+
+/// Poll `rx_get` on the physician's desk until the prescription reaches `status`.
+async fn rx_until(desk: &Desk, rx_id: &str, status: &str) -> Value {
+    for _ in 0..POLLS {
+        let rx = desk.ok("rx_get", json!({"prescription_id": rx_id})).await;
+        if rx["status"] == status {
+            return rx;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let rx = desk.ok("rx_get", json!({"prescription_id": rx_id})).await;
+    panic!("prescription never became {status}: {}", rx["status"]);
+}
+
+/// Poll the pharmacist's review queue until `rx_id` is in it.
+async fn review_until(desk: &Desk, rx_id: &str) -> Value {
+    for _ in 0..POLLS {
+        let queue = desk.ok("review_queue", json!({})).await;
+        if let Some(item) = queue["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|i| i["prescription"]["id"] == rx_id)
+        {
+            return item.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the prescription never reached the pharmacist's review queue");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prescription_signed_on_one_workstation_is_reviewed_on_another() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let node = platform(dir.path()).await;
+    let direct = format!("http://{node}");
+    let specialties: &[&str] = &["general", "cardiology"];
+    let doctor = desk(&[("dr.a", Role::Physician, specialties)], &direct);
+    let pharmacy = desk(&[("ph.c", Role::Pharmacist, &[])], &direct);
+    doctor
+        .ok(
+            "sign_in",
+            json!({"user_id": "dr.a", "password": password("dr.a")}),
+        )
+        .await;
+    pharmacy
+        .ok(
+            "sign_in",
+            json!({"user_id": "ph.c", "password": password("ph.c")}),
+        )
+        .await;
+    pharmacy.until("pharmacy up to date", settled).await;
+    assert!(
+        pharmacy.ok("review_queue", json!({})).await["items"]
+            .as_array()
+            .expect("items")
+            .is_empty()
+    );
+
+    // dr.a takes an adult's consultation from the platform and prescribes with an
+    // interaction warning overridden for a reason (R-RX-7).
+    file_requests(&direct, 12).await;
+    doctor
+        .queue_until("the queue fills", |ids| ids.len() >= 6)
+        .await;
+    let queue = doctor.ok("queue_list", json!({})).await;
+    let adult = queue["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .find(|e| {
+            e["patient"]["age_years"].as_u64().is_some_and(|a| a >= 18)
+                && e["held"] == false
+                && e["claimable"] == true
+        })
+        .expect("an adult's consultation in the queue")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    doctor
+        .ok("consultation_claim", json!({"consultation_id": adult}))
+        .await;
+    let record = json!({
+        "chief_complaint": "高血压复诊", "history": "高血压5年", "medication_history": "华法林",
+        "allergies": [], "diagnoses": ["I10"], "advice": "低盐饮食",
+        "clinical": {"weight_kg": 70, "egfr": 80, "hepatic_impairment": "none", "conditions": ["I10"],
+                     "current_medications": ["warfarin"], "pregnant": false, "lactating": false}
+    });
+    doctor
+        .ok(
+            "record_save",
+            json!({"consultation_id": adult, "record": record}),
+        )
+        .await;
+    let amlodipine = json!({"drug": "amlodipine", "strength": "5 mg", "dose": {"value": 5, "unit": "mg"}, "route": "oral", "frequency": "QD", "days": 28, "quantity": 28});
+    let ibuprofen = json!({"drug": "ibuprofen", "strength": "200 mg", "dose": {"value": 200, "unit": "mg"}, "route": "oral", "frequency": "TID", "days": 3, "quantity": 9});
+    let draft = doctor
+        .ok(
+            "rx_save",
+            json!({"consultation_id": adult, "draft": {"items": [amlodipine, ibuprofen]}}),
+        )
+        .await;
+    let rx_id = draft["id"].as_str().expect("id").to_owned();
+    let findings = draft["check"]["findings"].as_array().expect("findings");
+    assert!(
+        findings.iter().all(|f| f["severity"] != "block"),
+        "{findings:?}"
+    );
+    let overrides: Vec<Value> = findings
+        .iter()
+        .filter(|f| f["severity"] == "warn")
+        .map(|f| json!({"code": f["code"], "items": f["items"], "reason": "短期使用，已告知患者监测出血"}))
+        .collect();
+    assert!(
+        findings.iter().any(|f| f["code"] == "interaction"),
+        "{findings:?}"
+    );
+    doctor
+        .ok(
+            "rx_sign",
+            json!({"prescription_id": rx_id, "overrides": overrides}),
+        )
+        .await;
+    let s = doctor.until("the signature acknowledged", settled).await;
+    assert_eq!(s["rejected_ops"], 0, "{s}");
+
+    // The pharmacist's workstation never saw the consultation: the signed prescription
+    // arrives with the patient's basics, the findings and the override reasons.
+    pharmacy.ok("sync_now", json!({})).await;
+    let item = review_until(&pharmacy, &rx_id).await;
+    assert_eq!(item["round"], 1);
+    assert_eq!(item["prescription"]["status"], "signed");
+    assert_eq!(item["prescription"]["physician_id"], "dr.a");
+    assert_eq!(
+        item["prescription"]["overrides"]
+            .as_array()
+            .expect("overrides")
+            .len(),
+        overrides.len()
+    );
+    assert!(
+        item["prescription"]["check"]["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["code"] == "interaction")
+    );
+    assert_eq!(
+        item["prescription"]["draft"]["items"]
+            .as_array()
+            .expect("items")
+            .len(),
+        2
+    );
+    assert!(
+        item["patient"]["age_years"]
+            .as_f64()
+            .is_some_and(|a| a >= 18.0)
+    );
+    assert!(item["prescription"]["signed_at"].is_string());
+
+    // Rejected there with reasons: dr.a's workstation shows the rejection and its reasons.
+    pharmacy
+        .ok("rx_review", json!({"prescription_id": rx_id, "decision": {"decision": "reject", "reasons": ["interaction"], "note": "华法林合用布洛芬出血风险"}}))
+        .await;
+    pharmacy.until("the rejection acknowledged", settled).await;
+    doctor.ok("sync_now", json!({})).await;
+    let rejected = rx_until(&doctor, &rx_id, "rejected").await;
+    assert_eq!(rejected["reviews"][0]["approved"], false);
+    assert_eq!(rejected["reviews"][0]["pharmacist"], "ph.c");
+    assert_eq!(rejected["reviews"][0]["reasons"], json!(["interaction"]));
+    assert_eq!(rejected["reviews"][0]["note"], "华法林合用布洛芬出血风险");
+    assert!(
+        pharmacy.ok("review_queue", json!({})).await["items"]
+            .as_array()
+            .expect("items")
+            .is_empty(),
+        "a rejected prescription leaves the review queue"
+    );
+
+    // Revised and signed again: back in the pharmacist's queue (round 2), approved, and
+    // the approval reaches the physician.
+    let revised = doctor
+        .ok("rx_save", json!({"consultation_id": adult, "prescription_id": rx_id, "draft": {"items": [amlodipine]}}))
+        .await;
+    let overrides: Vec<Value> = revised["check"]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["severity"] == "warn")
+        .map(|f| json!({"code": f["code"], "items": f["items"], "reason": "长期服药，复诊已约"}))
+        .collect();
+    doctor
+        .ok(
+            "rx_sign",
+            json!({"prescription_id": rx_id, "overrides": overrides}),
+        )
+        .await;
+    doctor
+        .until("the new signature acknowledged", settled)
+        .await;
+    pharmacy.ok("sync_now", json!({})).await;
+    let again = review_until(&pharmacy, &rx_id).await;
+    assert_eq!(again["round"], 2);
+    assert_eq!(
+        again["prescription"]["draft"]["items"]
+            .as_array()
+            .expect("items")
+            .len(),
+        1,
+        "the pharmacist reviews the revised lines"
+    );
+    pharmacy
+        .ok(
+            "rx_review",
+            json!({"prescription_id": rx_id, "decision": {"decision": "approve"}}),
+        )
+        .await;
+    pharmacy.until("the approval acknowledged", settled).await;
+    doctor.ok("sync_now", json!({})).await;
+    let approved = rx_until(&doctor, &rx_id, "approved").await;
+    assert_eq!(approved["reviews"].as_array().expect("reviews").len(), 2);
+    assert_eq!(approved["reviews"][1]["approved"], true);
 }

@@ -159,6 +159,76 @@ pub fn revoke(w: &mut Writer<'_>, id: &str, physician_id: &str) -> Result<()> {
     w.audit(Action::Update, RECORD, id)
 }
 
+/// A prescription signed on another workstation, as the platform delivered it, for a
+/// pharmacist here to review (R-RX-6). Not here yet: inserted as signed. Here as a draft or
+/// a rejected copy (the physician revised it and signed again elsewhere): its lines are
+/// replaced and it is signed again. The signature is the physician's, made at `signed_at`
+/// (Unix ms, their workstation's clock), never this workstation's.
+pub fn record_signed_elsewhere(
+    w: &mut Writer<'_>,
+    id: &str,
+    consultation_id: &ConsultationId,
+    physician_id: &str,
+    diagnosis: &Sensitive<String>,
+    lines: &[prescription_lines::Line],
+    signed_at: i64,
+) -> Result<()> {
+    match status_of(w, id)? {
+        None => {
+            w.conn()
+                .prepare_cached(
+                    "INSERT INTO prescriptions(id, consultation_id, physician_id, status, diagnosis,
+                     created_at, updated_at, signed_at) VALUES (?1, ?2, ?3, 'signed', ?4, ?5, ?5, ?6)",
+                )?
+                .execute(params![
+                    id,
+                    consultation_id.0.to_string(),
+                    physician_id,
+                    diagnosis.expose(),
+                    w.now_ms(),
+                    signed_at
+                ])?;
+            w.audit(Action::Create, RECORD, id)?;
+        }
+        Some((status, author)) => {
+            if author != physician_id {
+                return Err(StoreError::Constraint(
+                    "a prescription keeps its prescribing physician (R-RX-1)".into(),
+                ));
+            }
+            if !matches!(status, RxStatus::Draft | RxStatus::Rejected) {
+                return Err(StoreError::Constraint(format!(
+                    "a {} prescription cannot be signed again",
+                    status.as_str()
+                )));
+            }
+            w.conn()
+                .prepare_cached(
+                    "UPDATE prescriptions SET status = 'signed', signed_at = ?2, diagnosis = ?3,
+                     updated_at = ?4 WHERE id = ?1",
+                )?
+                .execute(params![id, signed_at, diagnosis.expose(), w.now_ms()])?;
+            w.conn()
+                .prepare_cached("DELETE FROM prescription_lines WHERE prescription_id = ?1")?
+                .execute([id])?;
+            w.audit(Action::Sign, RECORD, id)?;
+        }
+    }
+    prescription_lines::insert_all(w, id, lines)
+}
+
+/// The status and prescribing physician of a prescription, inside a write (no audit entry:
+/// neither says anything about a patient).
+pub fn status_of(w: &Writer<'_>, id: &str) -> Result<Option<(RxStatus, String)>> {
+    w.conn()
+        .prepare_cached("SELECT status, physician_id FROM prescriptions WHERE id = ?1")?
+        .query_row([id], |r| {
+            Ok((RxStatus::parse(&r.get::<_, String>(0)?)?, r.get(1)?))
+        })
+        .optional()
+        .map_err(Into::into)
+}
+
 fn status_and_author(w: &Writer<'_>, id: &str) -> Result<(String, String)> {
     w.conn()
         .prepare_cached("SELECT status, physician_id FROM prescriptions WHERE id = ?1")?

@@ -101,6 +101,18 @@ pub fn put_prescription(
     w.audit(Action::Update, PRESCRIPTION, prescription_id)
 }
 
+/// One more review round on a prescription's document (a decision pulled from the platform,
+/// recorded with `pharmacist_reviews::record` in the same transaction).
+pub fn add_review_round(w: &mut Writer<'_>, prescription_id: &str) -> Result<()> {
+    w.conn()
+        .prepare_cached(
+            "UPDATE prescription_documents SET review_rounds = review_rounds + 1, updated_at = ?2
+             WHERE prescription_id = ?1",
+        )?
+        .execute(params![prescription_id, w.now_ms()])?;
+    w.audit(Action::Update, PRESCRIPTION, prescription_id)
+}
+
 pub fn get_prescription(
     r: &mut Reader<'_>,
     prescription_id: &str,

@@ -4,14 +4,24 @@
 //! the user had written one, stays as their draft); a suspension reaches the local account.
 
 use chrono::DateTime;
+use meddesk_clinical::check::request::CheckResponse;
+use meddesk_clinical::lifecycle::{Override, RejectionReason};
 use meddesk_clinical::triage::{ConsultationKind, Vitals};
+use meddesk_domain::Sensitive;
 use meddesk_domain::{ConsultationId, ConsultationStatus};
-use meddesk_store::tables::{consultations, sync_outbox, sync_records, workflow_documents as docs};
+use meddesk_store::tables::prescriptions::{self, RxStatus};
+use meddesk_store::tables::{
+    consultations, pharmacist_reviews, sync_outbox, sync_records, workflow_documents as docs,
+};
 use meddesk_store::{StoreError, Writer};
-use meddesk_sync::{Change, ConsultationRecord, NewConsultation, QueueStatus, RecordBody};
+use meddesk_sync::{
+    Change, ConsultationRecord, NewConsultation, PrescriptionRecord,
+    PrescriptionStatus as PlatformRxStatus, QueueStatus, RecordBody, ReviewDecision, ReviewEntry,
+};
 
 use crate::Workstation;
 use crate::intake::{self, IntakePatient, IntakeRequest};
+use crate::prescribing::{self, RxDraft};
 
 /// What a page will do, decided before the transaction (pure decoding).
 pub(crate) struct Plan<'a> {
@@ -87,9 +97,7 @@ pub(crate) fn apply(
                     p.suspended.then_some(p.reason.as_str()),
                 )?;
             }
-            // Prescriptions are kept as the platform's snapshot (their sync status and the
-            // review outcome); the local lifecycle is driven by this workstation's use cases.
-            Some(RecordBody::Prescription(_)) => {}
+            Some(RecordBody::Prescription(p)) => prescription(ws, w, &change.key.id, p)?,
             None => {
                 if change.key.kind == meddesk_sync::RecordKind::Consultation
                     && let Ok(id) = uuid::Uuid::parse_str(&change.key.id)
@@ -120,30 +128,47 @@ fn consultation(
     w: &mut Writer<'_>,
     rec: &ConsultationRecord,
 ) -> meddesk_store::Result<()> {
-    let id = ConsultationId(rec.request.id);
     let taken_by = match rec.status {
         QueueStatus::Waiting => None,
         QueueStatus::Claimed => Some(rec.physician_id.as_deref()),
     };
+    arrive(ws, w, &rec.request, taken_by)
+}
+
+/// A consultation request the platform holds: new here, it is triaged by the local rules and
+/// stored (claimed by `taken_by` when a physician has it); known, only its claim follows.
+fn arrive(
+    ws: &Workstation,
+    w: &mut Writer<'_>,
+    platform_request: &NewConsultation,
+    taken_by: Option<Option<&str>>,
+) -> meddesk_store::Result<()> {
+    let id = ConsultationId(platform_request.id);
     match consultations::status_of(w.conn(), &id)? {
         None => {
-            let request =
-                intake_request(&rec.request, ws.profile().kind == crate::ProfileKind::Demo);
+            let request = intake_request(
+                platform_request,
+                ws.profile().kind == crate::ProfileKind::Demo,
+            );
             let arrived_at = request
                 .arrived_at
                 .unwrap_or_else(|| DateTime::from_timestamp_millis(w.now_ms()).unwrap_or_default());
             let since = intake::clinic_midnight(arrived_at).timestamp_millis();
             let prior = docs::ordinary_consultations_since(w.conn(), &request.patient.id, since)?;
-            let route = super::route_from_platform(&rec.request.specialty);
-            let triaged =
-                intake::triage_request(ws, &request, prior, Some((&route, rec.request.priority)))
-                    .map_err(encode_err)?;
+            let route = super::route_from_platform(&platform_request.specialty);
+            let triaged = intake::triage_request(
+                ws,
+                &request,
+                prior,
+                Some((&route, platform_request.priority)),
+            )
+            .map_err(encode_err)?;
             // One audit entry for the arrival: the patient row, the queue row and the intake
             // document are one record's rows.
             w.grouped(
                 meddesk_store::audit::Action::Create,
                 consultations::RECORD,
-                &rec.request.id.to_string(),
+                &platform_request.id.to_string(),
                 |w| {
                     intake::store_triaged(w, id, &request, arrived_at, &triaged, None)?;
                     if let Some(physician) = taken_by {
@@ -163,6 +188,129 @@ fn consultation(
         }
     }
     Ok(())
+}
+
+/// A prescription's state on the platform reaches the local tables (R-RX-6):
+/// - signed elsewhere and not here (a pharmacist's workstation): the signed document, its
+///   consultation and its findings and override reasons are stored, and it joins the local
+///   review queue; a copy here that had been rejected is replaced by the new signature;
+/// - reviewed elsewhere while signed here (the physician's workstation, or a second
+///   pharmacist's): the decision is recorded, so the physician sees the approval or the
+///   rejection with its reasons.
+///
+/// A prescription with local operations still pending is left alone until they settle: the
+/// user's own change is not overwritten by an older state of the platform.
+fn prescription(
+    ws: &Workstation,
+    w: &mut Writer<'_>,
+    id: &str,
+    p: &PrescriptionRecord,
+) -> meddesk_store::Result<()> {
+    let pending = sync_outbox::settlements_of_conn(w.conn(), "prescription", id)?
+        .contains(&sync_outbox::Settlement::Pending);
+    if pending {
+        return Ok(());
+    }
+    let local = prescriptions::status_of(w, id)?.map(|(status, _)| status);
+    match p.status {
+        PlatformRxStatus::Signed => {
+            if matches!(local, None | Some(RxStatus::Draft | RxStatus::Rejected)) {
+                signed_elsewhere(ws, w, id, p)?;
+            }
+        }
+        PlatformRxStatus::Approved | PlatformRxStatus::Rejected => {
+            if local == Some(RxStatus::Signed)
+                && let Some(review) = p.reviews.last()
+            {
+                reviewed_elsewhere(w, id, review)?;
+            }
+        }
+        PlatformRxStatus::Draft => {}
+    }
+    Ok(())
+}
+
+fn signed_elsewhere(
+    ws: &Workstation,
+    w: &mut Writer<'_>,
+    id: &str,
+    p: &PrescriptionRecord,
+) -> meddesk_store::Result<()> {
+    // A signature from a client that sent no document, or a record without its
+    // consultation, cannot be reviewed here: it stays a platform snapshot only.
+    let (Some(signed), Some(request)) = (&p.signed, &p.consultation) else {
+        return Ok(());
+    };
+    let draft: RxDraft = serde_json::from_value(signed.draft.clone()).map_err(encode_err)?;
+    let check: CheckResponse = serde_json::from_value(signed.check.clone()).map_err(encode_err)?;
+    let overrides: Vec<Override> =
+        serde_json::from_value(signed.overrides.clone()).map_err(encode_err)?;
+    arrive(ws, w, request, Some(Some(p.physician_id.as_str())))?;
+    let consultation_id = ConsultationId(p.consultation_id);
+    let lines: Vec<_> = draft
+        .items
+        .iter()
+        .map(|i| prescribing::store_line(ws, i))
+        .collect();
+    prescriptions::record_signed_elsewhere(
+        w,
+        id,
+        &consultation_id,
+        &p.physician_id,
+        &Sensitive::new(p.diagnosis.clone()),
+        &lines,
+        signed.signed_at_ms,
+    )?;
+    prescribing::store_signed_findings(w, id, &p.physician_id, &check, &overrides)?;
+    docs::put_prescription(
+        w,
+        id,
+        &docs::PrescriptionDocument {
+            draft: signed.draft.to_string(),
+            check_result: signed.check.to_string(),
+            overrides: signed.overrides.to_string(),
+            validity_days: i64::from(signed.validity_days.clamp(1, 3)),
+            review_rounds: i64::try_from(p.reviews.len()).unwrap_or(i64::MAX),
+        },
+    )
+}
+
+fn reviewed_elsewhere(
+    w: &mut Writer<'_>,
+    id: &str,
+    review: &ReviewEntry,
+) -> meddesk_store::Result<()> {
+    let approved = review.decision == ReviewDecision::Approve;
+    // The platform carries a rejection's reasons as their codes plus the pharmacist's note.
+    let mut stored = prescribing::StoredReasons {
+        reasons: Vec::new(),
+        note: String::new(),
+    };
+    for r in &review.reasons {
+        match serde_json::from_value::<RejectionReason>(serde_json::Value::String(r.clone())) {
+            Ok(code) => stored.reasons.push(code),
+            Err(_) if stored.note.is_empty() => stored.note = r.clone(),
+            Err(_) => {
+                stored.note.push('\n');
+                stored.note.push_str(r);
+            }
+        }
+    }
+    pharmacist_reviews::record(
+        w,
+        &pharmacist_reviews::Review {
+            id: uuid::Uuid::now_v7().to_string(),
+            prescription_id: id.to_owned(),
+            pharmacist_id: review.pharmacist_id.clone(),
+            approved,
+            reasons: if approved {
+                String::new()
+            } else {
+                serde_json::to_string(&stored).map_err(encode_err)?
+            },
+        },
+    )?;
+    docs::add_review_round(w, id)
 }
 
 /// The platform's request as the workstation's intake sees it. The platform sends the

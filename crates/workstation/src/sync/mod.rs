@@ -342,6 +342,32 @@ pub(crate) fn enqueue(
     gate: Option<&Uuid>,
     kind: OpKind,
 ) -> meddesk_store::Result<bool> {
+    queue_op(ws, w, who, gate, kind, 0)
+}
+
+/// [`enqueue`] for an operation that follows `earlier` operations queued just before it on
+/// the same record in this transaction (the signature after the lines it covers): its base
+/// version is the one those operations will have made, so the platform accepts it only if
+/// nothing else changed the record in between (R-RX-1: a signature covers what was seen).
+pub(crate) fn enqueue_following(
+    ws: &Workstation,
+    w: &mut Writer<'_>,
+    who: &SignedIn,
+    gate: Option<&Uuid>,
+    kind: OpKind,
+    earlier: u64,
+) -> meddesk_store::Result<bool> {
+    queue_op(ws, w, who, gate, kind, earlier)
+}
+
+fn queue_op(
+    ws: &Workstation,
+    w: &mut Writer<'_>,
+    who: &SignedIn,
+    gate: Option<&Uuid>,
+    kind: OpKind,
+    earlier: u64,
+) -> meddesk_store::Result<bool> {
     if let Some(c) = gate
         && !platform_knows(w, c)?
     {
@@ -350,7 +376,8 @@ pub(crate) fn enqueue(
     let target = kind.target();
     let base_version = sync_records::version(w.conn(), target.kind.as_str(), &target.id)?
         .and_then(|v| u64::try_from(v).ok())
-        .unwrap_or(0);
+        .unwrap_or(0)
+        + earlier;
     let op = Operation {
         op_id: Uuid::now_v7(),
         user: who.id.0.clone(),
