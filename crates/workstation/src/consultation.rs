@@ -365,6 +365,82 @@ fn platform_fields(
     .collect()
 }
 
+/// The record with the platform's merged free-text fields (another device's edits, R-REC-1),
+/// or `None` when nothing differs. Only fields the platform has a value for are taken; a
+/// diagnosis that does not read as ICD-10 codes or an allergy list that does not read back
+/// is left as it is here (the platform keeps every value in its history either way).
+pub(crate) fn with_platform_fields(
+    local: &ConsultationRecord,
+    platform: &std::collections::BTreeMap<meddesk_sync::RecordField, meddesk_sync::FieldValue>,
+) -> Option<ConsultationRecord> {
+    use meddesk_sync::RecordField as F;
+    let ours = platform_fields(local);
+    let mut merged = local.clone();
+    for (field, value) in platform {
+        let value = value.value.as_str();
+        if ours.get(field).map(String::as_str) == Some(value) {
+            continue;
+        }
+        match field {
+            F::History => merged.history = value.to_owned(),
+            F::MedicationHistory => merged.medication_history = value.to_owned(),
+            F::Advice => merged.advice = value.to_owned(),
+            F::Diagnosis => {
+                let codes: Vec<String> = value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+                if codes
+                    .iter()
+                    .all(|c| meddesk_clinical::icd10::Icd10Range::parse(c).is_ok())
+                {
+                    merged.diagnoses = codes;
+                }
+            }
+            F::Allergies => {
+                if let Some(list) = allergies_from_text(value) {
+                    merged.allergies = list;
+                }
+            }
+        }
+    }
+    (merged != *local).then_some(merged)
+}
+
+/// The allergy list back from its platform text (`platform_fields`): "" = not asked,
+/// "NKDA" = none known, else "substance (reaction); substance".
+fn allergies_from_text(
+    text: &str,
+) -> Option<Option<Vec<meddesk_clinical::check::request::Allergy>>> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Some(None);
+    }
+    if text == "NKDA" {
+        return Some(Some(Vec::new()));
+    }
+    let mut list = Vec::new();
+    for part in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let allergy = match part.strip_suffix(')').and_then(|p| p.split_once(" (")) {
+            Some((substance, reaction)) => meddesk_clinical::check::request::Allergy {
+                substance: substance.trim().to_owned(),
+                reaction: Some(reaction.trim().to_owned()),
+            },
+            None => meddesk_clinical::check::request::Allergy {
+                substance: part.to_owned(),
+                reaction: None,
+            },
+        };
+        if allergy.substance.is_empty() {
+            return None;
+        }
+        list.push(allergy);
+    }
+    Some(Some(list))
+}
+
 /// The fields that differ from the record as it was (all non-empty ones for a first save).
 pub(crate) fn changed_fields(
     before: Option<&ConsultationRecord>,
@@ -463,5 +539,99 @@ impl Command for Icd10SearchRequest {
         Ok(Icd10Hits {
             hits: ws.knowledge().search_icd10(&self.query, limit),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use meddesk_clinical::check::request::Allergy;
+    use meddesk_sync::{FieldValue, Hlc, RecordField};
+    use std::collections::BTreeMap;
+
+    fn platform(values: &[(RecordField, &str)]) -> BTreeMap<RecordField, FieldValue> {
+        values
+            .iter()
+            .map(|(f, v)| {
+                (
+                    *f,
+                    FieldValue {
+                        value: (*v).to_owned(),
+                        hlc: Hlc::default(),
+                        by: "dr.a".into(),
+                        version: 1,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    fn allergy(substance: &str, reaction: Option<&str>) -> Allergy {
+        Allergy {
+            substance: substance.into(),
+            reaction: reaction.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_record_merged_with_its_own_platform_text_is_unchanged() {
+        let cases = [
+            None,
+            Some(vec![]),
+            Some(vec![
+                allergy("penicillins", Some("皮疹")),
+                allergy("磺胺", None),
+            ]),
+        ];
+        for allergies in cases {
+            let local = ConsultationRecord {
+                history: "咳嗽三天".into(),
+                allergies,
+                diagnoses: vec!["J06.9".into(), "I10".into()],
+                ..ConsultationRecord::default()
+            };
+            let text: Vec<(RecordField, String)> = platform_fields(&local).into_iter().collect();
+            let refs: Vec<(RecordField, &str)> =
+                text.iter().map(|(f, v)| (*f, v.as_str())).collect();
+            assert_eq!(with_platform_fields(&local, &platform(&refs)), None);
+        }
+    }
+
+    #[test]
+    fn platform_values_replace_only_what_reads_back() {
+        let local = ConsultationRecord {
+            chief_complaint: "咳嗽".into(),
+            history: "old".into(),
+            diagnoses: vec!["J06.9".into()],
+            ..ConsultationRecord::default()
+        };
+        let merged = with_platform_fields(
+            &local,
+            &platform(&[
+                (RecordField::Advice, "多饮水"),
+                (RecordField::Allergies, "penicillins (皮疹); aspirin"),
+                // Not ICD-10 codes: the local diagnoses stay.
+                (RecordField::Diagnosis, "上呼吸道感染"),
+            ]),
+        )
+        .expect("changed");
+        assert_eq!(merged.advice, "多饮水");
+        assert_eq!(
+            merged.history, "old",
+            "a field the platform did not send stays"
+        );
+        assert_eq!(merged.chief_complaint, "咳嗽");
+        assert_eq!(merged.diagnoses, vec!["J06.9".to_owned()]);
+        assert_eq!(
+            merged.allergies,
+            Some(vec![
+                allergy("penicillins", Some("皮疹")),
+                allergy("aspirin", None)
+            ])
+        );
+        let none_known =
+            with_platform_fields(&local, &platform(&[(RecordField::Allergies, "NKDA")]))
+                .expect("changed");
+        assert_eq!(none_known.allergies, Some(vec![]));
     }
 }

@@ -598,3 +598,110 @@ async fn a_prescription_signed_on_one_workstation_is_reviewed_on_another() {
     assert_eq!(approved["reviews"].as_array().expect("reviews").len(), 2);
     assert_eq!(approved["reviews"][1]["approved"], true);
 }
+
+/// Poll `consultation_get` until the record satisfies `done`.
+async fn record_until(
+    desk: &Desk,
+    consultation_id: &str,
+    what: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    for _ in 0..POLLS {
+        if let Ok(view) = desk
+            .call(
+                "consultation_get",
+                json!({"consultation_id": consultation_id}),
+            )
+            .await
+            && done(&view["record"])
+        {
+            return view["record"].clone();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_edits_on_one_device_reach_the_physicians_other_device_field_by_field() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let node = platform(dir.path()).await;
+    let direct = format!("http://{node}");
+    let specialties: &[&str] = &["general", "cardiology"];
+    // dr.a's clinic workstation and their laptop.
+    let clinic = desk(&[("dr.a", Role::Physician, specialties)], &direct);
+    let laptop = desk(&[("dr.a", Role::Physician, specialties)], &direct);
+    for d in [&clinic, &laptop] {
+        d.ok(
+            "sign_in",
+            json!({"user_id": "dr.a", "password": password("dr.a")}),
+        )
+        .await;
+    }
+    file_requests(&direct, 6).await;
+    let ids = clinic
+        .queue_until("the queue fills", |ids| !ids.is_empty())
+        .await;
+    let queue = clinic.ok("queue_list", json!({})).await;
+    let id = queue["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .find(|e| e["claimable"] == true && e["held"] == false)
+        .map_or(ids[0].clone(), |e| e["id"].as_str().expect("id").to_owned());
+    clinic
+        .ok("consultation_claim", json!({"consultation_id": id}))
+        .await;
+    let record = json!({
+        "chief_complaint": "咳嗽", "history": "咳嗽三天，无发热", "medication_history": "",
+        "allergies": [{"substance": "penicillins", "reaction": "皮疹"}],
+        "diagnoses": ["J06.9"], "advice": "", "clinical": {}
+    });
+    clinic
+        .ok(
+            "record_save",
+            json!({"consultation_id": id, "record": record}),
+        )
+        .await;
+    let s = clinic
+        .until("the clinic's edit acknowledged", settled)
+        .await;
+    assert_eq!(s["rejected_ops"], 0, "{s}");
+
+    // The laptop gets the encounter with the record as written at the clinic.
+    laptop.ok("sync_now", json!({})).await;
+    let on_laptop = record_until(&laptop, &id, "the record on the laptop", |r| {
+        r["history"] == "咳嗽三天，无发热"
+    })
+    .await;
+    assert_eq!(on_laptop["diagnoses"], json!(["J06.9"]));
+    assert_eq!(
+        on_laptop["allergies"],
+        json!([{"substance": "penicillins", "reaction": "皮疹"}]),
+        "the allergy list reads back as a list, so the checker still sees it"
+    );
+
+    // The laptop adds advice; the clinic's form gets it and keeps its own history.
+    let mut edited = on_laptop.clone();
+    edited["advice"] = json!("多饮水，三天不好转复诊");
+    laptop
+        .ok(
+            "record_save",
+            json!({"consultation_id": id, "record": edited}),
+        )
+        .await;
+    let s = laptop
+        .until("the laptop's edit acknowledged", settled)
+        .await;
+    assert_eq!(s["rejected_ops"], 0, "{s}");
+    clinic.ok("sync_now", json!({})).await;
+    let on_clinic = record_until(&clinic, &id, "the advice at the clinic", |r| {
+        r["advice"] == "多饮水，三天不好转复诊"
+    })
+    .await;
+    assert_eq!(on_clinic["history"], "咳嗽三天，无发热");
+    assert_eq!(
+        on_clinic["chief_complaint"], "咳嗽",
+        "local-only fields stay"
+    );
+}

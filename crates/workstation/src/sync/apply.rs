@@ -20,6 +20,7 @@ use meddesk_sync::{
 };
 
 use crate::Workstation;
+use crate::consultation::ConsultationRecord as LocalRecord;
 use crate::intake::{self, IntakePatient, IntakeRequest};
 use crate::prescribing::{self, RxDraft};
 
@@ -132,7 +133,38 @@ fn consultation(
         QueueStatus::Waiting => None,
         QueueStatus::Claimed => Some(rec.physician_id.as_deref()),
     };
-    arrive(ws, w, &rec.request, taken_by)
+    arrive(ws, w, &rec.request, taken_by)?;
+    if !rec.fields.is_empty() {
+        merge_fields(w, rec)?;
+    }
+    Ok(())
+}
+
+/// The treating physician's record here takes the platform's merged free-text fields: an
+/// edit made on their other device appears in the form (R-REC-1). Left alone while edits
+/// made here are still pending (they are pushed first and merged by the platform), and on
+/// a workstation where the consultation is not that physician's.
+fn merge_fields(w: &mut Writer<'_>, rec: &ConsultationRecord) -> meddesk_store::Result<()> {
+    let id = ConsultationId(rec.request.id);
+    let key = rec.request.id.to_string();
+    let ours = match consultations::status_of(w.conn(), &id)? {
+        Some((_, physician)) => physician.is_some() && physician == rec.physician_id,
+        None => false,
+    };
+    let pending = sync_outbox::settlements_of_conn(w.conn(), "consultation", &key)?
+        .contains(&sync_outbox::Settlement::Pending);
+    if !ours || pending {
+        return Ok(());
+    }
+    let local: LocalRecord = match docs::record_for_update(w, &key)? {
+        Some(json) => serde_json::from_str(&json).map_err(encode_err)?,
+        None => LocalRecord::default(),
+    };
+    if let Some(merged) = crate::consultation::with_platform_fields(&local, &rec.fields) {
+        let json = serde_json::to_string(&merged).map_err(encode_err)?;
+        docs::put_record(w, &key, &json, "platform")?;
+    }
+    Ok(())
 }
 
 /// A consultation request the platform holds: new here, it is triaged by the local rules and
