@@ -18,6 +18,9 @@ const warn = finding({
 function renderConsultation() {
   const signs: RxSignRequest[] = [];
   const checks: RxCheckRequest[] = [];
+  // What the findings panel said when each check left: "1" once React has rendered a draft
+  // whose answer is not in yet, "0" while it still shows the previous draft's.
+  const renderedWhenSent: (string | null)[] = [];
   const backend = fakeBackend({
     consultation_get: () => consultation(),
     consultation_list_mine: () => ({ consultations: [] }),
@@ -25,6 +28,7 @@ function renderConsultation() {
     drug_search: (r) => ({ hits: [amoxicillin, ibuprofen].filter((h) => h.matched.startsWith(r.query) || h.zh.includes(r.query)) }),
     rx_check: (r) => {
       checks.push(r);
+      renderedWhenSent.push(document.querySelector('[data-testid="findings"]')?.getAttribute("data-checking") ?? null);
       const items = r.draft.items;
       return checkOf([
         ...items.flatMap((it, i) => (it.drug === "amoxicillin" ? [finding({ items: [i] })] : [])),
@@ -66,7 +70,7 @@ function renderConsultation() {
       <ConsultationScreen consultationId="c-1" onOpen={() => {}} onClose={() => {}} />
     </Providers>,
   );
-  return { backend, signs, checks };
+  return { backend, signs, checks, renderedWhenSent };
 }
 
 async function pickDrug(line: number, query: string, optionId: string) {
@@ -87,6 +91,20 @@ describe("prescribing", () => {
     expect(within(panel).getByTestId("finding-block")).toHaveTextContent("依据：FDA label");
     expect(screen.getByTestId("rx-sign")).toBeDisabled();
     expect(screen.getByTestId("sign-blocked")).toHaveTextContent("禁止类问题不能被忽略");
+  });
+
+  it("a dose keystroke's check leaves from the change handler, before React renders it, and only once", async () => {
+    const { checks, renderedWhenSent } = renderConsultation();
+    await pickDrug(0, "blf", "ibuprofen");
+    const panel = screen.getByTestId("findings");
+    await vi.waitFor(() => expect(panel).toHaveAttribute("data-checking", "0"));
+    const before = checks.length;
+    await userEvent.type(screen.getByTestId("dose-0"), "6");
+    await vi.waitFor(() => expect(panel).toHaveAttribute("data-checking", "0"));
+    const sent = checks.slice(before);
+    expect(sent.map((c) => c.draft.items[0]?.dose?.value)).toEqual([6]);
+    // Sent while the screen still showed the previous draft as checked: no render before it.
+    expect(renderedWhenSent.slice(before)).toEqual(["0"]);
   });
 
   it("re-checks on a dose keystroke and asks for an override reason per warning before signing", async () => {

@@ -1,7 +1,7 @@
 import { DeleteOutlined, QuestionCircleOutlined } from "@ant-design/icons";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, AutoComplete, Button, Card, Col, Form, Input, InputNumber, Modal, Popover, Row, Select, Space, Tag, Typography } from "antd";
-import { memo, useCallback, useEffect, useRef, useState } from "react";
+import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import type {
   ConsultationView,
   DoseUnit,
@@ -90,6 +90,12 @@ function toItem(l: Line): Item {
     ...(l.days ? { days: l.days } : {}),
     ...(q ? { quantity: q } : {}),
   };
+}
+
+/** The lines worth checking and the draft they make (null: no line names a drug yet). */
+function draftOf(lines: Line[], kind: RxDraft["kind"], diagnoses: RxDraft["diagnoses"]): { filled: Line[]; draft: RxDraft | null } {
+  const filled = lines.filter((l) => (l.drug ?? l.drugText).trim() !== "");
+  return { filled, draft: filled.length ? { kind, diagnoses, items: filled.map(toItem) } : null };
 }
 
 const EDITABLE = new Set(["draft", "rejected"]);
@@ -331,9 +337,16 @@ export function PrescriptionEditor({
   const diagnoses = view.record.diagnoses;
 
   // Findings name lines by their index in the request's items: keep the map to the rows.
-  const filled = lines.filter((l) => (l.drug ?? l.drugText).trim() !== "");
-  const draft: RxDraft | null = filled.length ? { kind: view.prescription_kind, diagnoses, items: filled.map(toItem) } : null;
+  const { filled, draft } = draftOf(lines, view.prescription_kind, diagnoses);
   const live = useLiveCheck(view.id, editable ? draft : null);
+  // What a change handler needs to send the next draft to the checker itself, before React
+  // renders the keystroke (issue 7: the render no longer sits before the request).
+  const early = useRef<{ lines: Line[]; send: ((lines: Line[]) => void) | null }>({ lines, send: null });
+  const kind = view.prescription_kind;
+  const sendCheck = live.send;
+  useLayoutEffect(() => {
+    early.current = { lines, send: editable ? (ls) => sendCheck(draftOf(ls, kind, diagnoses).draft) : null };
+  }, [lines, editable, kind, diagnoses, sendCheck]);
   const check = editable ? live.result : (prescription?.check ?? null);
   const findings = check?.findings ?? [];
   const byLine = (l: Line): Finding[] => {
@@ -344,10 +357,15 @@ export function PrescriptionEditor({
   const blocks = findings.filter((f) => f.severity === "block");
   const warns = findings.filter((f) => f.severity === "warn");
 
-  const update = useCallback(
-    (key: number, patch: Partial<Line>) => setLines((ls) => ls.map((l) => (l.key === key ? { ...l, ...patch } : l))),
-    [],
-  );
+  const update = useCallback((key: number, patch: Partial<Line>) => {
+    const apply = (ls: Line[]) => ls.map((l) => (l.key === key ? { ...l, ...patch } : l));
+    setLines(apply);
+    // The lines as this change leaves them, checked now; the render follows (and its effect
+    // sends nothing more unless the rendered draft differs from this one).
+    const e = early.current;
+    e.lines = apply(e.lines);
+    e.send?.(e.lines);
+  }, []);
   const remove = useCallback((key: number) => setLines((ls) => ls.filter((x) => x.key !== key)), []);
 
   const save = useMutation({
