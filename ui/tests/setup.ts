@@ -1,4 +1,10 @@
 import "@testing-library/jest-dom/vitest";
+import { configure } from "@testing-library/react";
+
+// antd's first render under jsdom is slow, and since the first screen carries no antd it now
+// happens after sign-in, inside a findBy* wait: give waits 5 s instead of 1 s. These are
+// behaviour tests, not timings (performance is measured in the Playwright specs).
+configure({ asyncUtilTimeout: 5_000 });
 
 // antd's responsive helpers need matchMedia, which jsdom lacks.
 if (!window.matchMedia) {
