@@ -119,6 +119,22 @@ describe("intake queue", () => {
     expect(claimed).toEqual(["e3"]);
   });
 
+  it("a poll shows what changed in a row (rows skip re-rendering only when nothing shown changed)", async () => {
+    let polls = 0;
+    renderQueue({
+      queue_list: () => {
+        polls++;
+        const v = view();
+        // Every poll: fresh objects with a new seconds_left; from the second on, one complaint changes.
+        return { ...v, entries: v.entries.map((e) => ({ ...e, seconds_left: e.seconds_left - polls, complaint: polls > 1 && e.id === "e3" ? "流涕三天" : e.complaint })) };
+      },
+    });
+    const queue = await screen.findByTestId("queue-screen");
+    expect(within(queue).getByText("流涕两天")).toBeInTheDocument();
+    expect(await within(queue).findByText("流涕三天", {}, { timeout: 6_000 })).toBeInTheDocument();
+    expect(within(queue).getByText("胸闷")).toBeInTheDocument();
+  });
+
   it("a breached row is marked from its own countdown cell", async () => {
     renderQueue();
     const queue = await screen.findByTestId("queue-screen");

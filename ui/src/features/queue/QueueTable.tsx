@@ -91,6 +91,30 @@ interface RowProps {
   onTake: (id: string) => void;
 }
 
+/**
+ * The same row as far as the screen goes. Every 3 s poll brings new entry objects (the core's
+ * `seconds_left` changes each second, and the countdown reads `respond_by` instead); the query
+ * cache keeps unchanged nested objects (patient, route, flags) identical, so a poll re-renders
+ * only rows whose shown content changed.
+ */
+function sameRow(a: RowProps, b: RowProps): boolean {
+  const x = a.entry;
+  const y = b.entry;
+  const sameEntry =
+    x === y ||
+    (x.id === y.id &&
+      x.priority === y.priority &&
+      x.patient === y.patient &&
+      x.channel === y.channel &&
+      x.route === y.route &&
+      x.complaint === y.complaint &&
+      x.flags === y.flags &&
+      x.held === y.held &&
+      x.claimable === y.claimable &&
+      x.respond_by === y.respond_by);
+  return sameEntry && a.index === b.index && a.pending === b.pending && a.tabbable === b.tabbable && a.onTake === b.onTake;
+}
+
 const Row = memo(function Row({ entry: e, index, pending, tabbable, onTake }: RowProps) {
   const { t } = useI18n();
   const onKeyDown = (ev: KeyboardEvent<HTMLDivElement>) => {
@@ -146,7 +170,7 @@ const Row = memo(function Row({ entry: e, index, pending, tabbable, onTake }: Ro
       </div>
     </div>
   );
-});
+}, sameRow);
 
 const blockOf = (scrollTop: number) => Math.floor(Math.max(0, scrollTop) / ROW_HEIGHT / STEP) * STEP;
 
