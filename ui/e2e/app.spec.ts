@@ -23,6 +23,18 @@ test("a wrong password is refused with a clear message", async ({ page }) => {
   await page.getByLabel("密码").fill("not-the-password");
   await page.getByRole("button", { name: /^登\s*录$/ }).click();
   await expect(page.getByRole("alert")).toContainText("用户名或密码错误");
+  await expectAccessible(page);
+});
+
+test("an empty field is named on submit, tied to its input, and focused", async ({ page }) => {
+  await page.goto(serverUrl());
+  await expect(page.getByTestId("sign-in-screen")).toBeVisible();
+  await page.getByRole("button", { name: /^登\s*录$/ }).click();
+  const user = page.getByLabel("用户名");
+  await expect(user).toBeFocused();
+  await expect(user).toHaveAttribute("aria-invalid", "true");
+  await expect(user).toHaveAccessibleDescription("请填写此项");
+  await expectAccessible(page);
 });
 
 test("the administrator needs the TOTP code", async ({ page }) => {
@@ -32,6 +44,7 @@ test("the administrator needs the TOTP code", async ({ page }) => {
   await page.getByRole("button", { name: /^登\s*录$/ }).click();
   await expect(page.getByLabel("动态验证码（6 位）")).toBeVisible();
   await expect(page.getByRole("alert")).toContainText("动态验证码");
+  await expectAccessible(page);
 });
 
 test("the language switches to English at runtime", async ({ page }) => {
