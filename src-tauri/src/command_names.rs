@@ -19,6 +19,7 @@ pub const COMMAND_NAMES: &[&str] = &[
     "consultation_get",
     "consultation_list_mine",
     "record_save",
+    "message_send",
     "consultation_complete",
     "icd10_search",
     "drug_search",

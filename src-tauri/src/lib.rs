@@ -58,6 +58,7 @@ pub fn run() {
             commands::consultation::consultation_get,
             commands::consultation::consultation_list_mine,
             commands::consultation::record_save,
+            commands::consultation::message_send,
             commands::consultation::consultation_complete,
             commands::consultation::icd10_search,
             commands::prescribing::drug_search,

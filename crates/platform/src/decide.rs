@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use meddesk_sync::hlc::MAX_DRIFT_MS;
 use meddesk_sync::{
     AccountRole, ComplaintEntry, ConsultationRecord, FieldHistoryEntry, FieldValue, FollowUpEntry,
-    OpKind, Operation, PhysicianRecord, PrescriptionRecord, PrescriptionStatus, QueueStatus,
-    RecordBody, RecordKey, RecordKind, Rejection, RejectionCode, ReviewDecision, ReviewEntry,
+    MessageEntry, MessageSender, OpKind, Operation, PhysicianRecord, PrescriptionRecord,
+    PrescriptionStatus, QueueStatus, RecordBody, RecordKey, RecordKind, Rejection, RejectionCode,
+    ReviewDecision, ReviewEntry,
 };
 
 /// The signed-in account behind a request (from the access token).
@@ -27,6 +28,9 @@ pub type Loaded = BTreeMap<RecordKey, (u64, RecordBody)>;
 
 /// R-RX-4: at most five medicines per prescription.
 const MAX_LINES: usize = 5;
+
+/// A message of the thread is a chat message, not a document.
+const MAX_MESSAGE_CHARS: usize = 2_000;
 
 /// The records `decide` needs for `op`: its target, the consultation a draft belongs to,
 /// and the acting physician's own record (suspension, R-CMP-2).
@@ -174,6 +178,7 @@ pub fn decide(
                     field_history: Vec::new(),
                     follow_ups: Vec::new(),
                     complaints: Vec::new(),
+                    messages: Vec::new(),
                 })),
             )])
         }
@@ -407,6 +412,46 @@ pub fn decide(
             });
             Ok(vec![(target, RecordBody::Consultation(Box::new(next)))])
         }
+        OpKind::PostMessage {
+            message_id, body, ..
+        } => {
+            let (_, c) = consultation(loaded, &target)?;
+            let sender = match actor.role {
+                AccountRole::Physician => {
+                    not_suspended(actor, loaded)?;
+                    // R-ROLE-1: only the treating physician writes to the patient, and only
+                    // while the consultation is theirs.
+                    own_consultation(actor, loaded, &target)?;
+                    MessageSender::Physician
+                }
+                AccountRole::Intake if c.request.org_id == actor.org_id => MessageSender::Patient,
+                _ => {
+                    return Err(reject(
+                        RejectionCode::NotPermitted,
+                        "only the treating physician or the patient's channel posts messages",
+                    ));
+                }
+            };
+            non_empty(body, "body")?;
+            if body.chars().count() > MAX_MESSAGE_CHARS {
+                return Err(reject(
+                    RejectionCode::InvalidInput,
+                    "`body` is longer than 2,000 characters",
+                ));
+            }
+            if c.messages.iter().any(|m| m.id == *message_id) {
+                return Err(reject(RejectionCode::DuplicateId, "message id in use"));
+            }
+            let mut next = c.clone();
+            next.messages.push(MessageEntry {
+                id: *message_id,
+                sender,
+                by: actor.user_id.clone(),
+                body: body.clone(),
+                received_at_ms: now_ms,
+            });
+            Ok(vec![(target, RecordBody::Consultation(Box::new(next)))])
+        }
         OpKind::FileComplaint {
             complaint_id, text, ..
         } => {
@@ -544,6 +589,14 @@ mod tests {
         }
     }
 
+    fn message(body: &str) -> OpKind {
+        OpKind::PostMessage {
+            consultation_id: Uuid::from_u128(1),
+            message_id: Uuid::from_u128(77),
+            body: body.into(),
+        }
+    }
+
     fn op(a: &Actor, base_version: u64, wall_ms: i64, kind: OpKind) -> Operation {
         Operation {
             op_id: Uuid::now_v7(),
@@ -594,6 +647,7 @@ mod tests {
                     field_history: Vec::new(),
                     follow_ups: Vec::new(),
                     complaints: Vec::new(),
+                    messages: Vec::new(),
                 })),
             ),
         );
@@ -817,6 +871,55 @@ mod tests {
                 pharm.clone(),
                 Loaded::new(),
                 Some(RejectionCode::NotFound),
+            ),
+            (
+                "R-SVC-1 the treating physician writes to the patient",
+                op(&doc, 0, NOW, message("请多饮水")),
+                doc.clone(),
+                consultation(QueueStatus::Claimed, Some("doc")),
+                None,
+            ),
+            (
+                "a colleague does not write in another's consultation",
+                op(&peds, 0, NOW, message("您好")),
+                peds.clone(),
+                consultation(QueueStatus::Claimed, Some("doc")),
+                Some(RejectionCode::NotPermitted),
+            ),
+            (
+                "no message to a waiting patient before the claim",
+                op(&doc, 0, NOW, message("您好")),
+                doc.clone(),
+                consultation(QueueStatus::Waiting, None),
+                Some(RejectionCode::NotPermitted),
+            ),
+            (
+                "the patient's channel writes to a waiting consultation",
+                op(&intake, 0, NOW, message("还要等多久？")),
+                intake.clone(),
+                consultation(QueueStatus::Waiting, None),
+                None,
+            ),
+            (
+                "pharmacists do not post in the thread",
+                op(&pharm, 0, NOW, message("您好")),
+                pharm.clone(),
+                consultation(QueueStatus::Claimed, Some("doc")),
+                Some(RejectionCode::NotPermitted),
+            ),
+            (
+                "an empty message",
+                op(&doc, 0, NOW, message("  ")),
+                doc.clone(),
+                consultation(QueueStatus::Claimed, Some("doc")),
+                Some(RejectionCode::InvalidInput),
+            ),
+            (
+                "a message longer than 2,000 characters",
+                op(&doc, 0, NOW, message(&"咳".repeat(2_001))),
+                doc.clone(),
+                consultation(QueueStatus::Claimed, Some("doc")),
+                Some(RejectionCode::InvalidInput),
             ),
         ];
         for (name, o, a, loaded, expected) in cases {

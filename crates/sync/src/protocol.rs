@@ -104,6 +104,15 @@ pub enum OpKind {
         revisit_advice: String,
         notes: String,
     },
+    /// A message in the consultation's thread (R-SVC-1, text; kept ≥ 3 years, R-REC-3):
+    /// the treating physician's, or the patient's through the intake channel.
+    PostMessage {
+        #[ts(type = "string")]
+        consultation_id: Uuid,
+        #[ts(type = "string")]
+        message_id: Uuid,
+        body: String,
+    },
     /// A patient's complaint about a consultation (intake only, R-CMP-1).
     FileComplaint {
         #[ts(type = "string")]
@@ -126,6 +135,7 @@ impl OpKind {
             OpKind::ReviewPrescription { .. } => "review_prescription",
             OpKind::SuspendPhysician { .. } => "suspend_physician",
             OpKind::AddFollowUpRecord { .. } => "add_follow_up_record",
+            OpKind::PostMessage { .. } => "post_message",
             OpKind::FileComplaint { .. } => "file_complaint",
         }
     }
@@ -139,6 +149,9 @@ impl OpKind {
                 consultation_id, ..
             }
             | OpKind::AddFollowUpRecord {
+                consultation_id, ..
+            }
+            | OpKind::PostMessage {
                 consultation_id, ..
             }
             | OpKind::FileComplaint {
@@ -319,6 +332,9 @@ pub struct ConsultationRecord {
     pub field_history: Vec<FieldHistoryEntry>,
     pub follow_ups: Vec<FollowUpEntry>,
     pub complaints: Vec<ComplaintEntry>,
+    /// The consultation's thread, oldest first (absent in records written before it).
+    #[serde(default)]
+    pub messages: Vec<MessageEntry>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -351,6 +367,27 @@ pub struct FollowUpEntry {
     pub revisit_advice: String,
     pub notes: String,
     pub hlc: Hlc,
+}
+
+/// Who wrote a message of the thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageSender {
+    Patient,
+    Physician,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct MessageEntry {
+    #[ts(type = "string")]
+    pub id: Uuid,
+    pub sender: MessageSender,
+    /// The account that posted it (the physician, or the intake channel for the patient).
+    pub by: String,
+    pub body: String,
+    /// When the platform received it.
+    #[ts(type = "number")]
+    pub received_at_ms: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

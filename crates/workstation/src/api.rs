@@ -96,6 +96,7 @@ commands![
     crate::consultation::ConsultationGetRequest,
     crate::consultation::MyConsultationsRequest,
     crate::consultation::RecordSaveRequest,
+    crate::consultation::MessageSendRequest,
     crate::consultation::CompleteRequest,
     crate::consultation::Icd10SearchRequest,
     crate::prescribing::DrugSearchRequest,

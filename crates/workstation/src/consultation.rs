@@ -11,7 +11,9 @@ use meddesk_domain::{
     TriageRoute,
 };
 use meddesk_store::Store;
-use meddesk_store::tables::{consultations, patients, prescriptions, workflow_documents as docs};
+use meddesk_store::tables::{
+    consultations, messages, patients, prescriptions, workflow_documents as docs,
+};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -99,7 +101,31 @@ pub struct ConsultationView {
     /// Where the record stands with the platform (R-SEC-1): never `synced` before the
     /// platform acknowledged every change to it.
     pub sync: meddesk_sync::SyncStatus,
+    /// The consultation's message thread, oldest first (R-SVC-1 text, R-REC-3).
+    pub messages: Vec<ThreadMessage>,
 }
+
+/// Who wrote a message of the thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageFrom {
+    Patient,
+    Physician,
+    System,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ThreadMessage {
+    pub id: String,
+    pub from: MessageFrom,
+    #[ts(type = "string")]
+    pub body: Sensitive<String>,
+    #[ts(type = "string")]
+    pub sent_at: DateTime<Utc>,
+}
+
+/// Longest message a physician sends (the platform refuses longer ones).
+pub const MAX_MESSAGE_CHARS: usize = 2_000;
 
 pub(crate) fn load_record(
     store: &Store,
@@ -139,8 +165,9 @@ pub(crate) fn view(
     }
     let key = id.0.to_string();
     // One snapshot and one audit commit for the whole view.
-    let (row, patient, rows, sync) = store.read(&actor, now, |r| {
+    let (row, patient, rows, sync, thread) = store.read(&actor, now, |r| {
         let sync = crate::sync::record_status(r, &meddesk_sync::RecordKey::consultation(id.0))?;
+        let thread = messages::of_consultation(r, id)?;
         let row = docs::get_record(r, &key)?;
         let patient = patients::get(r, &c.patient_id)?;
         let mut rows = Vec::new();
@@ -149,7 +176,7 @@ pub(crate) fn view(
             let validity = docs::get_prescription(r, &rx)?.map(|d| d.validity_days);
             rows.push((p, validity));
         }
-        Ok((row, patient, rows, sync))
+        Ok((row, patient, rows, sync, thread))
     })?;
     let (intake, record) = match row {
         None => (None, ConsultationRecord::default()),
@@ -210,6 +237,19 @@ pub(crate) fn view(
         prescriptions: summaries,
         mine,
         sync,
+        messages: thread
+            .into_iter()
+            .map(|m| ThreadMessage {
+                from: match m.sender.as_str() {
+                    "patient" => MessageFrom::Patient,
+                    "physician" => MessageFrom::Physician,
+                    _ => MessageFrom::System,
+                },
+                id: m.id,
+                body: m.body,
+                sent_at: DateTime::from_timestamp_millis(m.sent_at).unwrap_or(now),
+            })
+            .collect(),
     })
 }
 
@@ -331,6 +371,67 @@ impl Command for RecordSaveRequest {
                     },
                 )?;
             }
+            Ok(())
+        })?;
+        view(ws, &who, &store, &self.consultation_id)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct MessageSendRequest {
+    pub consultation_id: ConsultationId,
+    pub body: String,
+}
+
+impl Command for MessageSendRequest {
+    const NAME: &'static str = "message_send";
+    type Output = ConsultationView;
+    /// The treating physician writes to the patient in the consultation's thread (R-SVC-1):
+    /// kept here at once (R-REC-3), and queued for the platform, which delivers it to the
+    /// patient's channel.
+    async fn run(self, ws: &Workstation) -> Result<ConsultationView, ApiError> {
+        let (who, store, c) = treating(ws, &self.consultation_id)?;
+        if c.status != ConsultationStatus::Claimed {
+            return Err(ApiError::new(
+                ErrorCode::Conflict,
+                "messages are sent within an open consultation",
+            ));
+        }
+        let body = self.body.trim();
+        if body.is_empty() {
+            return Err(ApiError::invalid_value("body", "must not be empty"));
+        }
+        if body.chars().count() > MAX_MESSAGE_CHARS {
+            return Err(ApiError::invalid_value(
+                "body",
+                "must be at most 2,000 characters",
+            ));
+        }
+        let message_id = uuid::Uuid::now_v7();
+        let now = ws.now();
+        store.write(&who.actor(), now, |w| {
+            messages::insert(
+                w,
+                &messages::Message {
+                    id: message_id.to_string(),
+                    consultation_id: self.consultation_id,
+                    sender: "physician".into(),
+                    body: Sensitive::new(body.to_owned()),
+                    sent_at: now.timestamp_millis(),
+                },
+            )?;
+            crate::sync::enqueue(
+                ws,
+                w,
+                &who,
+                Some(&self.consultation_id.0),
+                meddesk_sync::OpKind::PostMessage {
+                    consultation_id: self.consultation_id.0,
+                    message_id,
+                    body: body.to_owned(),
+                },
+            )?;
             Ok(())
         })?;
         view(ws, &who, &store, &self.consultation_id)

@@ -705,3 +705,136 @@ async fn record_edits_on_one_device_reach_the_physicians_other_device_field_by_f
         "local-only fields stay"
     );
 }
+
+/// The patient's channel (the platform's intake account) posts a message to a consultation.
+async fn patient_says(url: &str, consultation_id: &str, body: &str) {
+    use meddesk_sync::{
+        ClientConfig, HlcClock, MemoryReplica, MemoryTokenStore, OpKind, Operation, SyncClient,
+    };
+    let replica = Arc::new(std::sync::Mutex::new(MemoryReplica::new()));
+    let mut channel = SyncClient::new(
+        ClientConfig::new(url, "patient-app"),
+        replica.clone(),
+        Arc::new(MemoryTokenStore::new()),
+    )
+    .expect("client");
+    channel
+        .sign_in("intake", &password("intake"), None)
+        .await
+        .expect("intake signs in");
+    channel
+        .register_device("patient-app")
+        .await
+        .expect("device");
+    replica.lock().expect("replica").commit(Operation {
+        op_id: uuid::Uuid::now_v7(),
+        user: "intake".into(),
+        device: "patient-app".into(),
+        base_version: 0,
+        hlc: HlcClock::new().tick(Utc::now().timestamp_millis()),
+        kind: OpKind::PostMessage {
+            consultation_id: consultation_id.parse().expect("uuid"),
+            message_id: uuid::Uuid::now_v7(),
+            body: body.into(),
+        },
+    });
+    let report = channel.sync_once().await.expect("pushed");
+    assert_eq!(report.acked, 1, "the platform took the patient's message");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_message_thread_travels_between_the_physician_and_the_patient() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let node = platform(dir.path()).await;
+    let direct = format!("http://{node}");
+    let specialties: &[&str] = &["general", "cardiology"];
+    let doctor = desk(&[("dr.a", Role::Physician, specialties)], &direct);
+    doctor
+        .ok(
+            "sign_in",
+            json!({"user_id": "dr.a", "password": password("dr.a")}),
+        )
+        .await;
+    file_requests(&direct, 6).await;
+    doctor
+        .queue_until("the queue fills", |ids| ids.len() >= 2)
+        .await;
+    let queue = doctor.ok("queue_list", json!({})).await;
+    let open: Vec<String> = queue["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["claimable"] == true && e["held"] == false)
+        .map(|e| e["id"].as_str().expect("id").to_owned())
+        .collect();
+    let (id, other) = (&open[0], &open[1]);
+
+    // Not before the consultation is the physician's, and never an empty message.
+    let err = doctor
+        .call(
+            "message_send",
+            json!({"consultation_id": other, "body": "您好"}),
+        )
+        .await
+        .expect_err("not theirs");
+    assert_eq!(err.code_str(), "not_found");
+    doctor
+        .ok("consultation_claim", json!({"consultation_id": id}))
+        .await;
+    let err = doctor
+        .call("message_send", json!({"consultation_id": id, "body": "  "}))
+        .await
+        .expect_err("empty");
+    assert_eq!(err.code_str(), "invalid_value");
+
+    let sent = doctor
+        .ok(
+            "message_send",
+            json!({"consultation_id": id, "body": "您好，请问发热几天了？最高体温多少？"}),
+        )
+        .await;
+    let thread = sent["messages"].as_array().expect("messages");
+    assert_eq!(thread.len(), 1);
+    assert_eq!(thread[0]["from"], "physician");
+    let s = doctor.until("the message acknowledged", settled).await;
+    assert_eq!(s["rejected_ops"], 0, "{s}");
+
+    // The patient answers through the platform's channel; the answer joins the thread
+    // after the physician's question, once.
+    patient_says(&direct, id, "烧了两天，最高38.9度").await;
+    doctor.ok("sync_now", json!({})).await;
+    let mut thread = Vec::new();
+    for _ in 0..POLLS {
+        let view = doctor
+            .ok("consultation_get", json!({"consultation_id": id}))
+            .await;
+        thread = view["messages"].as_array().expect("messages").clone();
+        if thread.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let said: Vec<(&str, &str)> = thread
+        .iter()
+        .map(|m| {
+            (
+                m["from"].as_str().expect("from"),
+                m["body"].as_str().expect("body"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        said,
+        vec![
+            ("physician", "您好，请问发热几天了？最高体温多少？"),
+            ("patient", "烧了两天，最高38.9度"),
+        ]
+    );
+    // Pulling again stores nothing twice.
+    doctor.ok("sync_now", json!({})).await;
+    doctor.until("up to date", settled).await;
+    let view = doctor
+        .ok("consultation_get", json!({"consultation_id": id}))
+        .await;
+    assert_eq!(view["messages"].as_array().expect("messages").len(), 2);
+}

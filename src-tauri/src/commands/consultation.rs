@@ -1,6 +1,6 @@
 use meddesk_workstation::consultation::{
-    CompleteRequest, ConsultationGetRequest, Icd10SearchRequest, MyConsultationsRequest,
-    RecordSaveRequest,
+    CompleteRequest, ConsultationGetRequest, Icd10SearchRequest, MessageSendRequest,
+    MyConsultationsRequest, RecordSaveRequest,
 };
 use meddesk_workstation::{ApiError, Command, Workstation};
 use tauri::State;
@@ -26,6 +26,14 @@ pub async fn record_save(
     ws: State<'_, Workstation>,
     request: RecordSaveRequest,
 ) -> Result<<RecordSaveRequest as Command>::Output, ApiError> {
+    ws.execute(request).await
+}
+
+#[tauri::command]
+pub async fn message_send(
+    ws: State<'_, Workstation>,
+    request: MessageSendRequest,
+) -> Result<<MessageSendRequest as Command>::Output, ApiError> {
     ws.execute(request).await
 }
 

@@ -115,7 +115,11 @@ mine: boolean,
  * Where the record stands with the platform (R-SEC-1): never `synced` before the
  * platform acknowledged every change to it.
  */
-sync: SyncStatus, };
+sync: SyncStatus, 
+/**
+ * The consultation's message thread, oldest first (R-SVC-1 text, R-REC-3).
+ */
+messages: Array<ThreadMessage>, };
 
 export type CreatedUser = { user: SignedIn, 
 /**
@@ -334,6 +338,10 @@ no_guidance?: string,
 media?: MediaLink, };
 
 export type Message = { zh: string, en: string, };
+
+export type MessageFrom = "patient" | "physician" | "system";
+
+export type MessageSendRequest = { consultation_id: ConsultationId, body: string, };
 
 export type MyConsultation = { id: ConsultationId, masked_name: MaskedName, status: ConsultationStatus, priority: Priority, arrived_at: string, };
 
@@ -565,6 +573,8 @@ export type TemplateSaveRequest = { name: string, diagnosis: string | null, draf
 
 export type Templates = { templates: Array<Template>, };
 
+export type ThreadMessage = { id: string, from: MessageFrom, body: string, sent_at: string, };
+
 export type TriageRoute = { "kind": "emergency" } | { "kind": "specialist", specialty: string, } | { "kind": "general" };
 
 export type UnlockRequest = { password: string, totp: string | null, };
@@ -610,6 +620,7 @@ export type Commands = {
   consultation_get: { request: ConsultationGetRequest; response: ConsultationView };
   consultation_list_mine: { request: MyConsultationsRequest; response: MyConsultations };
   record_save: { request: RecordSaveRequest; response: ConsultationView };
+  message_send: { request: MessageSendRequest; response: ConsultationView };
   consultation_complete: { request: CompleteRequest; response: ConsultationView };
   icd10_search: { request: Icd10SearchRequest; response: Icd10Hits };
   drug_search: { request: DrugSearchRequest; response: DrugHits };
@@ -657,6 +668,7 @@ export const COMMAND_NAMES: CommandName[] = [
   "consultation_get",
   "consultation_list_mine",
   "record_save",
+  "message_send",
   "consultation_complete",
   "icd10_search",
   "drug_search",

@@ -27,6 +27,28 @@ pub fn insert(w: &mut Writer<'_>, m: &Message) -> Result<()> {
     w.audit(Action::Create, RECORD, &m.id)
 }
 
+/// A message the platform delivered (the patient's, or the physician's from another
+/// device): stored once, whatever how often it arrives. Returns whether it was new.
+pub fn insert_delivered(w: &mut Writer<'_>, m: &Message) -> Result<bool> {
+    let n = w
+        .conn()
+        .prepare_cached(
+            "INSERT INTO messages(id, consultation_id, sender, body, sent_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(id) DO NOTHING",
+        )?
+        .execute(params![
+            m.id,
+            m.consultation_id.0.to_string(),
+            m.sender,
+            m.body.expose(),
+            m.sent_at
+        ])?;
+    if n == 1 {
+        w.audit(Action::Create, RECORD, &m.id)?;
+    }
+    Ok(n == 1)
+}
+
 pub fn of_consultation(
     r: &mut Reader<'_>,
     consultation_id: &ConsultationId,

@@ -48,8 +48,7 @@ pub fn put_record(
 /// The record JSON inside a write that is about to replace it (sync merging another
 /// device's edits): the replacing `put_record` is the audited change.
 pub fn record_for_update(w: &Writer<'_>, consultation_id: &str) -> Result<Option<String>> {
-    Ok(w
-        .conn()
+    Ok(w.conn()
         .prepare_cached("SELECT record FROM consultation_records WHERE consultation_id = ?1")?
         .query_row([consultation_id], |row| row.get::<_, Option<String>>(0))
         .optional()?

@@ -11,11 +11,12 @@ use meddesk_domain::Sensitive;
 use meddesk_domain::{ConsultationId, ConsultationStatus};
 use meddesk_store::tables::prescriptions::{self, RxStatus};
 use meddesk_store::tables::{
-    consultations, pharmacist_reviews, sync_outbox, sync_records, workflow_documents as docs,
+    consultations, messages, pharmacist_reviews, sync_outbox, sync_records,
+    workflow_documents as docs,
 };
 use meddesk_store::{StoreError, Writer};
 use meddesk_sync::{
-    Change, ConsultationRecord, NewConsultation, PrescriptionRecord,
+    Change, ConsultationRecord, MessageSender, NewConsultation, PrescriptionRecord,
     PrescriptionStatus as PlatformRxStatus, QueueStatus, RecordBody, ReviewDecision, ReviewEntry,
 };
 
@@ -136,6 +137,24 @@ fn consultation(
     arrive(ws, w, &rec.request, taken_by)?;
     if !rec.fields.is_empty() {
         merge_fields(w, rec)?;
+    }
+    // The thread (R-SVC-1): the patient's messages, and the physician's own from another
+    // device; a message already here is not stored twice.
+    for m in &rec.messages {
+        messages::insert_delivered(
+            w,
+            &messages::Message {
+                id: m.id.to_string(),
+                consultation_id: ConsultationId(rec.request.id),
+                sender: match m.sender {
+                    MessageSender::Patient => "patient",
+                    MessageSender::Physician => "physician",
+                }
+                .into(),
+                body: Sensitive::new(m.body.clone()),
+                sent_at: m.received_at_ms,
+            },
+        )?;
     }
     Ok(())
 }
