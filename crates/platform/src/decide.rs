@@ -386,6 +386,26 @@ pub fn decide(
                 }),
             )])
         }
+        OpKind::ReinstatePhysician { .. } => {
+            require_role(actor, AccountRole::Administrator, "reinstating a physician")?;
+            match loaded.get(&target) {
+                Some((_, RecordBody::Physician(p))) if p.suspended => Ok(vec![(
+                    target,
+                    RecordBody::Physician(PhysicianRecord {
+                        suspended: false,
+                        reason: String::new(),
+                    }),
+                )]),
+                Some((_, RecordBody::Physician(_))) | None => Err(reject(
+                    RejectionCode::InvalidState,
+                    "the physician is not suspended",
+                )),
+                Some(_) => Err(reject(
+                    RejectionCode::DuplicateId,
+                    "id used by another record",
+                )),
+            }
+        }
         OpKind::AddFollowUpRecord {
             follow_up_id,
             taken_as_prescribed,
@@ -664,6 +684,7 @@ mod tests {
         let doc = actor("doc", AccountRole::Physician, &["cardiology"]);
         let peds = actor("peds", AccountRole::Physician, &["pediatrics"]);
         let pharm = actor("pharm", AccountRole::Pharmacist, &[]);
+        let admin = actor("admin", AccountRole::Administrator, &[]);
         let claim = OpKind::ClaimConsultation {
             consultation_id: Uuid::from_u128(1),
         };
@@ -776,7 +797,7 @@ mod tests {
                 "R-CMP-2 suspended",
                 op(&doc, 3, NOW, claim.clone()),
                 doc.clone(),
-                suspended,
+                suspended.clone(),
                 Some(RejectionCode::Suspended),
             ),
             (
@@ -871,6 +892,48 @@ mod tests {
                 pharm.clone(),
                 Loaded::new(),
                 Some(RejectionCode::NotFound),
+            ),
+            (
+                "R-CMP-2 an administrator reinstates a suspended physician",
+                op(
+                    &admin,
+                    0,
+                    NOW,
+                    OpKind::ReinstatePhysician {
+                        physician_id: "doc".into(),
+                    },
+                ),
+                admin.clone(),
+                suspended.clone(),
+                None,
+            ),
+            (
+                "reinstating a physician who is not suspended",
+                op(
+                    &admin,
+                    0,
+                    NOW,
+                    OpKind::ReinstatePhysician {
+                        physician_id: "doc".into(),
+                    },
+                ),
+                admin.clone(),
+                Loaded::new(),
+                Some(RejectionCode::InvalidState),
+            ),
+            (
+                "a physician does not reinstate anyone",
+                op(
+                    &peds,
+                    0,
+                    NOW,
+                    OpKind::ReinstatePhysician {
+                        physician_id: "doc".into(),
+                    },
+                ),
+                peds.clone(),
+                suspended.clone(),
+                Some(RejectionCode::NotPermitted),
             ),
             (
                 "R-SVC-1 the treating physician writes to the patient",

@@ -93,6 +93,8 @@ pub enum OpKind {
         physician_id: String,
         reason: String,
     },
+    /// An administrator lifts a suspension (R-CMP-2: after the complaint is resolved).
+    ReinstatePhysician { physician_id: String },
     /// A follow-up contact (R-FU-2).
     AddFollowUpRecord {
         #[ts(type = "string")]
@@ -134,6 +136,7 @@ impl OpKind {
             OpKind::SignPrescription { .. } => "sign_prescription",
             OpKind::ReviewPrescription { .. } => "review_prescription",
             OpKind::SuspendPhysician { .. } => "suspend_physician",
+            OpKind::ReinstatePhysician { .. } => "reinstate_physician",
             OpKind::AddFollowUpRecord { .. } => "add_follow_up_record",
             OpKind::PostMessage { .. } => "post_message",
             OpKind::FileComplaint { .. } => "file_complaint",
@@ -166,7 +169,8 @@ impl OpKind {
             | OpKind::ReviewPrescription {
                 prescription_id, ..
             } => RecordKey::prescription(*prescription_id),
-            OpKind::SuspendPhysician { physician_id, .. } => RecordKey {
+            OpKind::SuspendPhysician { physician_id, .. }
+            | OpKind::ReinstatePhysician { physician_id } => RecordKey {
                 kind: RecordKind::Physician,
                 id: physician_id.clone(),
             },

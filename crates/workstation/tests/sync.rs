@@ -365,14 +365,34 @@ async fn first_claim_wins_across_workstations_and_the_loser_keeps_a_draft() {
     )
     .await;
     b.until("the suspension acknowledged", settled).await;
-    for _ in 0..POLLS {
-        let session = a.ok("session_status", json!({})).await;
-        if session["user"]["suspended"] == true {
-            return;
+    let learned = |suspended: bool| {
+        let a = &a;
+        async move {
+            for _ in 0..POLLS {
+                let session = a.ok("session_status", json!({})).await;
+                if session["user"]["suspended"] == suspended {
+                    return true;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            false
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("dr.a's own workstation never learned of the suspension");
+    };
+    assert!(
+        learned(true).await,
+        "dr.a's own workstation never learned of the suspension"
+    );
+
+    // The complaint is resolved: the administrator reinstates dr.a on B's workstation, and
+    // dr.a's own workstation learns that too.
+    b.ok("user_suspend", json!({"user_id": "dr.a", "reason": null}))
+        .await;
+    let s = b.until("the reinstatement acknowledged", settled).await;
+    assert_eq!(s["rejected_ops"], 2, "only the two refused earlier: {s}");
+    assert!(
+        learned(false).await,
+        "dr.a's own workstation never learned of the reinstatement"
+    );
 }
 
 /// Poll `rx_get` on the physician's desk until the prescription reaches `status`.

@@ -195,7 +195,8 @@ pub(crate) fn create_user(
 }
 
 /// Suspend or reinstate (R-CMP-2); a suspended physician cannot sign prescriptions.
-/// A suspension also goes to the platform, so the physician cannot sign anywhere else.
+/// Both go to the platform: a suspended physician cannot sign anywhere else, and a
+/// reinstated one signs again everywhere.
 pub(crate) fn set_suspended(
     ws: &crate::Workstation,
     store: &Store,
@@ -216,18 +217,16 @@ pub(crate) fn set_suspended(
                 ..cred
             },
         )?;
-        if let Some(reason) = reason {
-            crate::sync::enqueue(
-                ws,
-                w,
-                by,
-                None,
-                meddesk_sync::OpKind::SuspendPhysician {
-                    physician_id: user_id.to_owned(),
-                    reason: reason.to_owned(),
-                },
-            )?;
-        }
+        let op = match reason {
+            Some(reason) => meddesk_sync::OpKind::SuspendPhysician {
+                physician_id: user_id.to_owned(),
+                reason: reason.to_owned(),
+            },
+            None => meddesk_sync::OpKind::ReinstatePhysician {
+                physician_id: user_id.to_owned(),
+            },
+        };
+        crate::sync::enqueue(ws, w, by, None, op)?;
         Ok(())
     })?;
     Ok(())
