@@ -858,3 +858,41 @@ async fn the_message_thread_travels_between_the_physician_and_the_patient() {
         .await;
     assert_eq!(view["messages"].as_array().expect("messages").len(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clinic_offline_from_the_start_signs_in_and_works_then_catches_up() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let node = platform(dir.path()).await;
+    let direct = format!("http://{node}");
+    let line = Line::start(node).await;
+    line.set_up(false);
+    let specialties: &[&str] = &["general", "cardiology"];
+    let clinic = desk(&[("dr.b", Role::Physician, specialties)], &line.url());
+
+    // The credentials are checked against the encrypted store, not the platform: signing
+    // in works with the line down, and the desk says it is offline.
+    let session = clinic
+        .ok(
+            "sign_in",
+            json!({"user_id": "dr.b", "password": password("dr.b")}),
+        )
+        .await;
+    assert_eq!(session["state"], "active");
+    let status = clinic
+        .until("offline shown", |s| s["state"]["state"] == "offline")
+        .await;
+    assert_eq!(status["online"], false);
+    // Work that needs no platform goes on (the local queue, the knowledge pack).
+    clinic.ok("queue_list", json!({})).await;
+    let hits = clinic.ok("drug_search", json!({"query": "amxl"})).await;
+    assert!(hits.to_string().contains("阿莫西林"), "{hits}");
+
+    // Requests filed meanwhile arrive once the line is back.
+    file_requests(&direct, 4).await;
+    line.set_up(true);
+    clinic.ok("sync_now", json!({})).await;
+    clinic.until("caught up", settled).await;
+    clinic
+        .queue_until("the requests filed while offline", |ids| !ids.is_empty())
+        .await;
+}
