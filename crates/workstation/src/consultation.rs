@@ -269,6 +269,23 @@ pub(crate) fn treating(
     Ok((who, store, c))
 }
 
+/// [`treating`], for a change that only an open (claimed) consultation takes: `what` says
+/// which, in the `conflict` error.
+pub(crate) fn treating_open(
+    ws: &Workstation,
+    id: &ConsultationId,
+    what: &str,
+) -> Result<(SignedIn, std::sync::Arc<Store>, consultations::Consultation), ApiError> {
+    let (who, store, c) = treating(ws, id)?;
+    if c.status != ConsultationStatus::Claimed {
+        return Err(ApiError::new(
+            ErrorCode::Conflict,
+            format!("only an open consultation {what}"),
+        ));
+    }
+    Ok((who, store, c))
+}
+
 // ---- commands --------------------------------------------------------------------------
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -339,13 +356,7 @@ impl Command for RecordSaveRequest {
     const NAME: &'static str = "record_save";
     type Output = ConsultationView;
     async fn run(self, ws: &Workstation) -> Result<ConsultationView, ApiError> {
-        let (who, store, c) = treating(ws, &self.consultation_id)?;
-        if c.status != ConsultationStatus::Claimed {
-            return Err(ApiError::new(
-                ErrorCode::Conflict,
-                "only an open consultation can be edited",
-            ));
-        }
+        let (who, store, _) = treating_open(ws, &self.consultation_id, "can be edited")?;
         validate_record(&self.record)?;
         let json = serde_json::to_string(&self.record)
             .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
@@ -391,13 +402,7 @@ impl Command for MessageSendRequest {
     /// kept here at once (R-REC-3), and queued for the platform, which delivers it to the
     /// patient's channel.
     async fn run(self, ws: &Workstation) -> Result<ConsultationView, ApiError> {
-        let (who, store, c) = treating(ws, &self.consultation_id)?;
-        if c.status != ConsultationStatus::Claimed {
-            return Err(ApiError::new(
-                ErrorCode::Conflict,
-                "messages are sent within an open consultation",
-            ));
-        }
+        let (who, store, _) = treating_open(ws, &self.consultation_id, "takes messages")?;
         let body = self.body.trim();
         if body.is_empty() {
             return Err(ApiError::invalid_value("body", "must not be empty"));
@@ -589,13 +594,7 @@ impl Command for CompleteRequest {
     const NAME: &'static str = "consultation_complete";
     type Output = ConsultationView;
     async fn run(self, ws: &Workstation) -> Result<ConsultationView, ApiError> {
-        let (who, store, c) = treating(ws, &self.consultation_id)?;
-        if c.status != ConsultationStatus::Claimed {
-            return Err(ApiError::new(
-                ErrorCode::Conflict,
-                "only an open consultation can be completed",
-            ));
-        }
+        let (who, store, c) = treating_open(ws, &self.consultation_id, "can be completed")?;
         let now = ws.now();
         let record = load_record(&store, &who, now, &self.consultation_id.0.to_string())?;
         if record.diagnoses.is_empty() {

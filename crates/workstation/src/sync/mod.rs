@@ -342,7 +342,7 @@ pub(crate) fn enqueue(
     gate: Option<&Uuid>,
     kind: OpKind,
 ) -> meddesk_store::Result<bool> {
-    queue_op(ws, w, who, gate, kind, 0)
+    enqueue_following(ws, w, who, gate, kind, 0)
 }
 
 /// [`enqueue`] for an operation that follows `earlier` operations queued just before it on
@@ -350,17 +350,6 @@ pub(crate) fn enqueue(
 /// version is the one those operations will have made, so the platform accepts it only if
 /// nothing else changed the record in between (R-RX-1: a signature covers what was seen).
 pub(crate) fn enqueue_following(
-    ws: &Workstation,
-    w: &mut Writer<'_>,
-    who: &SignedIn,
-    gate: Option<&Uuid>,
-    kind: OpKind,
-    earlier: u64,
-) -> meddesk_store::Result<bool> {
-    queue_op(ws, w, who, gate, kind, earlier)
-}
-
-fn queue_op(
     ws: &Workstation,
     w: &mut Writer<'_>,
     who: &SignedIn,
