@@ -84,6 +84,7 @@ export function consultation(over: Partial<ConsultationView> = {}): Consultation
     prescriptions: [],
     mine: true,
     sync: "local_only",
+    messages: [],
     ...over,
   };
 }

@@ -10,6 +10,14 @@ import { FlagTags } from "../queue/QueueScreen";
 import { routeLabel } from "../queue/labels";
 import { PrescriptionEditor } from "./PrescriptionEditor";
 import { RecordForm } from "./RecordForm";
+import { ThreadPanel } from "./ThreadPanel";
+
+/**
+ * The open consultation is re-read this often: patients' messages (and a record edited on the
+ * physician's other device) arrive through sync, not through this screen (R-SVC-1). A local
+ * read; unchanged answers keep their identity, so nothing re-renders then.
+ */
+export const CONSULTATION_POLL_MS = 4_000;
 
 const SYNC_COLOR: Record<SyncStatus, string> = { local_only: "default", pending: "blue", synced: "green", rejected: "red" };
 
@@ -117,6 +125,7 @@ function Consultation({ consultationId }: { consultationId: string }) {
   const view = useQuery({
     queryKey: ["consultation_get", consultationId],
     queryFn: () => backend.call("consultation_get", { consultation_id: consultationId }),
+    refetchInterval: CONSULTATION_POLL_MS,
   });
   const openRx = useMutation({
     mutationFn: (id: string) => backend.call("rx_get", { prescription_id: id }),
@@ -139,7 +148,10 @@ function Consultation({ consultationId }: { consultationId: string }) {
       <PatientHeader view={v} />
       <Row gutter={12}>
         <Col xs={24} xl={8}>
-          <RecordForm key={v.id} view={v} readOnly={readOnly} />
+          <Space orientation="vertical" style={{ width: "100%" }}>
+            <ThreadPanel view={v} />
+            <RecordForm key={v.id} view={v} readOnly={readOnly} />
+          </Space>
         </Col>
         <Col xs={24} xl={16}>
           <Space orientation="vertical" style={{ width: "100%" }}>
