@@ -86,6 +86,34 @@ test("physician: queue → take → record an allergy → a block finding appear
   await expect(consultation).toBeVisible();
   await expect(page.getByTestId("masked-name")).toHaveText(/^演\*+$/);
 
+  // The message thread (issue 7, R-SVC-1 text): Ctrl+Enter sends through the real core, the
+  // box clears, the message joins the log and the log keeps the newest one in view.
+  const thread = page.getByRole("log", { name: "与患者的消息记录" });
+  await expect(thread).toBeVisible();
+  const box = page.getByLabel("回复患者");
+  const replies = [
+    "您好，我是李医生，已看到您的问诊。",
+    "请问现在体温多少？有没有呼吸困难、胸闷或者皮疹？",
+    "您提到青霉素过敏，请问以前用青霉素类药物后出现过什么反应，是皮疹、喉头发紧还是其他不适？是在多久以前？",
+    "阿莫西林属于青霉素类，我不会给您开这类药物。",
+    "请多喝温水，注意休息，如果出现高热不退、呼吸困难，请立即到附近医院急诊就诊。",
+    "一会儿我把用药指导发给您，请按时服药。",
+  ];
+  for (const text of replies) {
+    await box.fill(text);
+    await box.press("Control+Enter");
+    await expect(box).toHaveValue("");
+    await expect(thread.getByTestId("thread-message").last()).toContainText(text);
+  }
+  const sent = thread.getByTestId("thread-message").filter({ hasText: replies[0]! });
+  await expect(sent).toHaveAttribute("data-from", "physician");
+  await expect(sent).toContainText("医生");
+  // More than the log shows at once: the newest is in view, the first scrolled away.
+  await expect(thread.getByTestId("thread-message").last()).toBeInViewport();
+  await expect(sent).not.toBeInViewport();
+  await expectAccessible(page);
+  await page.screenshot({ path: path.join(shots, "consultation-thread.png") });
+
   await page.getByLabel("过敏史（药物或药物类别）").fill("青霉素");
   await page.getByLabel("过敏史（药物或药物类别）").press("Enter");
   await page.getByTestId("record-save").click();
@@ -134,7 +162,8 @@ test("physician: queue → take → record an allergy → a block finding appear
   // Keyboard: Alt+N adds a line and puts the cursor in its drug search.
   await page.keyboard.press("Alt+n");
   await expect(page.getByTestId("rx-line-1")).toBeVisible();
-  expect(await page.evaluate(() => document.activeElement?.id ?? "")).toMatch(/^drug-/);
+  // The focus moves in a task after the line renders: wait for it rather than read it once.
+  await expect.poll(() => page.evaluate(() => document.activeElement?.id ?? "")).toMatch(/^drug-/);
 });
 
 test("physician: a clean prescription is signed for review; lock hides patient data", async ({ page }) => {
