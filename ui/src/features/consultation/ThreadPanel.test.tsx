@@ -3,6 +3,8 @@ import userEvent from "@testing-library/user-event";
 import type { ConsultationView, MessageSendRequest, ThreadMessage } from "../../backend";
 import { BackendError } from "../../backend";
 import { newQueryClient } from "../../app/Providers";
+import type { Language } from "../../i18n";
+import { CONSULTATION_POLL_MS } from "./ConsultationScreen";
 import { ScreenProviders as Providers } from "../../../tests/providers";
 import { fakeBackend } from "../../../tests/fakeBackend";
 import { consultation } from "../../../tests/fixtures";
@@ -22,6 +24,7 @@ const thread: ThreadMessage[] = [
 function renderThread(
   over: Partial<ConsultationView> = {},
   send?: (r: MessageSendRequest) => ConsultationView | Promise<ConsultationView>,
+  language: Language = "zh-CN",
 ) {
   let view = consultation(over);
   const sent: MessageSendRequest[] = [];
@@ -35,12 +38,23 @@ function renderThread(
       return view;
     },
   });
+  const client = newQueryClient();
   render(
-    <Providers backend={backend} client={newQueryClient()}>
+    <Providers backend={backend} client={client} language={language}>
       <ConsultationScreen consultationId="c-1" onOpen={() => {}} onClose={() => {}} />
     </Providers>,
   );
-  return { sent };
+  /** A message reaches the core's copy (as sync brings a patient's message). */
+  const arrive = (m: ThreadMessage) => {
+    view = { ...view, messages: [...view.messages, m] };
+  };
+  /** …and the screen's next read of the view, without waiting for its poll. */
+  const arriveNow = async (m: ThreadMessage) => {
+    arrive(m);
+    client.setQueryData(["consultation_get", "c-1"], view);
+    await screen.findByText(m.body, { selector: ".thread-body" });
+  };
+  return { sent, arrive, arriveNow };
 }
 
 async function log() {
@@ -147,5 +161,48 @@ describe("the consultation's message thread", () => {
     renderThread({ mine: false });
     expect(await screen.findByTestId("thread-readonly")).toHaveTextContent("仅接诊医生可以回复");
     expect(screen.queryByRole("textbox", { name: "回复患者" })).toBeNull();
+  });
+  it("shows a patient's message that arrives while the screen is open (the view is re-read)", async () => {
+    const { arrive } = renderThread({ messages: thread.slice(0, 1) });
+    expect(within(await log()).getAllByRole("listitem")).toHaveLength(1);
+    arrive(message({ from: "patient", body: "刚量了体温，37.8 度" }));
+    const item = await screen.findByText("刚量了体温，37.8 度", { selector: ".thread-body" }, { timeout: CONSULTATION_POLL_MS * 2 });
+    expect(item.closest("li")).toHaveAttribute("data-from", "patient");
+  });
+
+  it("follows the newest message at the bottom, leaves a reader who scrolled up, and follows their own reply", async () => {
+    const { arriveNow } = renderThread({ messages: thread });
+    const region = await log();
+    // jsdom lays nothing out: give the log a height and a content height.
+    let contentHeight = 1_000;
+    Object.defineProperty(region, "scrollHeight", { configurable: true, get: () => contentHeight });
+    Object.defineProperty(region, "clientHeight", { configurable: true, get: () => 300 });
+
+    region.scrollTop = 700;
+    fireEvent.scroll(region);
+    contentHeight = 1_100;
+    await arriveNow(message({ from: "patient", body: "还有点咳嗽" }));
+    expect(region.scrollTop).toBe(1_100);
+
+    region.scrollTop = 100;
+    fireEvent.scroll(region);
+    contentHeight = 1_200;
+    await arriveNow(message({ from: "patient", body: "晚上咳得厉害" }));
+    expect(region.scrollTop).toBe(100);
+
+    contentHeight = 1_300;
+    await userEvent.type(screen.getByLabelText("回复患者"), "夜间咳嗽可以先用蜂蜜水{Control>}{Enter}{/Control}");
+    await screen.findByText("夜间咳嗽可以先用蜂蜜水", { selector: ".thread-body" });
+    expect(region.scrollTop).toBe(1_300);
+  });
+
+  it("speaks English when the user does", async () => {
+    renderThread({ messages: thread.slice(1) }, undefined, "en");
+    const region = await screen.findByRole("log", { name: "Messages with the patient" });
+    const items = within(region).getAllByRole("listitem");
+    expect(items[0]).toHaveTextContent(/^Patient/);
+    expect(items[1]).toHaveTextContent(/^Physician/);
+    expect(screen.getByLabelText("Reply to the patient")).toBeVisible();
+    expect(screen.getByRole("button", { name: "Send" })).toBeDisabled();
   });
 });
