@@ -112,7 +112,7 @@ test("physician: queue → take → record an allergy → a block finding appear
   await expect(thread.getByTestId("thread-message").last()).toBeInViewport();
   await expect(sent).not.toBeInViewport();
   await expectAccessible(page);
-  await page.screenshot({ path: path.join(shots, "consultation-thread.png") });
+  await page.screenshot({ path: path.join(shots, "consultation-thread.png"), fullPage: true });
 
   await page.getByLabel("过敏史（药物或药物类别）").fill("青霉素");
   await page.getByLabel("过敏史（药物或药物类别）").press("Enter");
