@@ -1,23 +1,17 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, Button, Card, Col, Descriptions, Empty, Row, Skeleton, Space, Tag, Typography } from "antd";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { ConsultationView, PrescriptionView, SyncStatus } from "../../backend";
 import { useBackend } from "../../backend/context";
 import { errorText } from "../../app/errors";
 import { useI18n } from "../../i18n";
 import { GuidancePanel } from "../guidance/GuidancePanel";
+import { useSyncStatus } from "../sync/useSyncStatus";
 import { FlagTags } from "../queue/QueueScreen";
 import { routeLabel } from "../queue/labels";
 import { PrescriptionEditor } from "./PrescriptionEditor";
 import { RecordForm } from "./RecordForm";
 import { ThreadPanel } from "./ThreadPanel";
-
-/**
- * The open consultation is re-read this often: patients' messages (and a record edited on the
- * physician's other device) arrive through sync, not through this screen (R-SVC-1). A local
- * read; unchanged answers keep their identity, so nothing re-renders then.
- */
-export const CONSULTATION_POLL_MS = 4_000;
 
 const SYNC_COLOR: Record<SyncStatus, string> = { local_only: "default", pending: "blue", synced: "green", rejected: "red" };
 
@@ -125,8 +119,19 @@ function Consultation({ consultationId }: { consultationId: string }) {
   const view = useQuery({
     queryKey: ["consultation_get", consultationId],
     queryFn: () => backend.call("consultation_get", { consultation_id: consultationId }),
-    refetchInterval: CONSULTATION_POLL_MS,
   });
+  // Patients' messages (and a record edited on the physician's other device) arrive through
+  // sync, not through this screen (R-SVC-1): the open consultation is re-read when the core
+  // has pulled something new, not on a timer — every read of it is an audited access
+  // (R-SEC-5), and a timer would write one every few seconds for as long as it stays open.
+  const pulledUpTo = useSyncStatus().data?.cursor;
+  const seenCursor = useRef(pulledUpTo);
+  useEffect(() => {
+    if (pulledUpTo === undefined || pulledUpTo === seenCursor.current) return;
+    const first = seenCursor.current === undefined;
+    seenCursor.current = pulledUpTo;
+    if (!first) void client.invalidateQueries({ queryKey: ["consultation_get", consultationId] });
+  }, [pulledUpTo, client, consultationId]);
   const openRx = useMutation({
     mutationFn: (id: string) => backend.call("rx_get", { prescription_id: id }),
     onSuccess: (p) => {

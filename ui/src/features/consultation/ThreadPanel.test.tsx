@@ -4,10 +4,10 @@ import type { ConsultationView, MessageSendRequest, ThreadMessage } from "../../
 import { BackendError } from "../../backend";
 import { newQueryClient } from "../../app/Providers";
 import type { Language } from "../../i18n";
-import { CONSULTATION_POLL_MS } from "./ConsultationScreen";
+import { SYNC_POLL_MS } from "../sync/model";
 import { ScreenProviders as Providers } from "../../../tests/providers";
 import { fakeBackend } from "../../../tests/fakeBackend";
-import { consultation } from "../../../tests/fixtures";
+import { consultation, syncOverview } from "../../../tests/fixtures";
 import { ConsultationScreen } from "./ConsultationScreen";
 
 function message(over: Partial<ThreadMessage>): ThreadMessage {
@@ -27,9 +27,11 @@ function renderThread(
   language: Language = "zh-CN",
 ) {
   let view = consultation(over);
+  let cursor = 10;
   const sent: MessageSendRequest[] = [];
   const backend = fakeBackend({
     consultation_get: () => view,
+    sync_status: () => syncOverview({ cursor, head: cursor }),
     template_list: () => ({ templates: [] }),
     message_send: (r) => {
       sent.push(r);
@@ -44,9 +46,10 @@ function renderThread(
       <ConsultationScreen consultationId="c-1" onOpen={() => {}} onClose={() => {}} />
     </Providers>,
   );
-  /** A message reaches the core's copy (as sync brings a patient's message). */
+  /** A message reaches the core's copy: sync pulled it, so the cursor moved. */
   const arrive = (m: ThreadMessage) => {
     view = { ...view, messages: [...view.messages, m] };
+    cursor += 1;
   };
   /** …and the screen's next read of the view, without waiting for its poll. */
   const arriveNow = async (m: ThreadMessage) => {
@@ -54,7 +57,7 @@ function renderThread(
     client.setQueryData(["consultation_get", "c-1"], view);
     await screen.findByText(m.body, { selector: ".thread-body" });
   };
-  return { sent, arrive, arriveNow };
+  return { sent, arrive, arriveNow, backend };
 }
 
 async function log() {
@@ -162,12 +165,23 @@ describe("the consultation's message thread", () => {
     expect(await screen.findByTestId("thread-readonly")).toHaveTextContent("仅接诊医生可以回复");
     expect(screen.queryByRole("textbox", { name: "回复患者" })).toBeNull();
   });
-  it("shows a patient's message that arrives while the screen is open (the view is re-read)", async () => {
+  it("shows a patient's message that arrives by sync while the screen is open (re-read when the cursor moves)", async () => {
     const { arrive } = renderThread({ messages: thread.slice(0, 1) });
     expect(within(await log()).getAllByRole("listitem")).toHaveLength(1);
     arrive(message({ from: "patient", body: "刚量了体温，37.8 度" }));
-    const item = await screen.findByText("刚量了体温，37.8 度", { selector: ".thread-body" }, { timeout: CONSULTATION_POLL_MS * 2 });
+    const item = await screen.findByText("刚量了体温，37.8 度", { selector: ".thread-body" }, { timeout: SYNC_POLL_MS * 3 });
     expect(item.closest("li")).toHaveAttribute("data-from", "patient");
+  });
+
+  it("is not re-read on a timer: each read of a patient record is an audited access", async () => {
+    const { backend } = renderThread({ messages: thread });
+    await log();
+    const reads = () => backend.calls.filter((c) => c.command === "consultation_get").length;
+    const polls = () => backend.calls.filter((c) => c.command === "sync_status").length;
+    const before = reads();
+    const startPolls = polls();
+    await vi.waitFor(() => expect(polls()).toBeGreaterThan(startPolls + 1), { timeout: SYNC_POLL_MS * 4 });
+    expect(reads()).toBe(before);
   });
 
   it("follows the newest message at the bottom, leaves a reader who scrolled up, and follows their own reply", async () => {
