@@ -64,8 +64,8 @@ try {
   await check("the demo physician signs in and sees the queue from the Rust core, most urgent first", async () => {
     await session.clickWhenReady('[data-testid="fill-dr.demo"]', 5_000);
     await session.clickWhenReady('[data-testid="sign-in-screen"] button[type="submit"]', 5_000);
-    await session.waitFor('[data-testid="queue-screen"] tr.ant-table-row', 20_000);
-    const rows = await session.findAll('[data-testid="queue-screen"] tr.ant-table-row');
+    await session.waitFor('[data-testid="queue-screen"] .queue-row', 20_000);
+    const rows = await session.findAll('[data-testid="queue-screen"] .queue-row');
     assert.ok(rows.length >= 5, `expected the demo queue, got ${rows.length} rows`);
     assert.match(await session.text(rows[0]), /急诊/);
     await savePng(session, "desktop-home.png");
@@ -74,7 +74,7 @@ try {
   await check("take the patient who reports a penicillin allergy and record it", async () => {
     const clicked = await script(
       session,
-      `const row = [...document.querySelectorAll('[data-testid="queue-screen"] tr.ant-table-row')]
+      `const row = [...document.querySelectorAll('[data-testid="queue-screen"] .queue-row')]
          .find((r) => r.textContent.includes("青霉素过敏"));
        const button = row && row.querySelector("button");
        if (button) button.click();
