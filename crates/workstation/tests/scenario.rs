@@ -314,10 +314,7 @@ async fn the_whole_workflow_across_roles() {
         w.err("rx_sign", json!({"prescription_id": rx_id})).await,
         ErrorCode::RuleViolation
     );
-    let overrides: Vec<Value> = warn
-        .iter()
-        .map(|f| json!({"code": f["code"], "items": f["items"], "reason": "短期使用，已告知患者监测出血"}))
-        .collect();
+    let overrides = support::overrides_for_warnings(&rx["check"], "短期使用，已告知患者监测出血");
     let signed = w
         .ok(
             "rx_sign",

@@ -162,38 +162,56 @@ impl Desk {
         support::ok(&self.ws, command, body).await
     }
 
-    /// Poll the sync status until `done` holds (the sync task runs in the background).
-    async fn until(&self, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    /// Call `command` until `pick` finds what the test waits for (the sync task runs in the
+    /// background); a refused call counts as "not yet".
+    async fn poll<T>(
+        &self,
+        what: &str,
+        command: &str,
+        body: Value,
+        pick: impl Fn(&Value) -> Option<T>,
+    ) -> T {
+        let mut last = Value::Null;
         for _ in 0..POLLS {
-            let status = self.ok("sync_status", json!({})).await;
-            if done(&status) {
-                return status;
+            if let Ok(answer) = self.call(command, body.clone()).await {
+                if let Some(found) = pick(&answer) {
+                    return found;
+                }
+                last = answer;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        let status = self.ok("sync_status", json!({})).await;
-        panic!("timed out waiting for {what}: {status}");
+        panic!("timed out waiting for {what}; last `{command}` answer: {last}");
+    }
+
+    /// Poll the sync status until `done` holds.
+    async fn until(&self, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+        self.poll(what, "sync_status", json!({}), |s| {
+            done(s).then(|| s.clone())
+        })
+        .await
     }
 
     async fn queue_ids(&self) -> Vec<String> {
-        self.ok("queue_list", json!({})).await["entries"]
-            .as_array()
-            .expect("entries")
-            .iter()
-            .map(|e| e["id"].as_str().expect("id").to_owned())
-            .collect()
+        ids_of(&self.ok("queue_list", json!({})).await)
     }
 
     async fn queue_until(&self, what: &str, done: impl Fn(&[String]) -> bool) -> Vec<String> {
-        for _ in 0..POLLS {
-            let ids = self.queue_ids().await;
-            if done(&ids) {
-                return ids;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("timed out waiting for {what}: {:?}", self.queue_ids().await);
+        self.poll(what, "queue_list", json!({}), |queue| {
+            let ids = ids_of(queue);
+            done(&ids).then_some(ids)
+        })
+        .await
     }
+}
+
+fn ids_of(queue: &Value) -> Vec<String> {
+    queue["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| e["id"].as_str().expect("id").to_owned())
+        .collect()
 }
 
 fn settled(s: &Value) -> bool {
@@ -366,22 +384,15 @@ async fn first_claim_wins_across_workstations_and_the_loser_keeps_a_draft() {
     .await;
     b.until("the suspension acknowledged", settled).await;
     let learned = |suspended: bool| {
-        let a = &a;
-        async move {
-            for _ in 0..POLLS {
-                let session = a.ok("session_status", json!({})).await;
-                if session["user"]["suspended"] == suspended {
-                    return true;
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            false
-        }
+        move |session: &Value| (session["user"]["suspended"] == suspended).then_some(())
     };
-    assert!(
-        learned(true).await,
-        "dr.a's own workstation never learned of the suspension"
-    );
+    a.poll(
+        "dr.a's own workstation to learn of the suspension",
+        "session_status",
+        json!({}),
+        learned(true),
+    )
+    .await;
 
     // The complaint is resolved: the administrator reinstates dr.a on B's workstation, and
     // dr.a's own workstation learns that too.
@@ -389,40 +400,42 @@ async fn first_claim_wins_across_workstations_and_the_loser_keeps_a_draft() {
         .await;
     let s = b.until("the reinstatement acknowledged", settled).await;
     assert_eq!(s["rejected_ops"], 2, "only the two refused earlier: {s}");
-    assert!(
-        learned(false).await,
-        "dr.a's own workstation never learned of the reinstatement"
-    );
+    a.poll(
+        "dr.a's own workstation to learn of the reinstatement",
+        "session_status",
+        json!({}),
+        learned(false),
+    )
+    .await;
 }
 
 /// Poll `rx_get` on the physician's desk until the prescription reaches `status`.
 async fn rx_until(desk: &Desk, rx_id: &str, status: &str) -> Value {
-    for _ in 0..POLLS {
-        let rx = desk.ok("rx_get", json!({"prescription_id": rx_id})).await;
-        if rx["status"] == status {
-            return rx;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let rx = desk.ok("rx_get", json!({"prescription_id": rx_id})).await;
-    panic!("prescription never became {status}: {}", rx["status"]);
+    desk.poll(
+        &format!("the prescription to become {status}"),
+        "rx_get",
+        json!({"prescription_id": rx_id}),
+        |rx| (rx["status"] == status).then(|| rx.clone()),
+    )
+    .await
 }
 
 /// Poll the pharmacist's review queue until `rx_id` is in it.
 async fn review_until(desk: &Desk, rx_id: &str) -> Value {
-    for _ in 0..POLLS {
-        let queue = desk.ok("review_queue", json!({})).await;
-        if let Some(item) = queue["items"]
-            .as_array()
-            .expect("items")
-            .iter()
-            .find(|i| i["prescription"]["id"] == rx_id)
-        {
-            return item.clone();
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the prescription never reached the pharmacist's review queue");
+    desk.poll(
+        "the prescription in the pharmacist's review queue",
+        "review_queue",
+        json!({}),
+        |queue| {
+            queue["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .find(|i| i["prescription"]["id"] == rx_id)
+                .cloned()
+        },
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -502,11 +515,8 @@ async fn a_prescription_signed_on_one_workstation_is_reviewed_on_another() {
         findings.iter().all(|f| f["severity"] != "block"),
         "{findings:?}"
     );
-    let overrides: Vec<Value> = findings
-        .iter()
-        .filter(|f| f["severity"] == "warn")
-        .map(|f| json!({"code": f["code"], "items": f["items"], "reason": "短期使用，已告知患者监测出血"}))
-        .collect();
+    let overrides =
+        support::overrides_for_warnings(&draft["check"], "短期使用，已告知患者监测出血");
     assert!(
         findings.iter().any(|f| f["code"] == "interaction"),
         "{findings:?}"
@@ -579,13 +589,7 @@ async fn a_prescription_signed_on_one_workstation_is_reviewed_on_another() {
     let revised = doctor
         .ok("rx_save", json!({"consultation_id": adult, "prescription_id": rx_id, "draft": {"items": [amlodipine]}}))
         .await;
-    let overrides: Vec<Value> = revised["check"]["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["severity"] == "warn")
-        .map(|f| json!({"code": f["code"], "items": f["items"], "reason": "长期服药，复诊已约"}))
-        .collect();
+    let overrides = support::overrides_for_warnings(&revised["check"], "长期服药，复诊已约");
     doctor
         .ok(
             "rx_sign",
@@ -626,20 +630,13 @@ async fn record_until(
     what: &str,
     done: impl Fn(&Value) -> bool,
 ) -> Value {
-    for _ in 0..POLLS {
-        if let Ok(view) = desk
-            .call(
-                "consultation_get",
-                json!({"consultation_id": consultation_id}),
-            )
-            .await
-            && done(&view["record"])
-        {
-            return view["record"].clone();
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for {what}");
+    desk.poll(
+        what,
+        "consultation_get",
+        json!({"consultation_id": consultation_id}),
+        |view| done(&view["record"]).then(|| view["record"].clone()),
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -823,17 +820,17 @@ async fn the_message_thread_travels_between_the_physician_and_the_patient() {
     // after the physician's question, once.
     patient_says(&direct, id, "烧了两天，最高38.9度").await;
     doctor.ok("sync_now", json!({})).await;
-    let mut thread = Vec::new();
-    for _ in 0..POLLS {
-        let view = doctor
-            .ok("consultation_get", json!({"consultation_id": id}))
-            .await;
-        thread = view["messages"].as_array().expect("messages").clone();
-        if thread.len() >= 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let thread = doctor
+        .poll(
+            "the patient's answer in the thread",
+            "consultation_get",
+            json!({"consultation_id": id}),
+            |view| {
+                let thread = view["messages"].as_array().expect("messages");
+                (thread.len() >= 2).then(|| thread.clone())
+            },
+        )
+        .await;
     let said: Vec<(&str, &str)> = thread
         .iter()
         .map(|m| {

@@ -66,6 +66,13 @@ pub(crate) fn prepare(changes: &[Change]) -> Plan<'_> {
     Plan { changes, bodies }
 }
 
+/// Whether an operation of this workstation on the record still waits for the platform's
+/// answer: the pulled state is older than the user's change then, and must not undo it.
+fn pending_here(w: &Writer<'_>, kind: &str, id: &str) -> meddesk_store::Result<bool> {
+    Ok(sync_outbox::settlements_of_conn(w.conn(), kind, id)?
+        .contains(&sync_outbox::Settlement::Pending))
+}
+
 fn encode_err(e: impl std::fmt::Display) -> StoreError {
     StoreError::Database(format!("pulled change: {e}"))
 }
@@ -112,10 +119,7 @@ pub(crate) fn apply(
                         consultations::status_of(w.conn(), &id)?,
                         Some((ConsultationStatus::Waiting | ConsultationStatus::Claimed, _))
                     );
-                    let pending =
-                        sync_outbox::settlements_of_conn(w.conn(), "consultation", &change.key.id)?
-                            .contains(&sync_outbox::Settlement::Pending);
-                    if open && !pending {
+                    if open && !pending_here(w, "consultation", &change.key.id)? {
                         consultations::taken_on_platform(w, &id, None)?;
                     }
                 }
@@ -170,9 +174,7 @@ fn merge_fields(w: &mut Writer<'_>, rec: &ConsultationRecord) -> meddesk_store::
         Some((_, physician)) => physician.is_some() && physician == rec.physician_id,
         None => false,
     };
-    let pending = sync_outbox::settlements_of_conn(w.conn(), "consultation", &key)?
-        .contains(&sync_outbox::Settlement::Pending);
-    if !ours || pending {
+    if !ours || pending_here(w, "consultation", &key)? {
         return Ok(());
     }
     let local: LocalRecord = match docs::record_for_update(w, &key)? {
@@ -257,9 +259,7 @@ fn prescription(
     id: &str,
     p: &PrescriptionRecord,
 ) -> meddesk_store::Result<()> {
-    let pending = sync_outbox::settlements_of_conn(w.conn(), "prescription", id)?
-        .contains(&sync_outbox::Settlement::Pending);
-    if pending {
+    if pending_here(w, "prescription", id)? {
         return Ok(());
     }
     let local = prescriptions::status_of(w, id)?.map(|(status, _)| status);

@@ -34,3 +34,15 @@ pub async fn ok(ws: &Workstation, command: &str, body: Value) -> Value {
         Err(e) => panic!("{command} failed: {} {}", e.code_str(), e.message),
     }
 }
+
+/// One override per warning of a checked prescription (`check.findings`), all with
+/// `reason` (R-RX-7): what a physician gives to sign a prescription with warnings.
+pub fn overrides_for_warnings(check: &Value, reason: &str) -> Vec<Value> {
+    check["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["severity"] == "warn")
+        .map(|f| serde_json::json!({"code": f["code"], "items": f["items"], "reason": reason}))
+        .collect()
+}
