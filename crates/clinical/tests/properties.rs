@@ -150,6 +150,7 @@ fn patient() -> impl Strategy<Value = Patient> {
                 }),
                 conditions: vec![],
                 current_medications: meds,
+                identity_verified: None,
             },
         )
 }
@@ -160,6 +161,7 @@ fn request() -> impl Strategy<Value = CheckRequest> {
             ConsultationKind::Ordinary,
             ConsultationKind::Emergency,
             ConsultationKind::Chronic,
+            ConsultationKind::Specialist,
         ])),
         patient(),
         prop::collection::vec(
@@ -208,5 +210,26 @@ proptest! {
         }
         let rank = |v: Verdict| match v { Verdict::Pass => 0, Verdict::Warn => 1, Verdict::Block => 2 };
         prop_assert!(rank(after.verdict) >= rank(before.verdict));
+    }
+
+    /// R-RX-8: the platform's and the pharmacist's validity check is the checker's, finding
+    /// for finding — never a second rule set that could disagree.
+    #[test]
+    fn validity_is_exactly_the_checkers_validity_findings(req in request()) {
+        let full = check(&PACK, &req);
+        let valid = meddesk_clinical::check::validity::validate(&PACK, &req);
+        let from_full: Vec<_> = full
+            .findings
+            .iter()
+            .filter(|f| meddesk_clinical::check::validity::is_validity_finding(f))
+            .cloned()
+            .collect();
+        prop_assert_eq!(&valid, &from_full);
+        for f in &valid {
+            prop_assert_eq!(f.severity, meddesk_clinical::check::request::Severity::Block);
+        }
+        if req.diagnoses.is_empty() {
+            prop_assert!(valid.iter().any(|f| f.code == FindingCode::DiagnosisMissing));
+        }
     }
 }

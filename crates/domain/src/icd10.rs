@@ -44,10 +44,11 @@ impl Icd10Range {
 
     pub fn contains(&self, code: &str) -> bool {
         let code = normalise(code);
-        if code.len() < self.lo.len() {
+        // A written (non-code) diagnosis such as "急性扁桃体炎" is in no range; slicing it
+        // by bytes would split a character.
+        let Some(head) = code.get(..self.lo.len()) else {
             return false;
-        }
-        let head = &code[..self.lo.len()];
+        };
         self.lo.as_str() <= head && head <= self.hi.as_str()
     }
 }
@@ -73,6 +74,8 @@ mod tests {
             ("J02", "J03.0", false),
             ("J01-J06", "J06.9", true),
             ("J01-J06", "J00", false),
+            ("J02", "急性扁桃体炎", false),
+            ("J02", "J0", false),
             ("I10-I15", "I11.9", true),
             ("I10-I15", "I20", false),
             ("N39.0", "N39.0", true),

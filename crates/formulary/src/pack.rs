@@ -270,12 +270,32 @@ impl Pack {
     /// "hydrochloride"). "阿莫西林胶囊" and "metformin hydrochloride 500 mg tablets" are
     /// the ingredient; the result is still required to be exactly one drug.
     pub fn resolve_product(&self, name: &str) -> Option<usize> {
-        if let Some(d) = self.resolve_drug(name) {
+        self.resolve_product_with(name, true)
+    }
+
+    /// The drug a prescription LINE names (R-RX-8: raw text is never a drug): as
+    /// [`resolve_product`](Self::resolve_product) but by real names only (id, INN, Chinese,
+    /// synonym) — pinyin and pinyin initials ("blf") are search shortcuts for picking a
+    /// medicine from the list, not names a signed prescription may carry.
+    pub fn resolve_prescribed(&self, name: &str) -> Option<usize> {
+        self.resolve_product_with(name, false)
+    }
+
+    fn resolve_product_with(&self, name: &str, pinyin: bool) -> Option<usize> {
+        let resolve = |n: &str| {
+            self.index
+                .resolve_with(n, |t| matches!(t, Target::Drug(_)), pinyin)
+                .and_then(|t| match t {
+                    Target::Drug(d) => Some(d),
+                    Target::Class(_) => None,
+                })
+        };
+        if let Some(d) = resolve(name) {
             return Some(d);
         }
         let stripped = strip_product_words(name);
         if stripped != name.trim() && !stripped.is_empty() {
-            if let Some(d) = self.resolve_drug(&stripped) {
+            if let Some(d) = resolve(&stripped) {
                 return Some(d);
             }
         }
@@ -283,7 +303,7 @@ impl Pack {
         let words: Vec<&str> = stripped.split_whitespace().collect();
         (1..words.len())
             .rev()
-            .find_map(|n| self.resolve_drug(&words[..n].join(" ")))
+            .find_map(|n| resolve(&words[..n].join(" ")))
     }
 
     /// Resolve an allergy entry to a drug or a class (class names and their synonyms, e.g.

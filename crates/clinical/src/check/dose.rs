@@ -1,15 +1,17 @@
 //! Dose rules (R-RX-3, R-RX-4): single dose against the label range (`dose_high`,
 //! `dose_low`), the maximum daily dose (`daily_dose_high`, always a block), the label's
 //! frequencies (`frequency`), paediatric mg/kg by weight, the course limit
-//! (`course_too_long`: ordinary ≤ 7 days, emergency ≤ 3, chronic ≤ 12 weeks, and the label's
-//! `max_days`) and the dispensed quantity against dose × frequency × days
-//! (`quantity_mismatch`).
+//! (`course_too_long` for the label's `max_days`; the regulatory limit is validity) and the
+//! dispensed quantity against dose × frequency × days
+//! (`quantity_mismatch`). A known drug with no sourced dose data (neither `adult` nor
+//! `paediatric`) gets one `info` finding (code `dose_high`, rule `dose.not_checked`):
+//! "dose not checked", never a guessed range (issue 14).
 
 use meddesk_formulary::Measure;
 use meddesk_formulary::schema::{Drug, Frequency};
 
-use super::request::{ConsultationKind, FindingCode, Severity};
-use super::{Context, Draft, Findings, Line, above, below, fmt_measure, fmt_num, regulation};
+use super::request::{FindingCode, Severity};
+use super::{Context, Draft, Findings, Line, above, below, fmt_measure, fmt_num};
 
 /// Paediatric mg/kg limits are checked with 10 % slack: doses are rounded to what can be
 /// measured or split (a 16 kg child on 15 mg/kg gets 250 mg, not 240 mg), and flagging that
@@ -20,14 +22,7 @@ pub const MG_PER_KG_SLACK: f64 = 0.10;
 /// and by at least two units: whole packs are dispensed, a doubled supply is not rounding.
 pub const OVERSUPPLY_FACTOR: f64 = 1.5;
 
-/// Course limits in days (R-RX-4).
-pub fn course_limit(kind: ConsultationKind) -> f64 {
-    match kind {
-        ConsultationKind::Ordinary => 7.0,
-        ConsultationKind::Emergency => 3.0,
-        ConsultationKind::Chronic => 84.0,
-    }
-}
+pub use super::validity::course_limit;
 
 /// Which dosing applies to this patient for this drug.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -63,19 +58,19 @@ pub fn population(age: Option<f64>, weight: Option<f64>, drug: &Drug) -> Populat
 }
 
 pub fn check(cx: &Context<'_>, out: &mut Findings) {
-    let kind = cx
-        .req
-        .consultation
-        .as_ref()
-        .map(|c| c.kind)
-        .unwrap_or_default();
     let p = &cx.req.patient;
     let mut weight_missing: Vec<usize> = Vec::new();
+    let mut not_checked: Vec<usize> = Vec::new();
     for line in cx.lines {
-        course(cx, line, kind, out);
+        course(cx, line, out);
         let Some(d) = line.drug else { continue };
         let drug = &cx.pack.drugs[d];
         quantity(line, drug, out);
+        if drug.adult.is_none() && drug.paediatric.is_none() {
+            // Known drug, but no sourced dose in the pack (issue 14): say so, never guess.
+            not_checked.push(line.ix);
+            continue;
+        }
         match population(p.age_years, p.weight_kg, drug) {
             Population::Adult => {
                 // The label's frequency list is the adult one; children dose by mg/kg/day.
@@ -88,6 +83,21 @@ pub fn check(cx: &Context<'_>, out: &mut Findings) {
                 }
             }
         }
+    }
+    if !not_checked.is_empty() {
+        let lines: Vec<String> = not_checked.iter().map(|i| (i + 1).to_string()).collect();
+        let lines = lines.join(", ");
+        out.add(Draft {
+            code: FindingCode::DoseHigh,
+            severity: Severity::Info,
+            items: not_checked,
+            zh: format!("第{lines}行：知识库中没有该药有来源的剂量数据，未核对剂量。"),
+            en: format!(
+                "Line {lines}: the pack has no sourced dose data for this drug; dose not checked."
+            ),
+            source: "R-RX-3",
+            rule: "dose.not_checked",
+        });
     }
     if !weight_missing.is_empty() {
         out.add(Draft {
@@ -106,63 +116,9 @@ fn names(drug: &Drug) -> (&str, &str) {
     (drug.zh.as_str(), drug.inn.as_str())
 }
 
-fn course(cx: &Context<'_>, line: &Line<'_>, kind: ConsultationKind, out: &mut Findings) {
+/// The label's usual course (`max_days`); the regulatory limit is validity.
+fn course(cx: &Context<'_>, line: &Line<'_>, out: &mut Findings) {
     let Some(days) = line.item.days else { return };
-    let limit = course_limit(kind);
-    let (zh_kind, en_kind, source) = match kind {
-        ConsultationKind::Ordinary => (
-            "普通处方",
-            "an ordinary prescription",
-            regulation(
-                cx.pack,
-                "cn-rx-admin-measures",
-                "Art. 19",
-                "处方管理办法 (2007) 第十九条; R-RX-4",
-            ),
-        ),
-        ConsultationKind::Emergency => (
-            "急诊处方",
-            "an emergency prescription",
-            regulation(
-                cx.pack,
-                "cn-rx-admin-measures",
-                "Art. 19",
-                "处方管理办法 (2007) 第十九条; R-RX-4",
-            ),
-        ),
-        ConsultationKind::Chronic => (
-            "长期处方",
-            "a long-term (chronic) prescription",
-            regulation(
-                cx.pack,
-                "cn-long-term-rx-2021",
-                "(≤ 12 weeks)",
-                "长期处方管理规范（试行）(2021); R-RX-4",
-            ),
-        ),
-    };
-    if above(days, limit) {
-        out.add(Draft {
-            code: FindingCode::CourseTooLong,
-            severity: Severity::Warn,
-            items: vec![line.ix],
-            zh: format!(
-                "第{}行疗程{}天，超过{zh_kind}{}天的限制；如确需延长请注明理由。",
-                line.ix + 1,
-                fmt_num(days),
-                fmt_num(limit)
-            ),
-            en: format!(
-                "Line {}: a {}-day course exceeds the {}-day limit for {en_kind}; state the reason \
-                 if it must be longer.",
-                line.ix + 1,
-                fmt_num(days),
-                fmt_num(limit)
-            ),
-            source: &source,
-            rule: "course.regulatory_limit",
-        });
-    }
     let label = line
         .drug
         .and_then(|d| cx.pack.drugs[d].adult.as_ref())

@@ -5,7 +5,7 @@
 //! `warn` (off-label use needs a reason); a near miss in the same chapter (a PPI for
 //! gastritis when the label lists reflux and ulcer) is `info`, because labels list fewer
 //! indications than practice uses and warning on those teaches prescribers to click through.
-//! No diagnosis at all → `info`.
+//! No coded diagnosis (none, or written ones only) → `info`.
 
 use super::request::{FindingCode, Severity};
 use super::{Context, Draft, Findings};
@@ -24,6 +24,10 @@ pub fn check(cx: &Context<'_>, out: &mut Findings) {
         .iter()
         .chain(req.patient.conditions.iter())
         .map(String::as_str)
+        // A written diagnosis ("急性扁桃体炎") is a valid clinical diagnosis (R-RX-8) but
+        // not a code the labels' indications can be matched against: it leaves the check
+        // to the `info` below rather than calling every drug off-label.
+        .filter(|c| crate::icd10::Icd10Range::parse(c).is_ok())
         .collect();
     let mut unchecked = Vec::new();
     for line in cx.lines {

@@ -13,6 +13,7 @@ pub mod interaction;
 pub mod lines;
 pub mod patient;
 pub mod request;
+pub mod validity;
 
 use meddesk_formulary::{Amount, Measure, Pack};
 
@@ -29,8 +30,8 @@ pub fn check(pack: &Pack, req: &CheckRequest) -> CheckResponse {
         req,
         lines: &lines,
     };
+    validity::check(&cx, &mut out);
     lines::check(&cx, &mut out);
-    controlled::check(&cx, &mut out);
     allergy::check(&cx, &mut out);
     dose::check(&cx, &mut out);
     patient::check(&cx, &mut out);

@@ -42,7 +42,9 @@ pub struct Consultation {
     pub kind: ConsultationKind,
 }
 
-/// Drives the course limit (R-RX-4): ordinary ≤ 7 days, emergency ≤ 3, chronic ≤ 12 weeks.
+/// The consultation type, the treating physician's call (常见病 / 急诊 / 慢性病 / 专科). It
+/// drives the course limit (R-RX-4): ordinary and specialist ≤ 7 days, emergency ≤ 3,
+/// chronic ≤ 12 weeks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ConsultationKind {
@@ -60,6 +62,9 @@ pub enum ConsultationKind {
         alias = "慢性病"
     )]
     Chronic,
+    /// 专科: a specialist consultation; the ordinary course limit applies.
+    #[serde(alias = "专科", alias = "specialty")]
+    Specialist,
 }
 
 /// Every field is optional: a check that needs an absent field says so as `info`.
@@ -98,6 +103,11 @@ pub struct Patient {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub current_medications: Option<Vec<String>>,
+    /// Real-name verification by the platform (R-REC-2). `false` blocks a prescription
+    /// (`identity_unverified`); absent means "not stated" and gives no finding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub identity_verified: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
@@ -230,10 +240,14 @@ pub enum FindingCode {
     ControlledSubstance,
     Indication,
     QuantityMismatch,
+    /// No clinical diagnosis (临床诊断) on the prescription (R-RX-8).
+    DiagnosisMissing,
+    /// The patient's identity is not verified by the platform (R-REC-2, R-RX-8).
+    IdentityUnverified,
 }
 
 impl FindingCode {
-    pub const ALL: [FindingCode; 21] = [
+    pub const ALL: [FindingCode; 23] = [
         FindingCode::UnknownDrug,
         FindingCode::TemplateIncomplete,
         FindingCode::TooManyItems,
@@ -255,6 +269,8 @@ impl FindingCode {
         FindingCode::ControlledSubstance,
         FindingCode::Indication,
         FindingCode::QuantityMismatch,
+        FindingCode::DiagnosisMissing,
+        FindingCode::IdentityUnverified,
     ];
 }
 
