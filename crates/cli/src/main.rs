@@ -93,7 +93,9 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Rx(args) => meddesk_cli::rx::run(args, &cli.profile.assets),
         Command::Kb(args) => meddesk_cli::kb::run(args, &cli.profile.assets),
         Command::Triage(args) => meddesk_cli::triage::run(args, &cli.profile.assets),
-        Command::Platform { command } => meddesk_cli::platform::run(command, &profile.data_dir),
+        Command::Platform { command } => {
+            meddesk_cli::platform::run(command, &profile.data_dir, &profile.assets_dir)
+        }
         Command::Serve { ui, port } => {
             if !ui.join("index.html").is_file() {
                 return Err(format!(
@@ -131,6 +133,7 @@ fn connect_platform(ws: &Workstation, rt: &tokio::runtime::Runtime) -> Result<()
                     dir: ws.profile().data_dir.join("platform"),
                     accounts: meddesk_workstation::demo::platform_accounts(),
                     arrivals_per_min: meddesk_workstation::demo::arrivals_per_min(),
+                    pack: ws.knowledge().pack.clone(),
                 })
                 .map_err(|e| format!("{}: {e}", e.code()))?;
             let link = PlatformLink::embedded(platform.url());

@@ -62,7 +62,7 @@ fn parse_rate(s: &str) -> Result<f64, String> {
     }
 }
 
-pub fn run(command: PlatformCommand, data_dir: &Path) -> Result<(), String> {
+pub fn run(command: PlatformCommand, data_dir: &Path, assets: &Path) -> Result<(), String> {
     let rt = tokio::runtime::Runtime::new().map_err(|e| format!("internal: {e}"))?;
     match command {
         PlatformCommand::Serve {
@@ -84,6 +84,7 @@ pub fn run(command: PlatformCommand, data_dir: &Path) -> Result<(), String> {
                 database,
                 accounts,
                 access_ttl_s: access_ttl_seconds,
+                pack: meddesk_platform::serve::load_pack(assets).map_err(|e| e.to_string())?,
             };
             rt.block_on(serve(cfg, |addr| {
                 // Scripts and tests read this line to find the port.

@@ -5,12 +5,15 @@
 
 use std::collections::BTreeMap;
 
+use meddesk_clinical::check::request::RxDraft;
+use meddesk_clinical::check::validity;
+use meddesk_formulary::Pack;
 use meddesk_sync::hlc::MAX_DRIFT_MS;
 use meddesk_sync::{
     AccountRole, ComplaintEntry, ConsultationRecord, FieldHistoryEntry, FieldValue, FollowUpEntry,
     MessageEntry, MessageSender, OpKind, Operation, PhysicianRecord, PrescriptionRecord,
     PrescriptionStatus, QueueStatus, RecordBody, RecordKey, RecordKind, Rejection, RejectionCode,
-    ReviewDecision, ReviewEntry,
+    ReviewDecision, ReviewEntry, SignedDocument,
 };
 
 /// The signed-in account behind a request (from the access token).
@@ -124,13 +127,65 @@ fn non_empty(value: &str, field: &str) -> Result<(), Rejection> {
     }
 }
 
+/// R-RX-8, R-SEC-8: whether a prescription as signed may exist, by the SAME rule the
+/// workstation's checker runs (`meddesk_clinical::check::validity`), over the signed
+/// draft and what the platform verified of the patient's identity. A prescription with no
+/// signed document is not signed.
+fn valid_prescription(
+    pack: &Pack,
+    p: &PrescriptionRecord,
+    signed: Option<&SignedDocument>,
+) -> Result<(), Rejection> {
+    let Some(doc) = signed else {
+        return Err(reject(
+            RejectionCode::InvalidInput,
+            "`signed` is required: a prescription is signed with its document",
+        ));
+    };
+    let draft: RxDraft = serde_json::from_value(doc.draft.clone()).map_err(|e| {
+        reject(
+            RejectionCode::InvalidInput,
+            format!(
+                "`signed.draft` is not a prescription draft: {}",
+                field_of(&e)
+            ),
+        )
+    })?;
+    let identity = p.consultation.as_ref().map(|c| c.patient.identity_verified);
+    let findings = validity::validate_draft(pack, &draft, identity);
+    if findings.is_empty() {
+        return Ok(());
+    }
+    let codes = validity::summary(&findings);
+    let mut r = reject(
+        RejectionCode::InvalidPrescription,
+        format!("the prescription may not exist: {}", codes.join(", ")),
+    );
+    r.findings = codes;
+    Err(r)
+}
+
+/// A serde error's position without the offending value (it may be patient data).
+fn field_of(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.find(" at line ") {
+        Some(_) if text.starts_with("unknown field") || text.starts_with("missing field") => {
+            text.split(',').next().unwrap_or("malformed").to_owned()
+        }
+        _ => format!("malformed (line {}, column {})", e.line(), e.column()),
+    }
+}
+
 /// Validate `op` by `actor` against the loaded records; on success, the new bodies of the
 /// records it changes (the caller assigns versions: loaded version + 1, or 1 when new).
+/// `pack` is the knowledge pack the workstations check against: prescriptions are
+/// validated with the same rule (R-RX-8).
 pub fn decide(
     op: &Operation,
     actor: &Actor,
     loaded: &Loaded,
     now_ms: i64,
+    pack: &Pack,
 ) -> Result<Vec<(RecordKey, RecordBody)>, Rejection> {
     if op.user != actor.user_id || op.device != actor.device_id {
         return Err(reject(
@@ -324,6 +379,7 @@ pub fn decide(
                     "the draft changed since it was shown; review and sign again",
                 ));
             }
+            valid_prescription(pack, p, signed.as_ref())?;
             let mut next = p.clone();
             next.status = PrescriptionStatus::Signed;
             next.signed = signed.clone();
@@ -354,6 +410,10 @@ pub fn decide(
                     RejectionCode::InvalidInput,
                     "`reasons` is required to reject",
                 ));
+            }
+            // R-RX-8: nothing that may not exist is approved, whatever reached review.
+            if *decision == ReviewDecision::Approve {
+                valid_prescription(pack, p, p.signed.as_ref())?;
             }
             let mut next = p.clone();
             next.status = match decision {
@@ -598,6 +658,11 @@ mod tests {
     use uuid::Uuid;
 
     const NOW: i64 = 1_790_000_000_000;
+
+    static PACK: std::sync::LazyLock<Pack> = std::sync::LazyLock::new(|| {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/formulary");
+        meddesk_formulary::load_dir(&dir).expect("the shipped knowledge pack")
+    });
 
     fn actor(user: &str, role: AccountRole, specialties: &[&str]) -> Actor {
         Actor {
@@ -986,8 +1051,146 @@ mod tests {
             ),
         ];
         for (name, o, a, loaded, expected) in cases {
-            assert_eq!(code(decide(&o, &a, &loaded, NOW)), expected, "case: {name}");
+            assert_eq!(
+                code(decide(&o, &a, &loaded, NOW, &PACK)),
+                expected,
+                "case: {name}"
+            );
         }
+    }
+
+    #[derive(serde::Deserialize)]
+    struct ValidityTable {
+        cases: Vec<ValidityCase>,
+    }
+
+    #[derive(serde::Deserialize)]
+    struct ValidityCase {
+        name: String,
+        identity_verified: bool,
+        draft: serde_json::Value,
+        expect: Vec<String>,
+    }
+
+    fn validity_cases() -> Vec<ValidityCase> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/validity-cases.json");
+        let text = std::fs::read_to_string(&path).expect("validity table");
+        let table: ValidityTable = serde_json::from_str(&text).expect("validity table parses");
+        assert!(table.cases.len() >= 8, "the shared table is not empty");
+        table.cases
+    }
+
+    /// A signed-draft prescription record on the platform, with the patient's identity as
+    /// the platform verified it.
+    fn signed_record(case: &ValidityCase, status: PrescriptionStatus) -> Loaded {
+        let mut request = request(40, None);
+        request.patient.identity_verified = case.identity_verified;
+        let signed = SignedDocument {
+            draft: case.draft.clone(),
+            check: serde_json::json!({}),
+            overrides: serde_json::json!([]),
+            validity_days: 3,
+            signed_at_ms: NOW,
+        };
+        let mut loaded = Loaded::new();
+        loaded.insert(
+            RecordKey::prescription(Uuid::from_u128(9)),
+            (
+                2,
+                RecordBody::Prescription(Box::new(PrescriptionRecord {
+                    consultation_id: Uuid::from_u128(1),
+                    physician_id: "doc".into(),
+                    org_id: "org-1".into(),
+                    status,
+                    diagnosis: "x".into(),
+                    lines: vec![line()],
+                    reviews: vec![],
+                    consultation: Some(request),
+                    signed: (status != PrescriptionStatus::Draft).then_some(signed),
+                })),
+            ),
+        );
+        loaded
+    }
+
+    fn refusal_findings(r: Result<Vec<(RecordKey, RecordBody)>, Rejection>) -> Vec<String> {
+        match r {
+            Ok(_) => Vec::new(),
+            Err(r) => {
+                assert_eq!(r.code, RejectionCode::InvalidPrescription, "{}", r.message);
+                r.findings
+            }
+        }
+    }
+
+    /// R-RX-8: the platform accepts a signature and an approval exactly when the clinical
+    /// validity rule finds nothing — the same table the workstation's signing test runs.
+    #[test]
+    fn the_platform_applies_the_one_validity_rule() {
+        let doc = actor("doc", AccountRole::Physician, &["cardiology"]);
+        let pharm = actor("pharm", AccountRole::Pharmacist, &[]);
+        for case in validity_cases() {
+            let draft = signed_record(&case, PrescriptionStatus::Draft);
+            let signed_doc = match signed_record(&case, PrescriptionStatus::Signed)
+                .remove(&RecordKey::prescription(Uuid::from_u128(9)))
+            {
+                Some((_, RecordBody::Prescription(p))) => p.signed.clone(),
+                _ => None,
+            };
+            let sign = op(
+                &doc,
+                2,
+                NOW,
+                OpKind::SignPrescription {
+                    prescription_id: Uuid::from_u128(9),
+                    signed: signed_doc,
+                },
+            );
+            assert_eq!(
+                refusal_findings(decide(&sign, &doc, &draft, NOW, &PACK)),
+                case.expect,
+                "sign: {}",
+                case.name
+            );
+            let approve = op(
+                &pharm,
+                2,
+                NOW,
+                OpKind::ReviewPrescription {
+                    prescription_id: Uuid::from_u128(9),
+                    decision: ReviewDecision::Approve,
+                    reasons: vec![],
+                },
+            );
+            let awaiting = signed_record(&case, PrescriptionStatus::Signed);
+            assert_eq!(
+                refusal_findings(decide(&approve, &pharm, &awaiting, NOW, &PACK)),
+                case.expect,
+                "approve: {}",
+                case.name
+            );
+        }
+    }
+
+    #[test]
+    fn a_signature_without_its_document_is_refused() {
+        let doc = actor("doc", AccountRole::Physician, &["cardiology"]);
+        let case = validity_cases().remove(1);
+        let draft = signed_record(&case, PrescriptionStatus::Draft);
+        let sign = op(
+            &doc,
+            2,
+            NOW,
+            OpKind::SignPrescription {
+                prescription_id: Uuid::from_u128(9),
+                signed: None,
+            },
+        );
+        assert_eq!(
+            code(decide(&sign, &doc, &draft, NOW, &PACK)),
+            Some(RejectionCode::InvalidInput)
+        );
     }
 
     fn line() -> meddesk_sync::PrescriptionLine {
@@ -1020,7 +1223,9 @@ mod tests {
         };
         let key = RecordKey::consultation(Uuid::from_u128(1));
         let apply = |loaded: &mut Loaded, o: &Operation| {
-            let (k, body) = decide(o, &doc, loaded, NOW).expect("accepted").remove(0);
+            let (k, body) = decide(o, &doc, loaded, NOW, &PACK)
+                .expect("accepted")
+                .remove(0);
             let v = loaded.get(&k).map_or(1, |(v, _)| v + 1);
             loaded.insert(k, (v, body));
         };

@@ -21,6 +21,8 @@ pub struct EmbeddedConfig {
     pub accounts: Vec<AccountSeed>,
     /// New requests per minute; 0 turns the simulator off.
     pub arrivals_per_min: f64,
+    /// The workstation's own knowledge pack: one validity rule on both sides (R-RX-8).
+    pub pack: std::sync::Arc<meddesk_formulary::Pack>,
 }
 
 /// A bound, not yet running, embedded platform.
@@ -69,6 +71,7 @@ impl Embedded {
             database: Database::Sqlite(self.cfg.dir.join("platform.sqlite3")),
             accounts: self.cfg.accounts.clone(),
             access_ttl_s: crate::auth::ACCESS_TTL_S,
+            pack: self.cfg.pack.clone(),
         };
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
         let node = tokio::spawn(serve_on(listener, serve_cfg, move |_| {

@@ -39,6 +39,8 @@ const EVENTS_POLL: Duration = Duration::from_millis(250);
 
 pub struct AppState<S: Storage> {
     pub store: Arc<S>,
+    /// The knowledge pack the workstations check against (R-RX-8: one validity rule).
+    pack: Arc<meddesk_formulary::Pack>,
     secret: Arc<Vec<u8>>,
     notify: Arc<Notify>,
     hlc: Arc<std::sync::Mutex<HlcClock>>,
@@ -49,6 +51,7 @@ impl<S: Storage> Clone for AppState<S> {
     fn clone(&self) -> Self {
         Self {
             store: self.store.clone(),
+            pack: self.pack.clone(),
             secret: self.secret.clone(),
             notify: self.notify.clone(),
             hlc: self.hlc.clone(),
@@ -64,10 +67,15 @@ impl<S: Storage> std::fmt::Debug for AppState<S> {
 }
 
 impl<S: Storage> AppState<S> {
-    pub async fn new(store: S, access_ttl_s: i64) -> Result<Self, PlatformError> {
+    pub async fn new(
+        store: S,
+        access_ttl_s: i64,
+        pack: Arc<meddesk_formulary::Pack>,
+    ) -> Result<Self, PlatformError> {
         let secret = store.secret().await?;
         Ok(Self {
             store: Arc::new(store),
+            pack,
             secret: Arc::new(secret),
             notify: Arc::new(Notify::new()),
             hlc: Arc::new(std::sync::Mutex::new(HlcClock::new())),
@@ -282,9 +290,10 @@ async fn push<S: Storage>(
         // Spawned, so a client that hangs up mid-request cannot cancel the transaction
         // half-way: it commits or rolls back, and the retry gets the stored outcome.
         let store = state.store.clone();
+        let pack = state.pack.clone();
         let ops = req.ops;
         let (outcomes, ops) = tokio::spawn(async move {
-            let outcomes = storage::push(store.as_ref(), &actor, &ops, now).await;
+            let outcomes = storage::push(store.as_ref(), &actor, &ops, now, &pack).await;
             (outcomes, ops)
         })
         .await

@@ -47,6 +47,20 @@ pub struct ServeConfig {
     pub database: Database,
     pub accounts: Vec<AccountSeed>,
     pub access_ttl_s: i64,
+    /// The knowledge pack the workstations check against: the node validates prescriptions
+    /// with the same rule (R-RX-8, R-SEC-8).
+    pub pack: std::sync::Arc<meddesk_formulary::Pack>,
+}
+
+/// The knowledge pack of an assets folder (`<assets>/formulary`), for a node's
+/// [`ServeConfig::pack`]; an unreadable pack stops the start with an error naming it.
+pub fn load_pack(assets: &Path) -> Result<std::sync::Arc<meddesk_formulary::Pack>, PlatformError> {
+    let dir = assets.join("formulary");
+    meddesk_formulary::load_dir(&dir)
+        .map(std::sync::Arc::new)
+        .map_err(|e| {
+            PlatformError::InvalidRequest(format!("knowledge pack {}: {e}", dir.display()))
+        })
 }
 
 /// Refuse anything but loopback: this node has no TLS of its own (see the module doc).
@@ -167,7 +181,7 @@ async fn ready_after_setup<S: Storage>(
     if purged > 0 {
         tracing::info!(purged, "expired idempotency keys purged");
     }
-    let state = AppState::new(store, cfg.access_ttl_s).await?;
+    let state = AppState::new(store, cfg.access_ttl_s, cfg.pack.clone()).await?;
     ready(addr);
     axum::serve(listener, router(state))
         .await

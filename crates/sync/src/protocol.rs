@@ -509,6 +509,9 @@ pub enum OpResult {
 pub struct Rejection {
     pub code: RejectionCode,
     pub message: String,
+    /// For `invalid_prescription`: the validity findings as `code` or `code@lines`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
@@ -533,6 +536,9 @@ pub enum RejectionCode {
     ClockSkew,
     /// The operation names a user or device other than the signed-in one.
     WrongIdentity,
+    /// The prescription may not exist (R-RX-8): `findings` lists the validity codes with
+    /// their lines (`unknown_drug@1`), from the same rule the workstation runs.
+    InvalidPrescription,
 }
 
 impl Rejection {
@@ -540,6 +546,7 @@ impl Rejection {
         Self {
             code,
             message: message.into(),
+            findings: Vec::new(),
         }
     }
 }

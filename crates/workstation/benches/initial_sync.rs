@@ -163,6 +163,10 @@ async fn main() {
             ),
         ],
         access_ttl_s: 3600,
+        pack: meddesk_platform::serve::load_pack(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets"),
+        )
+        .expect("the shipped knowledge pack"),
     };
     tokio::spawn(meddesk_platform::serve(cfg, move |a| {
         let _ = tx.send(a);

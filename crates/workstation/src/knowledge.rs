@@ -14,7 +14,8 @@ use crate::{ApiError, ErrorCode};
 
 #[derive(Debug)]
 pub struct Knowledge {
-    pub pack: Pack,
+    /// Shared with the embedded platform node (one validity rule, R-RX-8).
+    pub pack: std::sync::Arc<Pack>,
     pub triage: TriageRules,
     pub follow_up: FollowUpRules,
     pub icd10: Vec<Icd10Code>,
@@ -51,7 +52,7 @@ impl Knowledge {
             &read(&assets.join("icd10/zh-names.tsv"))?,
         );
         Ok(Self {
-            pack,
+            pack: std::sync::Arc::new(pack),
             triage,
             follow_up,
             icd10,

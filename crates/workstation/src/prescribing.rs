@@ -27,17 +27,9 @@ use crate::session::SignedIn;
 use crate::{ApiError, Command, ErrorCode, Workstation};
 
 /// What the physician is writing: the lines, and optionally the consultation kind and the
-/// diagnoses (defaults: from triage and from the record).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
-#[serde(deny_unknown_fields)]
-pub struct RxDraft {
-    #[serde(default)]
-    #[ts(optional)]
-    pub kind: Option<RxKind>,
-    #[serde(default)]
-    pub diagnoses: Vec<String>,
-    pub items: Vec<Item>,
-}
+/// diagnoses (defaults: from triage and from the record). Defined once in `clinical`, the
+/// content the platform and the pharmacist re-validate.
+pub use meddesk_clinical::check::request::RxDraft;
 
 /// The course limit follows the consultation (R-RX-4): a chronic follow-up is chronic, an
 /// emergency-triaged consultation is an emergency, anything else ordinary.
@@ -53,6 +45,7 @@ pub(crate) fn check_request(
     id: &str,
     intake: Option<&IntakeDoc>,
     sex: Option<meddesk_domain::Sex>,
+    identity_verified: Option<bool>,
     record: &ConsultationRecord,
     draft: &RxDraft,
 ) -> CheckRequest {
@@ -80,6 +73,8 @@ pub(crate) fn check_request(
             allergies: record.allergies.clone(),
             conditions,
             current_medications: record.clinical.current_medications.clone(),
+            // R-REC-2, R-RX-8: what the platform verified of the patient's real name.
+            identity_verified,
         },
         diagnoses: if draft.diagnoses.is_empty() {
             record.diagnoses.clone()
@@ -98,6 +93,7 @@ struct Context {
     intake: Option<IntakeDoc>,
     record: ConsultationRecord,
     sex: Option<meddesk_domain::Sex>,
+    identity_verified: bool,
 }
 
 /// Everything the checker needs about the consultation, read in ONE audited snapshot (one
@@ -138,19 +134,26 @@ fn context(ws: &Workstation, consultation_id: &ConsultationId) -> Result<Context
             },
         ),
     };
-    let sex = patient.sex;
     Ok(Context {
         who,
         store,
         consultation,
         intake,
         record,
-        sex,
+        sex: patient.sex,
+        identity_verified: patient.identity_verified,
     })
 }
 
 fn run_check(ws: &Workstation, cx: &Context, id: &str, draft: &RxDraft) -> CheckResponse {
-    let req = check_request(id, cx.intake.as_ref(), cx.sex, &cx.record, draft);
+    let req = check_request(
+        id,
+        cx.intake.as_ref(),
+        cx.sex,
+        Some(cx.identity_verified),
+        &cx.record,
+        draft,
+    );
     check(&ws.knowledge().pack, &req)
 }
 

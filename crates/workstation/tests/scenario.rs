@@ -650,3 +650,75 @@ async fn intake_screening_flags_and_holds_sensitive_requests() {
     w.ok("consultation_claim", json!({"consultation_id": sensitive}))
         .await;
 }
+
+/// The validity findings of a check result as `code@lines` (1-based), as the platform's
+/// refusal names them.
+fn validity_codes(check: &Value) -> Vec<String> {
+    let findings: Vec<meddesk_clinical::check::request::Finding> =
+        serde_json::from_value(check["findings"].clone()).expect("findings");
+    let valid: Vec<_> = findings
+        .into_iter()
+        .filter(meddesk_clinical::check::validity::is_validity_finding)
+        .collect();
+    meddesk_clinical::check::validity::summary(&valid)
+}
+
+/// R-RX-8: the shared table (`tests/fixtures/validity-cases.json`) through the
+/// workstation: the checker names exactly the table's validity findings, and a prescription
+/// with any of them cannot be signed, with every warning overridden — no reason passes a
+/// block. The platform's decide tests run the same table.
+#[tokio::test]
+async fn nothing_that_may_not_exist_is_signed() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/validity-cases.json"),
+    )
+    .expect("validity table");
+    let table: Value = serde_json::from_str(&text).expect("table");
+    let w = world();
+    for (i, case) in table["cases"].as_array().expect("cases").iter().enumerate() {
+        let name = case["name"].as_str().unwrap_or("");
+        let c = w.request(
+            &format!("p-v{i}"),
+            "测试患者",
+            "咽痛两天",
+            json!({"patient": {"id": format!("p-v{i}"), "full_name": "测试患者", "age_years": 40, "sex": "male", "identity_verified": case["identity_verified"]}}),
+        );
+        w.sign_in("dr.li").await;
+        w.ok("consultation_claim", json!({"consultation_id": c}))
+            .await;
+        w.ok("record_save", json!({"consultation_id": c, "record": {"diagnoses": [], "allergies": [], "clinical": {"weight_kg": 70, "egfr": 95, "current_medications": []}}})).await;
+        let draft = case["draft"].clone();
+        let check = w
+            .ok("rx_check", json!({"consultation_id": c, "draft": draft}))
+            .await;
+        let expect: Vec<String> = serde_json::from_value(case["expect"].clone()).expect("expect");
+        assert_eq!(validity_codes(&check), expect, "rx_check: {name}");
+        let saved = w
+            .call("rx_save", json!({"consultation_id": c, "draft": draft}))
+            .await;
+        let signed = match saved {
+            // A draft the workstation refuses to store at all (six lines) is not signable.
+            Err(e) => Err(e.code),
+            Ok(rx) => {
+                let overrides =
+                    support::overrides_for_warnings(&rx["check"], "clinically justified");
+                w.call(
+                    "rx_sign",
+                    json!({"prescription_id": rx["id"], "overrides": overrides}),
+                )
+                .await
+                .map_err(|e| e.code)
+            }
+        };
+        if expect.is_empty() {
+            assert_eq!(
+                signed.expect("a valid prescription signs")["status"],
+                "signed",
+                "{name}"
+            );
+        } else {
+            assert_eq!(signed.err(), Some(ErrorCode::RuleViolation), "{name}");
+        }
+    }
+}

@@ -64,6 +64,10 @@ async fn platform(dir: &std::path::Path) -> SocketAddr {
             seed("ph.c", AccountRole::Pharmacist, &[]),
         ],
         access_ttl_s: 900,
+        pack: meddesk_platform::serve::load_pack(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets"),
+        )
+        .expect("the shipped knowledge pack"),
     };
     tokio::spawn(meddesk_platform::serve(cfg, move |addr| {
         let _ = tx.send(addr);

@@ -307,6 +307,20 @@ pub struct CheckResponse {
     pub findings: Vec<Finding>,
 }
 
+/// A prescription's content as the physician writes and signs it: the consultation type,
+/// the diagnoses and the lines. The workstation stores it as the draft, signs it, and the
+/// platform and the pharmacist's workstation re-run [`super::validity`] on exactly this.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct RxDraft {
+    #[serde(default)]
+    #[ts(optional)]
+    pub kind: Option<ConsultationKind>,
+    #[serde(default)]
+    pub diagnoses: Vec<String>,
+    pub items: Vec<Item>,
+}
+
 /// A request that could not be checked (`meddesk rx check` error line).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]

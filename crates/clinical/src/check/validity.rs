@@ -19,7 +19,7 @@
 
 use meddesk_formulary::Pack;
 
-use super::request::{CheckRequest, ConsultationKind, Finding, FindingCode, Severity};
+use super::request::{CheckRequest, ConsultationKind, Finding, FindingCode, RxDraft, Severity};
 use super::{Context, Draft, Findings, controlled, fmt_num, lines, regulation};
 
 /// The finding codes only validity produces; a finding with one of them means the
@@ -45,6 +45,49 @@ pub fn validate(pack: &Pack, req: &CheckRequest) -> Vec<Finding> {
     let mut out = Findings::default();
     check(&cx, &mut out);
     out.0
+}
+
+/// [`validate`] for a prescription as signed (the platform's and the pharmacist's side):
+/// the draft, and what the platform verified of the patient's identity. Patient facts other
+/// than identity play no part in validity.
+pub fn validate_draft(
+    pack: &Pack,
+    draft: &RxDraft,
+    identity_verified: Option<bool>,
+) -> Vec<Finding> {
+    let req = CheckRequest {
+        id: String::new(),
+        consultation: Some(super::request::Consultation {
+            kind: draft.kind.unwrap_or_default(),
+        }),
+        patient: super::request::Patient {
+            identity_verified,
+            ..Default::default()
+        },
+        diagnoses: draft.diagnoses.clone(),
+        items: draft.items.clone(),
+    };
+    validate(pack, &req)
+}
+
+/// The stable codes of validity findings with their lines, e.g. `unknown_drug@1`
+/// (1-based), for a refusal's message: codes and line numbers, never the text.
+pub fn summary(findings: &[Finding]) -> Vec<String> {
+    findings
+        .iter()
+        .map(|f| {
+            let code = serde_json::to_value(f.code)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            if f.items.is_empty() {
+                code
+            } else {
+                let lines: Vec<String> = f.items.iter().map(|i| (i + 1).to_string()).collect();
+                format!("{code}@{}", lines.join(","))
+            }
+        })
+        .collect()
 }
 
 /// Whether a validity finding is one: every finding of [`validate`] blocks.
@@ -230,7 +273,10 @@ fn unknown(cx: &Context<'_>, ix: usize, text: &str, out: &mut Findings) {
             format!("是否为“{}”？请从药品列表中选择。", d.zh),
             format!(" Did you mean {}? Pick it from the drug list.", d.inn),
         ),
-        None => ("请从药品列表中选择。".to_owned(), " Pick a medicine from the drug list.".to_owned()),
+        None => (
+            "请从药品列表中选择。".to_owned(),
+            " Pick a medicine from the drug list.".to_owned(),
+        ),
     };
     let source = format!("knowledge pack {}; R-RX-8", pack.meta.version);
     let shown: String = text.chars().take(40).collect();

@@ -2,7 +2,8 @@
 //! platform's tests can start it as a child process and SIGKILL it.
 //!
 //! Usage: meddesk-platform --listen 127.0.0.1:PORT [--database URL] [--accounts FILE]
-//!        [--access-ttl-seconds N]
+//!        [--access-ttl-seconds N] [--assets DIR]  (DIR/formulary is the knowledge pack;
+//!        default $MEDDESK_ASSETS or ./assets)
 
 use std::process::ExitCode;
 
@@ -13,6 +14,12 @@ fn main() -> ExitCode {
     let mut database = None;
     let mut accounts = None;
     let mut ttl = meddesk_platform::auth::ACCESS_TTL_S;
+    let mut assets = std::env::var_os("MEDDESK_ASSETS")
+        .filter(|v| !v.is_empty())
+        .map_or_else(
+            || std::path::PathBuf::from("assets"),
+            std::path::PathBuf::from,
+        );
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let value = args.next();
@@ -20,6 +27,7 @@ fn main() -> ExitCode {
             ("--listen", Some(v)) => listen = v,
             ("--database", Some(v)) => database = Some(v),
             ("--accounts", Some(v)) => accounts = Some(v),
+            ("--assets", Some(v)) => assets = v.into(),
             ("--access-ttl-seconds", Some(v)) => match v.parse() {
                 Ok(n) => ttl = n,
                 Err(_) => return fail("invalid_request: --access-ttl-seconds needs a number"),
@@ -43,11 +51,16 @@ fn main() -> ExitCode {
         Some(Err(e)) => return fail(&e.to_string()),
         None => Vec::new(),
     };
+    let pack = match meddesk_platform::serve::load_pack(&assets) {
+        Ok(p) => p,
+        Err(e) => return fail(&e.to_string()),
+    };
     let cfg = ServeConfig {
         listen,
         database,
         accounts,
         access_ttl_s: ttl,
+        pack,
     };
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,

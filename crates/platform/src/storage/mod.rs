@@ -144,9 +144,10 @@ pub async fn push<S: Storage>(
     actor: &Actor,
     ops: &[Operation],
     now_ms: i64,
+    pack: &meddesk_formulary::Pack,
 ) -> Result<Vec<OpOutcome>> {
     let mut tx = store.begin().await?;
-    match push_in(&mut tx, actor, ops, now_ms).await {
+    match push_in(&mut tx, actor, ops, now_ms, pack).await {
         Ok((outcomes, writes)) => {
             if writes.outcomes.is_empty() {
                 tx.rollback().await;
@@ -167,6 +168,7 @@ async fn push_in<T: PushTx>(
     actor: &Actor,
     ops: &[Operation],
     now_ms: i64,
+    pack: &meddesk_formulary::Pack,
 ) -> Result<(Vec<OpOutcome>, Writes)> {
     let ids: Vec<Uuid> = ops.iter().map(|o| o.op_id).collect();
     let mut known = tx.outcomes(&ids).await?;
@@ -194,7 +196,7 @@ async fn push_in<T: PushTx>(
             });
             continue;
         }
-        let result = match decide(op, actor, &working, now_ms) {
+        let result = match decide(op, actor, &working, now_ms, pack) {
             Ok(changed) => {
                 let mut last = OpResult::Acked {
                     seq: head,

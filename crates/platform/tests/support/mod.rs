@@ -72,6 +72,10 @@ pub async fn start_in_process(database: Database, access_ttl_s: i64) -> SocketAd
         database,
         accounts: accounts(),
         access_ttl_s,
+        pack: meddesk_platform::serve::load_pack(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets"),
+        )
+        .expect("the shipped knowledge pack"),
     };
     tokio::spawn(async move {
         let mut tx = Some(tx);
@@ -141,6 +145,8 @@ impl ServerProcess {
                 "--accounts",
             ])
             .arg(accounts)
+            .arg("--assets")
+            .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets"))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
