@@ -15,6 +15,8 @@ fn meddesk(data_dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_meddesk"));
     cmd.arg("--data-dir")
         .arg(data_dir)
+        .arg("--assets")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets"))
         .env("MEDDESK_FORBID_KEYCHAIN", "1")
         .env_remove("MEDDESK_DATA_DIR");
     cmd

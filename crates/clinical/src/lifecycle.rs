@@ -131,8 +131,12 @@ pub enum LifecycleError {
     NoPrescribingRights,
     #[error("the account is suspended")]
     Suspended,
-    #[error("{count} finding(s) block signing")]
-    BlockedByFindings { count: usize },
+    #[error("{count} finding(s) block signing: {codes:?}")]
+    BlockedByFindings {
+        count: usize,
+        /// The blocking findings' codes, in order (the UI names each).
+        codes: Vec<FindingCode>,
+    },
     #[error("warning `{finding:?}` on line(s) {items:?} needs an override reason")]
     OverrideReasonRequired {
         finding: FindingCode,
@@ -273,12 +277,16 @@ impl Prescription {
 
 /// Blocks prevent signing; every warning needs an override with a reason (R-RX-7).
 pub fn signable(findings: &[Finding], overrides: &[Override]) -> Result<(), LifecycleError> {
-    let blocks = findings
+    let codes: Vec<FindingCode> = findings
         .iter()
         .filter(|f| f.severity == Severity::Block)
-        .count();
-    if blocks > 0 {
-        return Err(LifecycleError::BlockedByFindings { count: blocks });
+        .map(|f| f.code)
+        .collect();
+    if !codes.is_empty() {
+        return Err(LifecycleError::BlockedByFindings {
+            count: codes.len(),
+            codes,
+        });
     }
     for o in overrides {
         if let Some(f) = findings

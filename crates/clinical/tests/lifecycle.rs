@@ -250,7 +250,10 @@ fn blocks_stop_signing_and_warnings_need_a_reason() {
     };
     assert_eq!(
         rx(RxStatus::Draft).apply(&dr, &ev, now),
-        Err(LifecycleError::BlockedByFindings { count: 1 })
+        Err(LifecycleError::BlockedByFindings {
+            count: 1,
+            codes: vec![FindingCode::Allergy]
+        })
     );
 
     let warn = [

@@ -183,7 +183,7 @@ async fn prescription_review_cycle(base: &str) {
         hlc_now(),
         OpKind::SignPrescription {
             prescription_id: rx,
-            signed: None,
+            signed: Some(signed_document()),
         },
     );
     let stale_id = stale.op_id;
@@ -203,7 +203,7 @@ async fn prescription_review_cycle(base: &str) {
             hlc_now(),
             OpKind::SignPrescription {
                 prescription_id: rx,
-                signed: None,
+                signed: Some(signed_document()),
             },
         ),
     );
@@ -306,7 +306,7 @@ async fn prescription_review_cycle(base: &str) {
             hlc_now(),
             OpKind::SignPrescription {
                 prescription_id: rx,
-                signed: None,
+                signed: Some(signed_document()),
             },
         ),
     );

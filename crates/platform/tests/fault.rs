@@ -242,7 +242,7 @@ fn next_op(node: &mut Node, rng: &mut StdRng) -> Option<Operation> {
                         v,
                         OpKind::SignPrescription {
                             prescription_id: rx,
-                            signed: None,
+                            signed: Some(signed_document()),
                         },
                     ))
                 }

@@ -558,6 +558,19 @@ impl Command for RxSignRequest {
         // Re-check at signing: the record or the pack may have changed since the draft.
         let cx = context(ws, &l.row.consultation_id)?;
         let draft: RxDraft = serde_json::from_str(&l.doc.draft).map_err(ApiError::internal)?;
+        // What is signed is self-contained: the consultation type and the diagnoses the
+        // check used are written into the draft, so the platform and the pharmacist
+        // re-validate exactly what the physician saw (R-RX-8), not defaults of their own.
+        let draft = RxDraft {
+            kind: Some(
+                draft
+                    .kind
+                    .unwrap_or_else(|| default_kind(cx.intake.as_ref())),
+            ),
+            diagnoses: result_diagnoses(&cx.record, &draft),
+            items: draft.items,
+        };
+        let draft_json = serde_json::to_string(&draft).map_err(ApiError::internal)?;
         let result = run_check(ws, &cx, &self.prescription_id, &draft);
         let validity = self.validity_days.unwrap_or(lifecycle::MAX_VALIDITY_DAYS);
         let event = Event::Sign {
@@ -586,7 +599,7 @@ impl Command for RxSignRequest {
                 w,
                 &id,
                 &docs::PrescriptionDocument {
-                    draft: l.doc.draft.clone(),
+                    draft: draft_json.clone(),
                     check_result: check_json.clone(),
                     overrides: overrides_json.clone(),
                     validity_days: validity,

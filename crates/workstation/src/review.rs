@@ -119,6 +119,31 @@ impl Command for RxReviewRequest {
         };
         l.lifecycle
             .apply(&who.lifecycle_actor(Role::Pharmacist), &event, now)?;
+        if approved {
+            // R-RX-8: the pharmacist's side runs the same validity rule as the physician's
+            // and the platform's; a prescription that may not exist is never approved,
+            // however it reached review.
+            let draft: prescribing::RxDraft =
+                serde_json::from_str(&l.doc.draft).map_err(ApiError::internal)?;
+            let c = store.read(&actor, now, |r| {
+                consultations::get(r, &l.row.consultation_id)
+            })?;
+            let p = store.read(&actor, now, |r| patients::get(r, &c.patient_id))?;
+            let findings = meddesk_clinical::check::validity::validate_draft(
+                &ws.knowledge().pack,
+                &draft,
+                Some(p.identity_verified),
+            );
+            if !findings.is_empty() {
+                return Err(ApiError::new(
+                    ErrorCode::RuleViolation,
+                    format!(
+                        "the prescription may not exist and cannot be approved: {}",
+                        meddesk_clinical::check::validity::summary(&findings).join(", ")
+                    ),
+                ));
+            }
+        }
         let reasons_json = serde_json::to_string(&stored)
             .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
         store.write(&actor, now, |w| {

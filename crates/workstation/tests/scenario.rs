@@ -158,7 +158,7 @@ async fn the_whole_workflow_across_roles() {
         "p-3",
         "王五",
         "高血压复诊，需续开降压药",
-        json!({"kind": "chronic_followup", "patient": {"id": "p-3", "full_name": "王五", "age_years": 61, "sex": "male", "conditions": ["I10"]}}),
+        json!({"kind": "chronic_followup", "patient": {"id": "p-3", "full_name": "王五", "age_years": 61, "sex": "male", "identity_verified": true, "conditions": ["I10"]}}),
     );
 
     // Signed out, nothing is readable.

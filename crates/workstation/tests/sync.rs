@@ -510,7 +510,9 @@ async fn a_prescription_signed_on_one_workstation_is_reviewed_on_another() {
     let draft = doctor
         .ok(
             "rx_save",
-            json!({"consultation_id": adult, "draft": {"items": [amlodipine, ibuprofen]}}),
+            // Four weeks of an antihypertensive: the physician's call that this is a
+            // chronic consultation (R-RX-4: up to 12 weeks), not an override.
+            json!({"consultation_id": adult, "draft": {"kind": "chronic", "items": [amlodipine, ibuprofen]}}),
         )
         .await;
     let rx_id = draft["id"].as_str().expect("id").to_owned();
@@ -591,7 +593,7 @@ async fn a_prescription_signed_on_one_workstation_is_reviewed_on_another() {
     // Revised and signed again: back in the pharmacist's queue (round 2), approved, and
     // the approval reaches the physician.
     let revised = doctor
-        .ok("rx_save", json!({"consultation_id": adult, "prescription_id": rx_id, "draft": {"items": [amlodipine]}}))
+        .ok("rx_save", json!({"consultation_id": adult, "prescription_id": rx_id, "draft": {"kind": "chronic", "items": [amlodipine]}}))
         .await;
     let overrides = support::overrides_for_warnings(&revised["check"], "长期服药，复诊已约");
     doctor

@@ -87,7 +87,7 @@ export type ConsultationGetRequest = { consultation_id: ConsultationId, };
 
 export type ConsultationId = string;
 
-export type ConsultationKind = "ordinary" | "emergency" | "chronic";
+export type ConsultationKind = "ordinary" | "emergency" | "chronic" | "specialist";
 
 export type ConsultationRecord = { chief_complaint: string, history: string, medication_history: string, 
 /**
@@ -178,7 +178,7 @@ export type Finding = { code: FindingCode, severity: Severity,
  */
 items: Array<number>, message: Message, source: string, rule: string, };
 
-export type FindingCode = "unknown_drug" | "template_incomplete" | "too_many_items" | "allergy" | "cross_allergy" | "dose_high" | "dose_low" | "daily_dose_high" | "frequency" | "route" | "renal" | "hepatic" | "pregnancy" | "lactation" | "age" | "interaction" | "duplicate_therapy" | "course_too_long" | "controlled_substance" | "indication" | "quantity_mismatch";
+export type FindingCode = "unknown_drug" | "template_incomplete" | "too_many_items" | "allergy" | "cross_allergy" | "dose_high" | "dose_low" | "daily_dose_high" | "frequency" | "route" | "renal" | "hepatic" | "pregnancy" | "lactation" | "age" | "interaction" | "duplicate_therapy" | "course_too_long" | "controlled_substance" | "indication" | "quantity_mismatch" | "diagnosis_missing" | "identity_unverified";
 
 export type Flag = { code: FlagCode, 
 /**
@@ -436,9 +436,13 @@ operation: string, record: RecordKey, rejection: Rejection, made_at: string, rej
  */
 kept_draft: Array<DraftField>, };
 
-export type Rejection = { code: RejectionCode, message: string, };
+export type Rejection = { code: RejectionCode, message: string, 
+/**
+ * For `invalid_prescription`: the validity findings as `code` or `code@lines`.
+ */
+findings?: Array<string>, };
 
-export type RejectionCode = "already_claimed" | "not_permitted" | "suspended" | "not_found" | "stale_version" | "invalid_state" | "invalid_input" | "duplicate_id" | "clock_skew" | "wrong_identity";
+export type RejectionCode = "already_claimed" | "not_permitted" | "suspended" | "not_found" | "stale_version" | "invalid_state" | "invalid_input" | "duplicate_id" | "clock_skew" | "wrong_identity" | "invalid_prescription";
 
 export type RejectionReason = "inappropriate_indication" | "dose_or_frequency" | "interaction" | "contraindication" | "duplicate_therapy" | "quantity_or_course" | "incomplete_information" | "other";
 

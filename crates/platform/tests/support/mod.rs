@@ -353,3 +353,20 @@ pub fn request(specialty: &str) -> NewConsultation {
 pub fn commit(c: &Client, op: Operation) {
     c.replica().lock().unwrap().commit(op);
 }
+
+/// What a workstation sends with a signature: a complete, valid prescription (amlodipine
+/// for hypertension on a chronic consultation), so the platform's validity rule accepts it.
+pub fn signed_document() -> meddesk_sync::SignedDocument {
+    meddesk_sync::SignedDocument {
+        draft: serde_json::json!({
+            "kind": "chronic",
+            "diagnoses": ["I10"],
+            "items": [{"drug": "amlodipine", "strength": "5 mg", "dose": {"value": 5, "unit": "mg"},
+                       "route": "oral", "frequency": "QD", "days": 28, "quantity": 28}]
+        }),
+        check: serde_json::json!({}),
+        overrides: serde_json::json!([]),
+        validity_days: 3,
+        signed_at_ms: 0,
+    }
+}
