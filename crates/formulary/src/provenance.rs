@@ -24,6 +24,7 @@ pub const ALLOWED_LICENCES: &[&str] = &[
 
 pub const PUBLIC_DOMAIN_US: &str = "Public domain (US government work)";
 pub const STATUTE: &str = "statute (facts of law)";
+pub const FACTS_CITED: &str = "facts cited, no text reproduced";
 
 /// Hosts (and their subdomains) a URL of each kind may point at: the publisher's own.
 pub fn allowed_hosts(kind: SourceKind) -> &'static [&'static str] {
@@ -222,11 +223,14 @@ pub fn check_source(s: &Source, issues: &mut Vec<Issue>) {
                     format!("a {k} source needs its document number and/or date"),
                 );
             }
-            if licence != STATUTE && licence != PUBLIC_DOMAIN_US {
+            if ![STATUTE, PUBLIC_DOMAIN_US, FACTS_CITED].contains(&licence) {
                 push(
                     issues,
                     "licence",
-                    format!("a {k} is `{STATUTE}` (or `{PUBLIC_DOMAIN_US}`)"),
+                    format!(
+                        "a {k} is `{STATUTE}`, `{PUBLIC_DOMAIN_US}` (a US regulator's \
+                         document) or `{FACTS_CITED}` (another regulator's)"
+                    ),
                 );
             }
         }
