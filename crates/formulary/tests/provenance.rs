@@ -88,11 +88,7 @@ fn the_test_pack_sources_are_all_primary() {
     assert!(st.total > 0);
 }
 
-/// Issue 14 "done when": ≥ 98 % of the shipped pack's fact citations rest on a primary
-/// source. `cargo test -p meddesk-formulary --test provenance -- --nocapture` prints it.
-#[test]
-#[ignore = "re-sourcing of the shipped pack in progress (issue 14)"]
-fn shipped_pack_citations_rest_on_primary_sources() {
+fn shipped_share() -> f64 {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/formulary");
     let pack = load_dir(&dir).unwrap_or_else(|e| panic!("{e}"));
     let st = pack.citation_stats();
@@ -104,5 +100,30 @@ fn shipped_pack_citations_rest_on_primary_sources() {
     for (kind, n) in &st.by_kind {
         println!("  cited ids of kind {kind:<11} {n}");
     }
+    share
+}
+
+/// The share measured when the re-sourcing last landed; it may only go up. Raise it as
+/// labels are located (`cargo test -p meddesk-formulary --test provenance -- --nocapture`
+/// prints the current value).
+const PRIMARY_SHARE_FLOOR: f64 = 47.0;
+
+#[test]
+fn shipped_pack_primary_share_does_not_fall() {
+    let share = shipped_share();
+    assert!(
+        share >= PRIMARY_SHARE_FLOOR,
+        "{share:.1}% of citations are primary, below the floor {PRIMARY_SHARE_FLOOR}%"
+    );
+}
+
+/// Issue 14 "done when": ≥ 98 % of the shipped pack's fact citations rest on a primary
+/// source. Not met yet: the sources still without a kind (aggregator pages kept until the
+/// label of each drug is located) are listed by `shipped_pack_primary_share_does_not_fall`'s
+/// output as kind `none`.
+#[test]
+#[ignore = "issue 14: 47.6% primary at the last re-sourcing; the remaining drugs' FDA labels are not located yet"]
+fn shipped_pack_citations_rest_on_primary_sources() {
+    let share = shipped_share();
     assert!(share >= 98.0, "only {share:.1}% of citations are primary");
 }
