@@ -8,9 +8,11 @@ pub mod amount;
 pub mod error;
 pub mod index;
 pub mod pack;
+pub mod provenance;
 pub mod schema;
 
 pub use amount::{Amount, Dimension, Measure, Unit};
 pub use error::{FormularyError, Issue};
 pub use index::{Hit, NameIndex, NameKind, Target};
 pub use pack::{Pack, PackFile, Ref, load_dir};
+pub use provenance::CitationStats;

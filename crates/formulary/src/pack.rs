@@ -201,6 +201,23 @@ impl Pack {
         self.sources.iter().find(|s| s.id == id)
     }
 
+    /// How many of the pack's fact citations rest on a primary source (a source with a
+    /// kind, which the validator has checked), with the cited ids counted by kind.
+    pub fn citation_stats(&self) -> crate::provenance::CitationStats {
+        let drugs: Vec<(&str, &Drug)> = self.drugs.iter().map(|d| ("drugs/", d)).collect();
+        let cites = crate::provenance::citations(
+            &drugs,
+            &self.classes,
+            &self.cross_reactivity,
+            &self.interactions,
+            &self.drug_ix,
+            &self.class_ix,
+        );
+        let by_id: HashMap<&str, &Source> =
+            self.sources.iter().map(|s| (s.id.as_str(), s)).collect();
+        crate::provenance::citation_stats(&cites, &by_id)
+    }
+
     /// A drug's classes with their ancestors (indexes into `classes`).
     pub fn drug_classes(&self, drug: usize) -> &[usize] {
         &self.drug_classes[drug]
@@ -508,16 +525,19 @@ struct SourceCheck<'a> {
 
 impl SourceCheck<'_> {
     fn check(&self, s: &str, file: &str, entry: &str, field: &str, issues: &mut Vec<Issue>) {
-        let id = s.split_whitespace().next().unwrap_or("");
-        if id.is_empty() {
+        let ids = crate::provenance::cited_ids(s);
+        if ids.is_empty() {
             issues.push(issue(file, entry, field, "empty source"));
-        } else if !self.ids.contains(id) {
-            issues.push(issue(
-                file,
-                entry,
-                field,
-                format!("unknown source id `{id}` (not in sources.toml)"),
-            ));
+        }
+        for id in ids {
+            if !self.ids.contains(id) {
+                issues.push(issue(
+                    file,
+                    entry,
+                    field,
+                    format!("unknown source id `{id}` (not in sources.toml)"),
+                ));
+            }
         }
     }
 }
@@ -610,6 +630,7 @@ fn compile(raw: Raw, content_hash: String, issues: &mut Vec<Issue>) -> Option<Pa
                  reserved): only public domain, CC0, CC BY, MIT/Apache, statute, or cited facts",
             ));
         }
+        crate::provenance::check_source(s, issues);
     }
     let sc = SourceCheck { ids: &source_ids };
 
@@ -824,10 +845,9 @@ fn compile(raw: Raw, content_hash: String, issues: &mut Vec<Issue>) -> Option<Pa
         }
     }
 
-    let drugs: Vec<Drug> = drugs.into_iter().map(|(_, d)| d).collect();
     let drug_classes: Vec<Vec<usize>> = drugs
         .iter()
-        .map(|d| {
+        .map(|(_, d)| {
             let mut v: Vec<usize> = Vec::new();
             for c in &d.classes {
                 if let Some(&ci) = class_ix.get(c) {
@@ -848,6 +868,28 @@ fn compile(raw: Raw, content_hash: String, issues: &mut Vec<Issue>) -> Option<Pa
         }
     }
 
+    // Provenance: a product document is cited only for its own product.
+    {
+        let by_file: Vec<(&str, &Drug)> = drugs.iter().map(|d| (d.0.as_str(), &d.1)).collect();
+        let cites = crate::provenance::citations(
+            &by_file,
+            &classes,
+            &cross,
+            &interactions,
+            &drug_ix,
+            &class_ix,
+        );
+        let by_id: HashMap<&str, &Source> = sources.iter().map(|s| (s.id.as_str(), s)).collect();
+        let names = crate::provenance::SubjectNames {
+            drugs: &by_file,
+            classes: &classes,
+            class_ix: &class_ix,
+            class_members: &class_members,
+        };
+        crate::provenance::check_products(&cites, &by_id, &names, issues);
+    }
+
+    let drugs: Vec<Drug> = drugs.into_iter().map(|(_, d)| d).collect();
     let index = NameIndex::build(&drugs, &classes);
     for (name, targets) in index.conflicts() {
         issues.push(Issue {

@@ -23,18 +23,87 @@ pub struct SourcesFile {
     pub source: Vec<Source>,
 }
 
+/// What kind of primary document a source is; each kind needs its own identifier
+/// (SCHEMA.md "Source kinds"; the validator in `pack.rs` enforces them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// US prescribing information (SPL): `setid`, URL on DailyMed / openFDA / fda.gov.
+    FdaLabel,
+    /// EU / UK Summary of Product Characteristics: `product` + `authorisation`.
+    Smpc,
+    /// Chinese label (说明书): `product`, `manufacturer`, `revised`.
+    CnLabel,
+    /// A regulation or a regulator's own document (list, announcement, safety
+    /// communication): `document` (number and/or date); `publisher` is the issuing body.
+    Regulation,
+    /// A clinical guideline: `doi` or `pmid`.
+    Guideline,
+    /// A peer-reviewed paper: `doi` or `pmid`.
+    Paper,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::FdaLabel => "fda_label",
+            SourceKind::Smpc => "smpc",
+            SourceKind::CnLabel => "cn_label",
+            SourceKind::Regulation => "regulation",
+            SourceKind::Guideline => "guideline",
+            SourceKind::Paper => "paper",
+        }
+    }
+
+    /// A label (or SmPC) is about one product: a drug fact citing it must cite the label
+    /// of that drug. Guidelines, papers and regulations cover many drugs.
+    pub fn is_product_document(self) -> bool {
+        matches!(
+            self,
+            SourceKind::FdaLabel | SourceKind::Smpc | SourceKind::CnLabel
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
     pub id: String,
+    /// Required by the validator (optional here so a missing kind is reported with the
+    /// file, entry and field rather than as a parse error).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<SourceKind>,
     pub title: String,
     pub publisher: String,
+    /// fda_label: the SPL set id (UUID).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setid: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// guideline / paper: "10.…".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doi: Option<String>,
+    /// guideline / paper: PubMed id (digits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pmid: Option<String>,
+    /// smpc / cn_label: the product as labelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product: Option<String>,
+    /// smpc: EMA procedure (EMEA/H/C/…) or UK PL number; cn_label: 国药准字 (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorisation: Option<String>,
+    /// cn_label: the marketing-authorisation holder / manufacturer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manufacturer: Option<String>,
+    /// cn_label (and optionally smpc / fda_label): revision date, "YYYY-MM-DD" or "YYYY-MM".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revised: Option<String>,
+    /// regulation: document number and/or date ("食药监药化监〔2013〕230号", "2024-05-07").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<String>,
+    /// Free note, e.g. where the Chinese label differs or could not be checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     pub licence: String,
 }
 

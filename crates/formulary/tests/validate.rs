@@ -86,7 +86,7 @@ fn unknown_source_id_is_rejected() {
 
 #[test]
 fn a_source_without_licence_is_rejected() {
-    let issues = broken("sources.toml", "licence = \"CC0\"\n", "");
+    let issues = broken("sources.toml", "licence = \"CC0 1.0\"\n", "");
     assert!(
         has(&issues, "sources.toml", "test-only", "licence"),
         "{issues:?}"
@@ -97,7 +97,7 @@ fn a_source_without_licence_is_rejected() {
 fn a_non_commercial_licence_is_rejected() {
     let issues = broken(
         "sources.toml",
-        "licence = \"CC0\"",
+        "licence = \"CC0 1.0\"",
         "licence = \"CC BY-NC-SA 4.0\"",
     );
     assert!(
