@@ -1092,6 +1092,7 @@ mod tests {
             overrides: serde_json::json!([]),
             validity_days: 3,
             signed_at_ms: NOW,
+            patient: None,
         };
         let mut loaded = Loaded::new();
         loaded.insert(

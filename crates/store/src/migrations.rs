@@ -33,6 +33,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0005_sync.sql",
         include_str!("../migrations/0005_sync.sql"),
     ),
+    (
+        6,
+        "0006_prescription_refusal.sql",
+        include_str!("../migrations/0006_prescription_refusal.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -449,6 +449,12 @@ pub struct SignedDocument {
     pub validity_days: u32,
     #[ts(type = "number")]
     pub signed_at_ms: i64,
+    /// The clinical picture the check ran against (the check request's patient: age, sex,
+    /// weight, allergies, renal/hepatic/pregnancy/lactation status, conditions, current
+    /// medicines), so the pharmacist reviews with it on any workstation (R-RX-9).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub patient: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

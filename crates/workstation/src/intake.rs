@@ -266,6 +266,9 @@ pub struct QueuePatient {
     pub masked_name: MaskedName,
     pub age_years: Option<u8>,
     pub sex: Option<Sex>,
+    /// Real-name verified by the platform (R-REC-2): an unverified patient cannot be
+    /// prescribed for (R-RX-8), so the queue says so before the claim.
+    pub identity_verified: bool,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -338,7 +341,7 @@ pub(crate) fn queue_view(
     let rows = store.read(&actor, now, |r| docs::intake_queue_detailed(r, limit))?;
     let is_admin = who.roles.contains(&Role::Administrator);
     let mut entries = Vec::with_capacity(rows.len());
-    for (row, intake_json, age_years, sex) in rows {
+    for (row, intake_json, age_years, sex, identity_verified) in rows {
         if route_filter.as_ref().is_some_and(|f| *f != row.route) {
             continue;
         }
@@ -364,6 +367,7 @@ pub(crate) fn queue_view(
                     Some("male") => Some(Sex::Male),
                     _ => None,
                 },
+                identity_verified,
             },
             channel: row.channel,
             priority: row.priority,

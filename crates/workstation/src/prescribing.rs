@@ -146,15 +146,18 @@ fn context(ws: &Workstation, consultation_id: &ConsultationId) -> Result<Context
 }
 
 fn run_check(ws: &Workstation, cx: &Context, id: &str, draft: &RxDraft) -> CheckResponse {
-    let req = check_request(
+    check(&ws.knowledge().pack, &request_of(cx, id, draft))
+}
+
+fn request_of(cx: &Context, id: &str, draft: &RxDraft) -> CheckRequest {
+    check_request(
         id,
         cx.intake.as_ref(),
         cx.sex,
         Some(cx.identity_verified),
         &cx.record,
         draft,
-    );
-    check(&ws.knowledge().pack, &req)
+    )
 }
 
 fn amount_text(value: f64, unit: &str) -> String {
@@ -250,6 +253,18 @@ pub struct ReviewEntry {
     pub note: String,
 }
 
+/// The platform's refusal of a signature, on the prescription itself (R-RX-8): the stable
+/// code and the validity findings it named (`code@lines`), for the UI to localise — never
+/// the platform's raw text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Refusal {
+    pub code: meddesk_sync::RejectionCode,
+    pub findings: Vec<String>,
+    /// Unix ms when the refusal reached this workstation.
+    #[ts(type = "number")]
+    pub at: i64,
+}
+
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct PrescriptionView {
     pub id: String,
@@ -265,6 +280,11 @@ pub struct PrescriptionView {
     #[ts(type = "string | null")]
     pub valid_until: Option<DateTime<Utc>>,
     pub reviews: Vec<ReviewEntry>,
+    /// Set when the platform refused the last signature; the prescription is a draft again.
+    pub refusal: Option<Refusal>,
+    /// The clinical picture the prescription was checked against (R-RX-9: what the
+    /// pharmacist reviews with); none for prescriptions stored before it was kept.
+    pub context: Option<CheckPatient>,
 }
 
 fn status_of(s: prescriptions::RxStatus) -> RxStatus {
@@ -345,6 +365,16 @@ pub(crate) fn view(
         validity_days: l.doc.validity_days,
         signed_at: l.lifecycle.signed_at,
         valid_until: l.lifecycle.valid_until(),
+        refusal: l
+            .doc
+            .refusal
+            .as_deref()
+            .and_then(|r| serde_json::from_str(r).ok()),
+        context: l
+            .doc
+            .context
+            .as_deref()
+            .and_then(|c| serde_json::from_str(c).ok()),
         reviews: reviews
             .into_iter()
             .map(|r| {
@@ -491,8 +521,10 @@ impl Command for RxSaveRequest {
                 (id.clone(), l.doc.review_rounds)
             }
         };
-        let result = run_check(ws, &cx, &id, &self.draft);
+        let req = request_of(&cx, &id, &self.draft);
+        let result = check(&ws.knowledge().pack, &req);
         let check_json = serde_json::to_string(&result).map_err(ApiError::internal)?;
+        let context_json = serde_json::to_string(&req.patient).map_err(ApiError::internal)?;
         let diagnosis = Sensitive::new(result_diagnoses(&cx.record, &self.draft).join(","));
         let is_new = self.prescription_id.is_none();
         cx.store.write(&actor, now, |w| {
@@ -517,6 +549,8 @@ impl Command for RxSaveRequest {
                     overrides: "[]".into(),
                     validity_days: lifecycle::MAX_VALIDITY_DAYS,
                     review_rounds,
+                    refusal: None,
+                    context: Some(context_json.clone()),
                 },
             )
         })?;
@@ -571,7 +605,9 @@ impl Command for RxSignRequest {
             items: draft.items,
         };
         let draft_json = serde_json::to_string(&draft).map_err(ApiError::internal)?;
-        let result = run_check(ws, &cx, &self.prescription_id, &draft);
+        let req = request_of(&cx, &self.prescription_id, &draft);
+        let result = check(&ws.knowledge().pack, &req);
+        let patient = serde_json::to_value(&req.patient).map_err(ApiError::internal)?;
         let validity = self.validity_days.unwrap_or(lifecycle::MAX_VALIDITY_DAYS);
         let event = Event::Sign {
             findings: &result.findings,
@@ -590,6 +626,7 @@ impl Command for RxSignRequest {
             overrides: serde_json::to_value(&self.overrides).map_err(ApiError::internal)?,
             validity_days: u32::try_from(validity).unwrap_or(0),
             signed_at_ms: now.timestamp_millis(),
+            patient: Some(patient.clone()),
         };
         let id = self.prescription_id.clone();
         store.write(&actor, now, |w| {
@@ -604,6 +641,8 @@ impl Command for RxSignRequest {
                     overrides: overrides_json.clone(),
                     validity_days: validity,
                     review_rounds: l.doc.review_rounds,
+                    refusal: None,
+                    context: Some(patient.to_string()),
                 },
             )?;
             // The platform gets the lines as signed, then the signature (R-RX-1).

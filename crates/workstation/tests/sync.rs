@@ -44,6 +44,16 @@ fn seed(user: &str, role: AccountRole, specialties: &[&str]) -> AccountSeed {
 }
 
 async fn platform(dir: &std::path::Path) -> SocketAddr {
+    platform_with_assets(
+        dir,
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets"),
+    )
+    .await
+}
+
+/// A platform node whose knowledge pack comes from `assets` (a node on another pack
+/// version than the workstation's).
+async fn platform_with_assets(dir: &std::path::Path, assets: &std::path::Path) -> SocketAddr {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let cfg = ServeConfig {
         listen: "127.0.0.1:0".parse().expect("addr"),
@@ -64,10 +74,7 @@ async fn platform(dir: &std::path::Path) -> SocketAddr {
             seed("ph.c", AccountRole::Pharmacist, &[]),
         ],
         access_ttl_s: 900,
-        pack: meddesk_platform::serve::load_pack(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets"),
-        )
-        .expect("the shipped knowledge pack"),
+        pack: meddesk_platform::serve::load_pack(assets).expect("the knowledge pack"),
     };
     tokio::spawn(meddesk_platform::serve(cfg, move |addr| {
         let _ = tx.send(addr);
@@ -483,6 +490,7 @@ async fn a_prescription_signed_on_one_workstation_is_reviewed_on_another() {
         .iter()
         .find(|e| {
             e["patient"]["age_years"].as_u64().is_some_and(|a| a >= 18)
+                && e["patient"]["identity_verified"] == true
                 && e["held"] == false
                 && e["claimable"] == true
         })
@@ -898,4 +906,102 @@ async fn a_clinic_offline_from_the_start_signs_in_and_works_then_catches_up() {
     clinic
         .queue_until("the requests filed while offline", |ids| !ids.is_empty())
         .await;
+}
+
+/// One truth on screen (R-RX-8): a signature the platform refuses is never left as "awaiting
+/// the pharmacist". Here the node runs an older knowledge pack that does not know the drug
+/// (version skew between a clinic and its platform): the refusal lands on the prescription,
+/// which is the physician's draft again with the platform's code and findings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signature_the_platform_refuses_shows_on_the_prescription_as_a_draft_again() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // The formulary test pack has no amlodipine.
+    let old_assets = dir.path().join("old-assets");
+    std::fs::create_dir_all(&old_assets).expect("dir");
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../formulary/tests/data/pack");
+    copy_dir(&src, &old_assets.join("formulary"));
+    let node = platform_with_assets(dir.path(), &old_assets).await;
+    let direct = format!("http://{node}");
+    let doctor = desk(
+        &[("dr.a", Role::Physician, &["general", "cardiology"])],
+        &direct,
+    );
+    doctor
+        .ok(
+            "sign_in",
+            json!({"user_id": "dr.a", "password": password("dr.a")}),
+        )
+        .await;
+    file_requests(&direct, 12).await;
+    doctor
+        .queue_until("the queue fills", |ids| ids.len() >= 6)
+        .await;
+    let queue = doctor.ok("queue_list", json!({})).await;
+    let adult = queue["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .find(|e| {
+            e["patient"]["age_years"].as_u64().is_some_and(|a| a >= 18)
+                && e["patient"]["identity_verified"] == true
+                && e["held"] == false
+                && e["claimable"] == true
+        })
+        .expect("an adult's consultation")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    doctor
+        .ok("consultation_claim", json!({"consultation_id": adult}))
+        .await;
+    doctor.ok("record_save", json!({"consultation_id": adult, "record": {"diagnoses": ["I10"], "allergies": [], "clinical": {"weight_kg": 70, "egfr": 80, "current_medications": []}}})).await;
+    let amlodipine = json!({"drug": "amlodipine", "strength": "5 mg", "dose": {"value": 5, "unit": "mg"}, "route": "oral", "frequency": "QD", "days": 28, "quantity": 28});
+    let draft = doctor
+        .ok(
+            "rx_save",
+            json!({"consultation_id": adult, "draft": {"kind": "chronic", "items": [amlodipine]}}),
+        )
+        .await;
+    let rx_id = draft["id"].as_str().expect("id").to_owned();
+    let overrides = support::overrides_for_warnings(&draft["check"], "复诊续方");
+    let signed = doctor
+        .ok(
+            "rx_sign",
+            json!({"prescription_id": rx_id, "overrides": overrides}),
+        )
+        .await;
+    assert_eq!(signed["status"], "signed");
+    assert!(signed["refusal"].is_null());
+    doctor
+        .until("the refusal settles", |s| {
+            s["pending_ops"] == 0 && s["rejected_ops"].as_u64().unwrap_or(0) >= 1
+        })
+        .await;
+    let rx = doctor.ok("rx_get", json!({"prescription_id": rx_id})).await;
+    assert_eq!(rx["status"], "draft", "{rx}");
+    assert_eq!(rx["refusal"]["code"], "invalid_prescription", "{rx}");
+    assert_eq!(rx["refusal"]["findings"], json!(["unknown_drug@1"]), "{rx}");
+    // Saved again (e.g. after the clinic and platform agree on the pack), the refusal is
+    // gone from the draft.
+    let again = doctor
+        .ok(
+            "rx_save",
+            json!({"consultation_id": adult, "prescription_id": rx_id, "draft": {"kind": "chronic", "items": [amlodipine]}}),
+        )
+        .await;
+    assert!(again["refusal"].is_null(), "{again}");
+    assert_eq!(again["status"], "draft");
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("dir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
 }

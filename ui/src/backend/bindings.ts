@@ -365,6 +365,22 @@ export type PackGuidance = { mechanism: string, effect: string, adverse: Array<s
  */
 source: string, };
 
+export type Patient = { age_years?: number, sex?: Sex, weight_kg?: number, pregnant?: boolean, lactating?: boolean, 
+/**
+ * mL/min/1.73 m².
+ */
+egfr?: number, hepatic_impairment?: HepaticImpairment, 
+/**
+ * Absent means "not recorded" (the allergy check says it did not run); empty means
+ * "no known allergies".
+ */
+allergies?: Array<Allergy>, conditions: Array<string>, current_medications?: Array<string>, 
+/**
+ * Real-name verification by the platform (R-REC-2). `false` blocks a prescription
+ * (`identity_unverified`); absent means "not stated" and gives no finding.
+ */
+identity_verified?: boolean, };
+
 export type PatientHeader = { masked_name: MaskedName, age_years: number | null, sex: Sex | null, 
 /**
  * Real-name verification by the platform (R-REC-2); the ID number is never shown.
@@ -373,7 +389,16 @@ identity_verified: boolean, guardian_present: boolean | null, };
 
 export type PrescriptionSummary = { id: string, status: RxStatus, lines: number, };
 
-export type PrescriptionView = { id: string, consultation_id: ConsultationId, physician_id: string, status: RxStatus, draft: RxDraft, check: CheckResponse, overrides: Array<Override>, validity_days: number, signed_at: string | null, valid_until: string | null, reviews: Array<ReviewEntry>, };
+export type PrescriptionView = { id: string, consultation_id: ConsultationId, physician_id: string, status: RxStatus, draft: RxDraft, check: CheckResponse, overrides: Array<Override>, validity_days: number, signed_at: string | null, valid_until: string | null, reviews: Array<ReviewEntry>, 
+/**
+ * Set when the platform refused the last signature; the prescription is a draft again.
+ */
+refusal: Refusal | null, 
+/**
+ * The clinical picture the prescription was checked against (R-RX-9: what the
+ * pharmacist reviews with); none for prescriptions stored before it was kept.
+ */
+context: Patient | null, };
 
 export type Priority = "emergency" | "urgent" | "normal";
 
@@ -413,7 +438,12 @@ all_routes: boolean,
  */
 limit?: number, };
 
-export type QueuePatient = { masked_name: MaskedName, age_years: number | null, sex: Sex | null, };
+export type QueuePatient = { masked_name: MaskedName, age_years: number | null, sex: Sex | null, 
+/**
+ * Real-name verified by the platform (R-REC-2): an unverified patient cannot be
+ * prescribed for (R-RX-8), so the queue says so before the claim.
+ */
+identity_verified: boolean, };
 
 export type QueueView = { now: string, entries: Array<QueueEntry>, breached: number, };
 
@@ -424,6 +454,12 @@ export type RecordKey = { kind: RecordKind, id: string, };
 export type RecordKind = "consultation" | "prescription" | "physician";
 
 export type RecordSaveRequest = { consultation_id: ConsultationId, record: ConsultationRecord, };
+
+export type Refusal = { code: RejectionCode, findings: Array<string>, 
+/**
+ * Unix ms when the refusal reached this workstation.
+ */
+at: number, };
 
 export type RejectedChange = { op_id: string, 
 /**

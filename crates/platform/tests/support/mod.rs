@@ -368,5 +368,6 @@ pub fn signed_document() -> meddesk_sync::SignedDocument {
         overrides: serde_json::json!([]),
         validity_days: 3,
         signed_at_ms: 0,
+        patient: None,
     }
 }

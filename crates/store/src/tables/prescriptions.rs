@@ -105,6 +105,23 @@ pub fn sign(w: &mut Writer<'_>, id: &str, physician_id: &str) -> Result<()> {
     w.audit(Action::Sign, RECORD, id)
 }
 
+/// The platform refused the signature (R-RX-8): the prescription is the physician's draft
+/// again — never "awaiting the pharmacist" for something the platform does not hold as
+/// signed. Only a signed prescription goes back; anything else is left as it is.
+pub fn return_to_draft(w: &mut Writer<'_>, id: &str) -> Result<bool> {
+    let n = w
+        .conn()
+        .prepare_cached(
+            "UPDATE prescriptions SET status = 'draft', signed_at = NULL, updated_at = ?2
+             WHERE id = ?1 AND status = 'signed'",
+        )?
+        .execute(params![id, w.now_ms()])?;
+    if n > 0 {
+        w.audit(Action::Update, RECORD, id)?;
+    }
+    Ok(n > 0)
+}
+
 /// The treating physician edits a draft or revises a rejected prescription (R-RX-6): the
 /// lines are replaced and it is a draft again, to be re-checked and signed anew.
 pub fn revise(

@@ -97,6 +97,14 @@ pub fn mark_acked(w: &mut Writer<'_>, op_id: &str, seq: i64) -> Result<()> {
 }
 
 /// The platform refused `op_id` for good; `rejection` is its JSON.
+/// The operation (JSON) an outbox entry holds, to act on its refusal where the work is.
+pub fn payload_of(w: &Writer<'_>, op_id: &str) -> Result<Option<String>> {
+    Ok(w.conn()
+        .prepare_cached("SELECT payload FROM sync_outbox WHERE op_id = ?1")?
+        .query_row([op_id], |r| r.get(0))
+        .optional()?)
+}
+
 pub fn mark_rejected(w: &mut Writer<'_>, op_id: &str, rejection: &str) -> Result<()> {
     settle(w, op_id, None, Some(rejection))
 }

@@ -82,6 +82,11 @@ pub struct PrescriptionDocument {
     pub overrides: String,
     pub validity_days: i64,
     pub review_rounds: i64,
+    /// The platform's refusal of the last signature (JSON), until it is saved or signed
+    /// again.
+    pub refusal: Option<String>,
+    /// The check request's patient (JSON) the prescription was checked against (R-RX-9).
+    pub context: Option<String>,
 }
 
 pub fn put_prescription(
@@ -92,12 +97,13 @@ pub fn put_prescription(
     w.conn()
         .prepare_cached(
             "INSERT INTO prescription_documents(prescription_id, draft, check_result, overrides,
-             validity_days, review_rounds, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             validity_days, review_rounds, updated_at, refusal, context)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT(prescription_id) DO UPDATE SET draft = excluded.draft,
              check_result = excluded.check_result, overrides = excluded.overrides,
              validity_days = excluded.validity_days, review_rounds = excluded.review_rounds,
-             updated_at = excluded.updated_at",
+             updated_at = excluded.updated_at, refusal = excluded.refusal,
+             context = excluded.context",
         )?
         .execute(params![
             prescription_id,
@@ -106,7 +112,9 @@ pub fn put_prescription(
             d.overrides,
             d.validity_days,
             d.review_rounds,
-            w.now_ms()
+            w.now_ms(),
+            d.refusal,
+            d.context
         ])?;
     w.audit(Action::Update, PRESCRIPTION, prescription_id)
 }
@@ -123,14 +131,22 @@ pub fn add_review_round(w: &mut Writer<'_>, prescription_id: &str) -> Result<()>
     w.audit(Action::Update, PRESCRIPTION, prescription_id)
 }
 
-pub fn get_prescription(
-    r: &mut Reader<'_>,
+/// A prescription's document inside a write (e.g. when a refusal settles); the write is
+/// audited by its caller.
+pub fn prescription_in_write(
+    w: &Writer<'_>,
     prescription_id: &str,
 ) -> Result<Option<PrescriptionDocument>> {
-    let doc = r
-        .conn()
+    prescription_in(w.conn(), prescription_id)
+}
+
+fn prescription_in(
+    conn: &rusqlite::Connection,
+    prescription_id: &str,
+) -> Result<Option<PrescriptionDocument>> {
+    Ok(conn
         .prepare_cached(
-            "SELECT draft, check_result, overrides, validity_days, review_rounds
+            "SELECT draft, check_result, overrides, validity_days, review_rounds, refusal, context
              FROM prescription_documents WHERE prescription_id = ?1",
         )?
         .query_row([prescription_id], |row| {
@@ -140,9 +156,18 @@ pub fn get_prescription(
                 overrides: row.get(2)?,
                 validity_days: row.get(3)?,
                 review_rounds: row.get(4)?,
+                refusal: row.get(5)?,
+                context: row.get(6)?,
             })
         })
-        .optional()?;
+        .optional()?)
+}
+
+pub fn get_prescription(
+    r: &mut Reader<'_>,
+    prescription_id: &str,
+) -> Result<Option<PrescriptionDocument>> {
+    let doc = prescription_in(r.conn(), prescription_id)?;
     if doc.is_some() {
         r.touched(PRESCRIPTION, prescription_id);
     }
@@ -451,12 +476,14 @@ pub fn attach_complaint_details(
     w.audit(Action::Update, "complaint", complaint_id)
 }
 
-/// One row of the detailed queue: the entry, the intake JSON, the patient's age and sex.
+/// One row of the detailed queue: the entry, the intake JSON, the patient's age and sex, and
+/// whether the platform verified the patient's identity (R-REC-2).
 pub type DetailedQueueRow = (
     super::consultations::QueueEntry,
     Option<String>,
     Option<u8>,
     Option<String>,
+    bool,
 );
 
 /// The intake queue with what triage stored and the patients' display age and sex, in one
@@ -467,7 +494,7 @@ pub fn intake_queue_detailed(r: &mut Reader<'_>, limit: u32) -> Result<Vec<Detai
         let mut stmt = r.conn().prepare_cached(
             "SELECT c.id, c.patient_id, p.masked_name, c.priority, c.channel, c.route_kind,
                     c.route_specialty, c.sla_deadline, c.complaint, c.arrived_at,
-                    d.intake, p.age_years, p.sex
+                    d.intake, p.age_years, p.sex, p.identity_verified
              FROM consultations c JOIN patients p ON p.id = c.patient_id
                   LEFT JOIN consultation_records d ON d.consultation_id = c.id
              WHERE c.status = 'waiting'
@@ -493,7 +520,13 @@ pub fn intake_queue_detailed(r: &mut Reader<'_>, limit: u32) -> Result<Vec<Detai
                 complaint: Sensitive::new(row.get(8)?),
                 arrived_at: row.get(9)?,
             };
-            Ok((entry, row.get(10)?, row.get(11)?, row.get(12)?))
+            Ok((
+                entry,
+                row.get(10)?,
+                row.get(11)?,
+                row.get(12)?,
+                row.get(13)?,
+            ))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?
     };

@@ -322,6 +322,8 @@ fn signed_elsewhere(
             overrides: signed.overrides.to_string(),
             validity_days: i64::from(signed.validity_days.clamp(1, 3)),
             review_rounds: i64::try_from(p.reviews.len()).unwrap_or(i64::MAX),
+            refusal: None,
+            context: signed.patient.as_ref().map(|p| p.to_string()),
         },
     )
 }

@@ -495,6 +495,45 @@ impl Command for SyncStatusRequest {
     }
 }
 
+/// A refused prescription signature shows where the work is (R-RX-8, one truth on screen):
+/// the prescription is the physician's draft again and carries the platform's refusal (code
+/// and findings, localised by the UI), instead of "awaiting the pharmacist" for something the
+/// platform does not hold. Called in the transaction that settles the refusal.
+pub(crate) fn refused_where_the_work_is(
+    w: &mut meddesk_store::Writer<'_>,
+    op_id: &str,
+    rejection: &Rejection,
+) -> meddesk_store::Result<()> {
+    let Some(payload) = sync_outbox::payload_of(w, op_id)? else {
+        return Ok(());
+    };
+    let Ok(op) = serde_json::from_str::<Operation>(&payload) else {
+        return Ok(());
+    };
+    let prescription_id = match &op.kind {
+        OpKind::SignPrescription {
+            prescription_id, ..
+        }
+        | OpKind::SavePrescriptionDraft {
+            prescription_id, ..
+        } => prescription_id.to_string(),
+        _ => return Ok(()),
+    };
+    use meddesk_store::tables::{prescriptions, workflow_documents as docs};
+    prescriptions::return_to_draft(w, &prescription_id)?;
+    let mut doc = docs::prescription_in_write(w, &prescription_id)?;
+    if let Some(doc) = doc.as_mut() {
+        let refusal = crate::prescribing::Refusal {
+            code: rejection.code,
+            findings: rejection.findings.clone(),
+            at: w.now_ms(),
+        };
+        doc.refusal = serde_json::to_string(&refusal).ok();
+        docs::put_prescription(w, &prescription_id, doc)?;
+    }
+    Ok(())
+}
+
 fn ms(t: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(t).unwrap_or_default()
 }

@@ -86,6 +86,7 @@ impl Replica for StoreReplica {
         let json = serde_json::to_string(rejection).map_err(|e| failed("rejection", e))?;
         self.store
             .write(&self.actor, self.ws.now(), |w| {
+                super::refused_where_the_work_is(w, &op_id.to_string(), rejection)?;
                 sync_outbox::mark_rejected(w, &op_id.to_string(), &json)?;
                 w.audit(
                     meddesk_store::audit::Action::Update,
