@@ -38,6 +38,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0006_prescription_refusal.sql",
         include_str!("../migrations/0006_prescription_refusal.sql"),
     ),
+    (
+        7,
+        "0007_signing_keys.sql",
+        include_str!("../migrations/0007_signing_keys.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -81,12 +81,17 @@ pub enum OpKind {
         #[ts(optional)]
         signed: Option<SignedDocument>,
     },
-    /// A pharmacist's decision; a rejection carries reasons (R-RX-6).
+    /// A pharmacist's decision; a rejection carries reasons (R-RX-6). `signature` is the
+    /// pharmacist's electronic signature over the physician's signature and the decision
+    /// (R-RX-10): `{"review": …, "certificate": … | null}` (meddesk-signature's `Review`).
     ReviewPrescription {
         #[ts(type = "string")]
         prescription_id: Uuid,
         decision: ReviewDecision,
         reasons: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional, type = "unknown")]
+        signature: Option<serde_json::Value>,
     },
     /// An administrator suspends a physician's privileges (R-CMP-2).
     SuspendPhysician {
@@ -455,6 +460,40 @@ pub struct SignedDocument {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub patient: Option<serde_json::Value>,
+    /// The physician's electronic signature over [`prescription_content`] (R-RX-10): a
+    /// meddesk-signature `SignedPrescription`; the platform adds its timestamp, the
+    /// certificate, and later the pharmacist's review.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "unknown")]
+    pub signature: Option<serde_json::Value>,
+}
+
+/// Exactly what a physician signs (R-RX-10): the prescription's ids, the organisation, the
+/// pseudonymous patient id, and the signed document's draft (diagnosis, lines with drug
+/// ids), the checker's findings with the pack version and hash, the override reasons, the
+/// validity, the signing time and the clinical picture checked against. Defined once, so
+/// the workstation that signs and the platform that verifies build the same content.
+pub fn prescription_content(
+    prescription_id: Uuid,
+    consultation_id: Uuid,
+    org_id: &str,
+    patient_id: &str,
+    physician_id: &str,
+    doc: &SignedDocument,
+) -> serde_json::Value {
+    serde_json::json!({
+        "prescription_id": prescription_id.to_string(),
+        "consultation_id": consultation_id.to_string(),
+        "org_id": org_id,
+        "patient_id": patient_id,
+        "physician_id": physician_id,
+        "draft": doc.draft,
+        "check": doc.check,
+        "overrides": doc.overrides,
+        "validity_days": doc.validity_days,
+        "signed_at_ms": doc.signed_at_ms,
+        "patient": doc.patient,
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -131,6 +131,25 @@ pub trait Storage: Send + Sync + 'static {
         now_ms: i64,
     ) -> impl Future<Output = Result<Option<(String, String)>>> + Send;
     fn purge_outcomes(&self, before_ms: i64) -> impl Future<Output = Result<u64>> + Send;
+    /// Keep a signing certificate the platform issued (R-RX-10; JSON body).
+    fn put_certificate(
+        &self,
+        serial: &str,
+        user_id: &str,
+        body: &str,
+        issued_at_ms: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Every certificate issued (JSON bodies), oldest first: what a verifier needs.
+    fn certificates(&self) -> impl Future<Output = Result<Vec<String>>> + Send;
+    /// Revoke a user's certificates not yet revoked (suspension, R-CMP-2); how many.
+    fn revoke_certificates(
+        &self,
+        user_id: &str,
+        at_ms: i64,
+        reason: &str,
+    ) -> impl Future<Output = Result<u64>> + Send;
+    /// Every revocation: (serial, revoked at, reason).
+    fn revocations(&self) -> impl Future<Output = Result<Vec<(String, i64, String)>>> + Send;
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {

@@ -48,6 +48,9 @@ CREATE TABLE IF NOT EXISTS devices (
     device_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, name TEXT NOT NULL, registered_at BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS refresh_tokens (
     token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, device_id TEXT NOT NULL, expires_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS certificates (
+    serial TEXT PRIMARY KEY, user_id TEXT NOT NULL, body TEXT NOT NULL, issued_at BIGINT NOT NULL,
+    revoked_at BIGINT, revoked_reason TEXT);
 ";
 
 /// Connections per node: pushes are serialized anyway; the rest serve pulls and sign-ins.
@@ -485,6 +488,68 @@ impl Storage for PgStore {
             )
             .await
             .map_err(db)
+    }
+
+    async fn put_certificate(
+        &self,
+        serial: &str,
+        user_id: &str,
+        body: &str,
+        issued_at_ms: i64,
+    ) -> Result<()> {
+        let guard = self.checkout().await?;
+        client(&guard)?
+            .execute(
+                "INSERT INTO certificates(serial, user_id, body, issued_at) VALUES ($1, $2, $3, $4)",
+                &[&serial, &user_id, &body, &issued_at_ms],
+            )
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn certificates(&self) -> Result<Vec<String>> {
+        let guard = self.checkout().await?;
+        Ok(client(&guard)?
+            .query("SELECT body FROM certificates ORDER BY issued_at, serial", &[])
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    async fn revoke_certificates(&self, user_id: &str, at_ms: i64, reason: &str) -> Result<u64> {
+        let guard = self.checkout().await?;
+        client(&guard)?
+            .execute(
+                "UPDATE certificates SET revoked_at = $2, revoked_reason = $3
+                 WHERE user_id = $1 AND revoked_at IS NULL",
+                &[&user_id, &at_ms, &reason],
+            )
+            .await
+            .map_err(db)
+    }
+
+    async fn revocations(&self) -> Result<Vec<(String, i64, String)>> {
+        let guard = self.checkout().await?;
+        Ok(client(&guard)?
+            .query(
+                "SELECT serial, revoked_at, revoked_reason FROM certificates
+                 WHERE revoked_at IS NOT NULL ORDER BY revoked_at, serial",
+                &[],
+            )
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|r| {
+                (
+                    r.get(0),
+                    r.get(1),
+                    r.get::<_, Option<String>>(2).unwrap_or_default(),
+                )
+            })
+            .collect())
     }
 }
 

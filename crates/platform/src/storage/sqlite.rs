@@ -39,6 +39,9 @@ CREATE TABLE IF NOT EXISTS devices (
     device_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, name TEXT NOT NULL, registered_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS refresh_tokens (
     token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, device_id TEXT NOT NULL, expires_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS certificates (
+    serial TEXT PRIMARY KEY, user_id TEXT NOT NULL, body TEXT NOT NULL, issued_at INTEGER NOT NULL,
+    revoked_at INTEGER, revoked_reason TEXT);
 ";
 
 fn db(e: rusqlite::Error) -> PlatformError {
@@ -432,5 +435,64 @@ impl Storage for SqliteStore {
             .execute("DELETE FROM op_outcomes WHERE created_at < ?1", [before_ms])
             .map_err(db)?;
         Ok(n as u64)
+    }
+
+    async fn put_certificate(
+        &self,
+        serial: &str,
+        user_id: &str,
+        body: &str,
+        issued_at_ms: i64,
+    ) -> Result<()> {
+        let conn = self.writer.lock().await;
+        conn.execute(
+            "INSERT INTO certificates(serial, user_id, body, issued_at) VALUES (?1, ?2, ?3, ?4)",
+            params![serial, user_id, body, issued_at_ms],
+        )
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn certificates(&self) -> Result<Vec<String>> {
+        let conn = self.reader.lock().await;
+        let mut stmt = conn
+            .prepare_cached("SELECT body FROM certificates ORDER BY issued_at, serial")
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([], |r| r.get(0))
+            .map_err(db)?
+            .collect::<rusqlite::Result<Vec<String>>>()
+            .map_err(db)?;
+        Ok(rows)
+    }
+
+    async fn revoke_certificates(&self, user_id: &str, at_ms: i64, reason: &str) -> Result<u64> {
+        let conn = self.writer.lock().await;
+        let n = conn
+            .execute(
+                "UPDATE certificates SET revoked_at = ?2, revoked_reason = ?3
+                 WHERE user_id = ?1 AND revoked_at IS NULL",
+                params![user_id, at_ms, reason],
+            )
+            .map_err(db)?;
+        Ok(n as u64)
+    }
+
+    async fn revocations(&self) -> Result<Vec<(String, i64, String)>> {
+        let conn = self.reader.lock().await;
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT serial, revoked_at, revoked_reason FROM certificates
+                 WHERE revoked_at IS NOT NULL ORDER BY revoked_at, serial",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<String>>(2)?.unwrap_or_default()))
+            })
+            .map_err(db)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(db)?;
+        Ok(rows)
     }
 }

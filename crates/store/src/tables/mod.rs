@@ -15,6 +15,7 @@ pub mod pharmacist_reviews;
 pub mod prescription_lines;
 pub mod prescriptions;
 pub mod settings;
+pub mod signing_keys;
 pub mod sync_cursors;
 pub mod sync_outbox;
 pub mod sync_records;
