@@ -80,6 +80,8 @@ pub(crate) fn check_request(
             allergies: record.allergies.clone(),
             conditions,
             current_medications: record.clinical.current_medications.clone(),
+            // The consultation record has no genotype field yet (issue 14: record form).
+            genotypes: None,
         },
         diagnoses: if draft.diagnoses.is_empty() {
             record.diagnoses.clone()

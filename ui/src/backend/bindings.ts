@@ -87,7 +87,7 @@ export type ConsultationGetRequest = { consultation_id: ConsultationId, };
 
 export type ConsultationId = string;
 
-export type ConsultationKind = "ordinary" | "emergency" | "chronic";
+export type ConsultationKind = "ordinary" | "emergency" | "chronic" | "specialist";
 
 export type ConsultationRecord = { chief_complaint: string, history: string, medication_history: string, 
 /**
@@ -178,7 +178,7 @@ export type Finding = { code: FindingCode, severity: Severity,
  */
 items: Array<number>, message: Message, source: string, rule: string, };
 
-export type FindingCode = "unknown_drug" | "template_incomplete" | "too_many_items" | "allergy" | "cross_allergy" | "dose_high" | "dose_low" | "daily_dose_high" | "frequency" | "route" | "renal" | "hepatic" | "pregnancy" | "lactation" | "age" | "interaction" | "duplicate_therapy" | "course_too_long" | "controlled_substance" | "indication" | "quantity_mismatch";
+export type FindingCode = "unknown_drug" | "template_incomplete" | "too_many_items" | "allergy" | "cross_allergy" | "dose_high" | "dose_low" | "daily_dose_high" | "frequency" | "route" | "renal" | "hepatic" | "pregnancy" | "lactation" | "age" | "interaction" | "duplicate_therapy" | "course_too_long" | "controlled_substance" | "indication" | "quantity_mismatch" | "diagnosis_missing" | "identity_unverified" | "pharmacogenomic";
 
 export type Flag = { code: FlagCode, 
 /**
