@@ -23,7 +23,7 @@ const FIVE_LINES_TEN_MEDS: &str = r#"{"id":"bench","consultation":{"kind":"chron
   {"drug":"二甲双胍","strength":"500 mg","dose":{"value":1,"unit":"tablet"},"route":"oral","frequency":"BID","days":28,"quantity":56},
   {"drug":"ibuprofen","strength":"200 mg","dose":{"value":400,"unit":"mg"},"route":"oral","frequency":"TID","days":5,"quantity":30},
   {"drug":"cefuroxime axetil","strength":"250 mg","dose":{"value":250,"unit":"mg"},"route":"oral","frequency":"BID","days":7,"quantity":14},
-  {"drug":"amxl","strength":"500 mg","dose":{"value":0.5,"unit":"g"},"route":"oral","frequency":"TID","days":5,"quantity":15}]}"#;
+  {"drug":"阿莫西林","strength":"500 mg","dose":{"value":0.5,"unit":"g"},"route":"oral","frequency":"TID","days":5,"quantity":15}]}"#;
 
 fn bench(c: &mut Criterion) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/formulary");
@@ -31,6 +31,13 @@ fn bench(c: &mut Criterion) {
     let req: CheckRequest = serde_json::from_str(FIVE_LINES_TEN_MEDS).expect("bench request");
     c.bench_function("check_5_lines_10_current_meds", |b| {
         b.iter(|| check(black_box(&pack), black_box(&req)))
+    });
+    // A drug typed and not picked (R-RX-8: `unknown_drug` with a suggestion): the fuzzy
+    // search for the hint is the dearest path of the checker.
+    let typed = FIVE_LINES_TEN_MEDS.replace("\"阿莫西林\"", "\"amxl\"");
+    let typed: CheckRequest = serde_json::from_str(&typed).expect("bench request");
+    c.bench_function("check_5_lines_one_typed_not_picked", |b| {
+        b.iter(|| check(black_box(&pack), black_box(&typed)))
     });
     let line = FIVE_LINES_TEN_MEDS.replace('\n', "");
     c.bench_function("batch_line_parse_check_serialise", |b| {

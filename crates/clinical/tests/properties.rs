@@ -151,6 +151,7 @@ fn patient() -> impl Strategy<Value = Patient> {
                 conditions: vec![],
                 current_medications: meds,
                 identity_verified: None,
+                genotypes: None,
             },
         )
 }

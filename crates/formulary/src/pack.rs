@@ -26,6 +26,8 @@ pub struct PackFile {
 pub enum Ref {
     Drug(usize),
     Class(usize),
+    /// Every drug carrying this `[[drug.property]]`.
+    Property(DrugProperty),
 }
 
 /// A loaded, validated pack with its lookup tables. Immutable; share it behind an `Arc`.
@@ -38,6 +40,8 @@ pub struct Pack {
     pub classes: Vec<Class>,
     pub cross_reactivity: Vec<CrossReactivity>,
     pub interactions: Vec<Interaction>,
+    /// How interaction severities become finding severities (`[grading]`).
+    pub grading: Grading,
     pub drugs: Vec<Drug>,
     pub index: NameIndex,
     drug_ix: HashMap<String, usize>,
@@ -48,10 +52,16 @@ pub struct Pack {
     class_members: Vec<Vec<usize>>,
     /// Per class: itself and its ancestors.
     class_ancestry: Vec<Vec<usize>>,
-    /// Interaction indexes by either side.
-    interactions_by_ref: HashMap<Ref, Vec<usize>>,
+    /// Per drug: its `[[drug.property]]` names as a bit mask ([`DrugProperty::bit`]).
+    drug_props: Vec<u32>,
+    /// Every interaction entry that covers a drug pair, precomputed at load so a check is
+    /// one lookup per pair: key (lower drug index, higher drug index).
+    pair_rules: HashMap<(u32, u32), Box<[u32]>>,
     /// Parsed interaction sides.
     interaction_refs: Vec<(Ref, Ref)>,
+    /// Per interaction: how specific its sides are (drug 2, class 1, property 0, summed);
+    /// among equally grave entries the most specific speaks.
+    interaction_specificity: Vec<u8>,
     /// Cross-reactivity indexes by `from`, with parsed `to` refs.
     cross_by_from: HashMap<Ref, Vec<usize>>,
     cross_to: Vec<Vec<Ref>>,
@@ -163,6 +173,7 @@ impl Pack {
             .get("interactions.toml")
             .and_then(|f| parse_file(f, &mut issues))
             .unwrap_or_default();
+        let grading = interactions.grading.clone().unwrap_or_default();
         let mut drugs: Vec<(String, Drug)> = Vec::new();
         for f in sorted.iter().filter(|f| f.path.starts_with("drugs/")) {
             if let Some(df) = parse_file::<DrugsFile>(f, &mut issues) {
@@ -176,6 +187,7 @@ impl Pack {
             classes: classes.class,
             cross: classes.cross_reactivity,
             interactions: interactions.interaction,
+            grading,
             drugs,
         };
         let pack = compile(raw, content_hash, &mut issues);
@@ -233,29 +245,45 @@ impl Pack {
         &self.class_members[class]
     }
 
-    /// Does `r` name this drug (directly, or through one of its classes or their ancestors)?
+    /// Does `r` name this drug (directly, through one of its classes or their ancestors, or
+    /// through one of its properties)?
     pub fn ref_covers_drug(&self, r: Ref, drug: usize) -> bool {
         match r {
             Ref::Drug(d) => d == drug,
             Ref::Class(c) => self.drug_classes[drug].contains(&c),
+            Ref::Property(p) => self.drug_props[drug] & p.bit() != 0,
         }
+    }
+
+    /// Does this drug carry the property?
+    pub fn drug_has(&self, drug: usize, p: DrugProperty) -> bool {
+        self.drug_props[drug] & p.bit() != 0
+    }
+
+    /// The parsed sides of interaction `ix`.
+    pub fn interaction_sides(&self, ix: usize) -> (Ref, Ref) {
+        self.interaction_refs[ix]
+    }
+
+    /// How specific interaction `ix` is: drug sides 2, class sides 1, property sides 0,
+    /// summed (a pair entry outranks a class entry, which outranks a mechanism rule).
+    pub fn interaction_specificity(&self, ix: usize) -> u8 {
+        self.interaction_specificity[ix]
+    }
+
+    /// Every interaction entry covering the two drugs (either order): pair, class and
+    /// property rules alike. Precomputed at load, so this is one hash lookup.
+    pub fn pair_interactions(&self, d1: usize, d2: usize) -> &[u32] {
+        let key = (d1.min(d2) as u32, d1.max(d2) as u32);
+        self.pair_rules.get(&key).map_or(&[], |v| v)
     }
 
     /// Interactions between two drugs (either order), as (interaction index).
     pub fn interactions_between(&self, d1: usize, d2: usize, out: &mut Vec<usize>) {
-        let refs1 = std::iter::once(Ref::Drug(d1))
-            .chain(self.drug_classes[d1].iter().map(|c| Ref::Class(*c)));
-        for r1 in refs1 {
-            let Some(list) = self.interactions_by_ref.get(&r1) else {
-                continue;
-            };
-            for &ix in list {
-                let (a, b) = self.interaction_refs[ix];
-                let other = if a == r1 { b } else { a };
-                // a == b == r1 (e.g. class with itself) also lands here.
-                if (a == r1 || b == r1) && self.ref_covers_drug(other, d2) && !out.contains(&ix) {
-                    out.push(ix);
-                }
+        for &ix in self.pair_interactions(d1, d2) {
+            let ix = ix as usize;
+            if !out.contains(&ix) {
+                out.push(ix);
             }
         }
     }
@@ -358,6 +386,7 @@ struct Raw {
     classes: Vec<Class>,
     cross: Vec<CrossReactivity>,
     interactions: Vec<Interaction>,
+    grading: Grading,
     drugs: Vec<(String, Drug)>,
 }
 
@@ -563,8 +592,250 @@ fn parse_ref(
             .get(id)
             .map(|i| Ref::Class(*i))
             .ok_or_else(|| format!("unknown class id `{id}`"))
+    } else if let Some(name) = s.strip_prefix("property:") {
+        DrugProperty::parse(name).map(Ref::Property).ok_or_else(|| {
+            let known: Vec<&str> = DrugProperty::ALL.iter().map(|p| p.as_str()).collect();
+            format!("unknown property `{name}` (known: {})", known.join(", "))
+        })
     } else {
-        Err("expected \"drug:<id>\" or \"class:<id>\"".into())
+        Err("expected \"drug:<id>\", \"class:<id>\" or \"property:<name>\"".into())
+    }
+}
+
+/// The drugs a side of an interaction covers.
+fn ref_drugs(
+    r: Ref,
+    n_drugs: usize,
+    class_members: &[Vec<usize>],
+    drug_props: &[u32],
+) -> Vec<usize> {
+    match r {
+        Ref::Drug(d) if d < n_drugs => vec![d],
+        Ref::Drug(_) => Vec::new(),
+        Ref::Class(c) => class_members.get(c).cloned().unwrap_or_default(),
+        Ref::Property(p) => (0..n_drugs)
+            .filter(|d| drug_props[*d] & p.bit() != 0)
+            .collect(),
+    }
+}
+
+/// Expand every interaction entry to the drug pairs it covers (the checker's one lookup
+/// per pair), and rank each entry's specificity.
+#[allow(clippy::type_complexity)]
+fn compile_pairs(
+    refs: &[(Ref, Ref)],
+    n_drugs: usize,
+    class_members: &[Vec<usize>],
+    drug_props: &[u32],
+) -> (HashMap<(u32, u32), Box<[u32]>>, Vec<u8>) {
+    let mut pairs: HashMap<(u32, u32), Vec<u32>> = HashMap::new();
+    let mut spec = Vec::with_capacity(refs.len());
+    for (ix, &(a, b)) in refs.iter().enumerate() {
+        let rank = |r: Ref| match r {
+            Ref::Drug(_) => 2u8,
+            Ref::Class(_) => 1,
+            Ref::Property(_) => 0,
+        };
+        spec.push(rank(a) + rank(b));
+        let da = ref_drugs(a, n_drugs, class_members, drug_props);
+        let db = ref_drugs(b, n_drugs, class_members, drug_props);
+        for &x in &da {
+            for &y in &db {
+                if x == y {
+                    continue;
+                }
+                let key = (x.min(y) as u32, x.max(y) as u32);
+                let v = pairs.entry(key).or_default();
+                if !v.contains(&(ix as u32)) {
+                    v.push(ix as u32);
+                }
+            }
+        }
+    }
+    let pairs = pairs
+        .into_iter()
+        .map(|(k, v)| (k, v.into_boxed_slice()))
+        .collect();
+    (pairs, spec)
+}
+
+/// `[grading]`: contraindicated blocks, and the mapping never decreases with severity.
+fn check_grading(g: &Grading, sc: &SourceCheck<'_>, issues: &mut Vec<Issue>) {
+    let f = "interactions.toml";
+    if let Some(s) = &g.source {
+        sc.check(s, f, "grading", "source", issues);
+    }
+    if g.contraindicated != PackSeverity::Block {
+        issues.push(issue(
+            f,
+            "grading",
+            "contraindicated",
+            "a contraindicated interaction must block (R-RX-7, R-RX-12)",
+        ));
+    }
+    let order = [
+        ("major", g.major, g.contraindicated),
+        ("moderate", g.moderate, g.major),
+        ("minor", g.minor, g.moderate),
+    ];
+    for (field, lower, upper) in order {
+        if lower > upper {
+            issues.push(issue(
+                f,
+                "grading",
+                field,
+                "a less severe interaction cannot be graded above a more severe one",
+            ));
+        }
+    }
+}
+
+/// An escalation needs a condition and must make the interaction graver.
+fn check_escalation(
+    x: &Escalation,
+    base: InteractionSeverity,
+    entry: &str,
+    issues: &mut Vec<Issue>,
+) {
+    let f = "interactions.toml";
+    if x.egfr_below.is_none() && x.age_at_least.is_none() && x.child_pugh.is_none() {
+        issues.push(issue(
+            f,
+            entry,
+            "escalate",
+            "an escalation needs egfr_below, age_at_least or child_pugh",
+        ));
+    }
+    if x.severity <= base {
+        issues.push(issue(
+            f,
+            entry,
+            "escalate.severity",
+            "an escalation must be graver than the interaction's own severity",
+        ));
+    }
+}
+
+/// A pharmacogenomic allele as the pack writes it: "HLA-B*15:02".
+pub fn allele_is_valid(a: &str) -> bool {
+    let Some((locus, allele)) = a.split_once('*') else {
+        return false;
+    };
+    let fields: Vec<&str> = allele.split(':').collect();
+    locus.starts_with("HLA-")
+        && locus.len() > 4
+        && locus[4..]
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && fields.len() == 2
+        && fields
+            .iter()
+            .all(|f| f.len() >= 2 && f.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// Properties, genotype rules, schedules and indication regimens of one drug.
+fn check_mechanism_facts(d: &Drug, file: &str, sc: &SourceCheck<'_>, issues: &mut Vec<Issue>) {
+    let e = d.id.as_str();
+    let mut seen = Vec::new();
+    for (k, p) in d.property.iter().enumerate() {
+        sc.check(&p.source, file, e, &format!("property[{k}].source"), issues);
+        if seen.contains(&p.name) {
+            issues.push(issue(
+                file,
+                e,
+                &format!("property[{k}].name"),
+                format!("property `{}` listed twice", p.name.as_str()),
+            ));
+        }
+        seen.push(p.name);
+    }
+    for (k, g) in d.genotype.iter().enumerate() {
+        sc.check(&g.source, file, e, &format!("genotype[{k}].source"), issues);
+        if !allele_is_valid(&g.allele) {
+            issues.push(issue(
+                file,
+                e,
+                &format!("genotype[{k}].allele"),
+                "expected an allele like \"HLA-B*15:02\"",
+            ));
+        }
+        if g.if_untested > g.if_positive {
+            issues.push(issue(
+                file,
+                e,
+                &format!("genotype[{k}].if_untested"),
+                "an untested patient cannot be graded above a carrier",
+            ));
+        }
+    }
+    for (k, r) in d.schedule.iter().enumerate() {
+        sc.check(&r.source, file, e, &format!("schedule[{k}].source"), issues);
+        if r.frequencies.is_empty() {
+            issues.push(issue(
+                file,
+                e,
+                &format!("schedule[{k}].frequencies"),
+                "list the schedules the label allows",
+            ));
+        }
+        for (j, p) in r.except_indications.iter().enumerate() {
+            if !icd_pattern_is_valid(p) {
+                issues.push(issue(
+                    file,
+                    e,
+                    &format!("schedule[{k}].except_indications[{j}]"),
+                    "expected an ICD-10 code, prefix or range like \"C00-D49\"",
+                ));
+            }
+        }
+    }
+    for (k, r) in d.paediatric_regimen.iter().enumerate() {
+        sc.check(
+            &r.source,
+            file,
+            e,
+            &format!("paediatric_regimen[{k}].source"),
+            issues,
+        );
+        if r.indications.is_empty() {
+            issues.push(issue(
+                file,
+                e,
+                &format!("paediatric_regimen[{k}].indications"),
+                "a regimen names the indications it is for",
+            ));
+        }
+        for (j, p) in r.indications.iter().enumerate() {
+            if !icd_pattern_is_valid(p) {
+                issues.push(issue(
+                    file,
+                    e,
+                    &format!("paediatric_regimen[{k}].indications[{j}]"),
+                    "expected an ICD-10 code, prefix or range like \"H65-H66\"",
+                ));
+            }
+        }
+        if let (Some(lo), Some(hi)) = (r.mg_per_kg_day_min, r.mg_per_kg_day_max)
+            && lo > hi
+        {
+            issues.push(issue(
+                file,
+                e,
+                &format!("paediatric_regimen[{k}].mg_per_kg_day_min"),
+                "minimum is above the maximum",
+            ));
+        }
+    }
+    if let Some(a) = &d.adult
+        && let Some(v) = a.max_mg_per_kg_day
+        && (v.is_nan() || v <= 0.0)
+    {
+        issues.push(issue(
+            file,
+            e,
+            "adult.max_mg_per_kg_day",
+            "must be a positive number",
+        ));
     }
 }
 
@@ -589,6 +860,7 @@ fn compile(raw: Raw, content_hash: String, issues: &mut Vec<Issue>) -> Option<Pa
         classes,
         cross,
         interactions,
+        grading,
         drugs,
     } = raw;
 
@@ -794,6 +1066,7 @@ fn compile(raw: Raw, content_hash: String, issues: &mut Vec<Issue>) -> Option<Pa
         if let Some(g) = &d.guidance {
             sc.check(&g.source, file, e, "guidance.source", issues);
         }
+        check_mechanism_facts(d, file, &sc, issues);
     }
 
     // Cross-reactivity and interactions.
@@ -816,20 +1089,19 @@ fn compile(raw: Raw, content_hash: String, issues: &mut Vec<Issue>) -> Option<Pa
         }
         cross_to.push(tos);
     }
-    let mut interactions_by_ref: HashMap<Ref, Vec<usize>> = HashMap::new();
     let mut interaction_refs = Vec::with_capacity(interactions.len());
-    for (i, it) in interactions.iter().enumerate() {
+    check_grading(&grading, &sc, issues);
+    for it in &interactions {
         let f = "interactions.toml";
         let entry = format!("{} + {}", it.a, it.b);
         sc.check(&it.source, f, &entry, "source", issues);
+        if let Some(x) = &it.escalate {
+            check_escalation(x, it.severity, &entry, issues);
+        }
         let a = parse_ref(&it.a, &drug_ix, &class_ix);
         let b = parse_ref(&it.b, &drug_ix, &class_ix);
         match (a, b) {
             (Ok(a), Ok(b)) => {
-                interactions_by_ref.entry(a).or_default().push(i);
-                if b != a {
-                    interactions_by_ref.entry(b).or_default().push(i);
-                }
                 interaction_refs.push((a, b));
             }
             (a, b) => {
@@ -890,6 +1162,13 @@ fn compile(raw: Raw, content_hash: String, issues: &mut Vec<Issue>) -> Option<Pa
     }
 
     let drugs: Vec<Drug> = drugs.into_iter().map(|(_, d)| d).collect();
+    let drug_props: Vec<u32> = drugs
+        .iter()
+        .map(|d| d.property.iter().fold(0u32, |m, p| m | p.name.bit()))
+        .collect();
+    let (pair_rules, interaction_specificity) =
+        compile_pairs(&interaction_refs, drugs.len(), &class_members, &drug_props);
+
     let index = NameIndex::build(&drugs, &classes);
     for (name, targets) in index.conflicts() {
         issues.push(Issue {
@@ -913,6 +1192,7 @@ fn compile(raw: Raw, content_hash: String, issues: &mut Vec<Issue>) -> Option<Pa
         classes,
         cross_reactivity: cross,
         interactions,
+        grading,
         drugs,
         index,
         drug_ix,
@@ -920,8 +1200,10 @@ fn compile(raw: Raw, content_hash: String, issues: &mut Vec<Issue>) -> Option<Pa
         drug_classes,
         class_members,
         class_ancestry,
-        interactions_by_ref,
+        drug_props,
+        pair_rules,
         interaction_refs,
+        interaction_specificity,
         cross_by_from,
         cross_to,
     })

@@ -390,6 +390,18 @@ pub fn citations<'a>(
         if let Some(g) = &d.guidance {
             add("guidance.source".into(), &g.source);
         }
+        for (k, r) in d.property.iter().enumerate() {
+            add(format!("property[{k}].source"), &r.source);
+        }
+        for (k, r) in d.genotype.iter().enumerate() {
+            add(format!("genotype[{k}].source"), &r.source);
+        }
+        for (k, r) in d.schedule.iter().enumerate() {
+            add(format!("schedule[{k}].source"), &r.source);
+        }
+        for (k, r) in d.paediatric_regimen.iter().enumerate() {
+            add(format!("paediatric_regimen[{k}].source"), &r.source);
+        }
     }
     for (i, c) in classes.iter().enumerate() {
         if let Some(s) = &c.source {

@@ -177,6 +177,64 @@ pub struct CrossReactivity {
 pub struct InteractionsFile {
     #[serde(default)]
     pub interaction: Vec<Interaction>,
+    /// How interaction severities become finding severities (R-RX-12). Optional: a pack
+    /// without it uses [`Grading::default`] (the same mapping the shipped pack states).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grading: Option<Grading>,
+}
+
+/// `[grading]` in interactions.toml: the finding severity of each interaction severity.
+/// Contraindicated must block and the mapping must not decrease with the severity (the
+/// validator checks both).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grading {
+    pub contraindicated: PackSeverity,
+    pub major: PackSeverity,
+    pub moderate: PackSeverity,
+    pub minor: PackSeverity,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+impl Default for Grading {
+    fn default() -> Self {
+        Grading {
+            contraindicated: PackSeverity::Block,
+            major: PackSeverity::Warn,
+            moderate: PackSeverity::Info,
+            minor: PackSeverity::Info,
+            source: None,
+        }
+    }
+}
+
+impl Grading {
+    pub fn of(&self, s: InteractionSeverity) -> PackSeverity {
+        match s {
+            InteractionSeverity::Contraindicated => self.contraindicated,
+            InteractionSeverity::Major => self.major,
+            InteractionSeverity::Moderate => self.moderate,
+            InteractionSeverity::Minor => self.minor,
+        }
+    }
+}
+
+/// A patient factor that makes an interaction graver (`escalate = { … }` on an
+/// `[[interaction]]`): any one condition met raises the interaction to `severity`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Escalation {
+    /// eGFR (mL/min/1.73 m²) strictly below this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub egfr_below: Option<f64>,
+    /// Age in years at or above this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_at_least: Option<f64>,
+    /// Hepatic impairment at this Child-Pugh grade or worse.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub child_pugh: Option<ChildPugh>,
+    pub severity: InteractionSeverity,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -199,6 +257,187 @@ pub struct Interaction {
     pub management_en: String,
     pub management_zh: String,
     pub source: String,
+    /// Optional: the patient factors that make this interaction graver (R-RX-12).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalate: Option<Escalation>,
+}
+
+/// A pharmacological property a drug has, which interaction rules match as
+/// `property:<name>` (SCHEMA.md "Drug properties"). A closed list: an unknown name is an
+/// error, so a typo never silently leaves a drug out of a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DrugProperty {
+    /// QT prolongation with torsade de pointes documented in the label.
+    QtKnown,
+    /// QT prolongation documented, torsade de pointes not established.
+    QtPossible,
+    /// QT risk only under conditions (overdose, hypokalaemia/hypomagnesaemia, interacting
+    /// drugs).
+    QtConditional,
+    Cyp3a4InhibitorStrong,
+    Cyp3a4InhibitorModerate,
+    Cyp3a4InducerStrong,
+    Cyp3a4InducerModerate,
+    /// Sensitive or narrow-margin CYP3A4 substrate whose label restricts strong inhibitors.
+    Cyp3a4SubstrateSensitive,
+    Cyp2d6InhibitorStrong,
+    Cyp2d6InhibitorModerate,
+    /// Sensitive CYP2D6 substrate (dextromethorphan, metoprolol …).
+    Cyp2d6SubstrateSensitive,
+    PgpInhibitor,
+    PgpInducer,
+    /// P-gp substrate whose exposure matters (narrow margin: digoxin, dabigatran …).
+    PgpSubstrateSensitive,
+    Serotonergic,
+    Hyperkalaemic,
+    /// Impairs haemostasis (anticoagulant, antiplatelet, NSAID, SSRI/SNRI).
+    BleedingRisk,
+    Anticoagulant,
+    Antiplatelet,
+    NarrowTherapeuticIndex,
+}
+
+impl DrugProperty {
+    pub const ALL: [DrugProperty; 20] = [
+        DrugProperty::QtKnown,
+        DrugProperty::QtPossible,
+        DrugProperty::QtConditional,
+        DrugProperty::Cyp3a4InhibitorStrong,
+        DrugProperty::Cyp3a4InhibitorModerate,
+        DrugProperty::Cyp3a4InducerStrong,
+        DrugProperty::Cyp3a4InducerModerate,
+        DrugProperty::Cyp3a4SubstrateSensitive,
+        DrugProperty::Cyp2d6InhibitorStrong,
+        DrugProperty::Cyp2d6InhibitorModerate,
+        DrugProperty::Cyp2d6SubstrateSensitive,
+        DrugProperty::PgpInhibitor,
+        DrugProperty::PgpInducer,
+        DrugProperty::PgpSubstrateSensitive,
+        DrugProperty::Serotonergic,
+        DrugProperty::Hyperkalaemic,
+        DrugProperty::BleedingRisk,
+        DrugProperty::Anticoagulant,
+        DrugProperty::Antiplatelet,
+        DrugProperty::NarrowTherapeuticIndex,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DrugProperty::QtKnown => "qt_known",
+            DrugProperty::QtPossible => "qt_possible",
+            DrugProperty::QtConditional => "qt_conditional",
+            DrugProperty::Cyp3a4InhibitorStrong => "cyp3a4_inhibitor_strong",
+            DrugProperty::Cyp3a4InhibitorModerate => "cyp3a4_inhibitor_moderate",
+            DrugProperty::Cyp3a4InducerStrong => "cyp3a4_inducer_strong",
+            DrugProperty::Cyp3a4InducerModerate => "cyp3a4_inducer_moderate",
+            DrugProperty::Cyp3a4SubstrateSensitive => "cyp3a4_substrate_sensitive",
+            DrugProperty::Cyp2d6InhibitorStrong => "cyp2d6_inhibitor_strong",
+            DrugProperty::Cyp2d6InhibitorModerate => "cyp2d6_inhibitor_moderate",
+            DrugProperty::Cyp2d6SubstrateSensitive => "cyp2d6_substrate_sensitive",
+            DrugProperty::PgpInhibitor => "pgp_inhibitor",
+            DrugProperty::PgpInducer => "pgp_inducer",
+            DrugProperty::PgpSubstrateSensitive => "pgp_substrate_sensitive",
+            DrugProperty::Serotonergic => "serotonergic",
+            DrugProperty::Hyperkalaemic => "hyperkalaemic",
+            DrugProperty::BleedingRisk => "bleeding_risk",
+            DrugProperty::Anticoagulant => "anticoagulant",
+            DrugProperty::Antiplatelet => "antiplatelet",
+            DrugProperty::NarrowTherapeuticIndex => "narrow_therapeutic_index",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DrugProperty> {
+        DrugProperty::ALL.iter().copied().find(|p| p.as_str() == s)
+    }
+
+    /// Bit of this property in a drug's property mask.
+    pub fn bit(self) -> u32 {
+        1 << (self as u32)
+    }
+}
+
+/// `[[drug.property]]`: one sourced property of a drug.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PropertyFact {
+    pub name: DrugProperty,
+    pub source: String,
+}
+
+/// `[[drug.genotype]]`: pharmacogenomic screening before a drug (HLA-B*15:02, HLA-B*58:01).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenotypeRule {
+    /// "HLA-B*15:02" (locus, star, two-field allele).
+    pub allele: String,
+    /// No result recorded for the allele.
+    pub if_untested: PackSeverity,
+    /// The patient carries the allele.
+    pub if_positive: PackSeverity,
+    pub advice_en: String,
+    pub advice_zh: String,
+    pub source: String,
+}
+
+/// `[[drug.schedule]]`: the only schedules a label allows (weekly methotrexate). A line
+/// with another frequency gets `severity`, unless a diagnosis matches `except_indications`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleRule {
+    pub frequencies: Vec<Frequency>,
+    /// Applies only to these routes (all routes when empty).
+    #[serde(default)]
+    pub routes: Vec<Route>,
+    pub severity: PackSeverity,
+    /// ICD-10 patterns whose presence lifts the rule (oncology regimens …).
+    #[serde(default)]
+    pub except_indications: Vec<String>,
+    pub reason_en: String,
+    pub reason_zh: String,
+    pub source: String,
+}
+
+/// `[[drug.paediatric_regimen]]`: paediatric dosing for specific indications that replaces
+/// `[drug.paediatric]` when a diagnosis matches (high-dose amoxicillin for otitis media).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaediatricRegimen {
+    pub indications: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_age_years: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mg_per_kg_dose_min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mg_per_kg_dose_max: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mg_per_kg_day_min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mg_per_kg_day_max: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_dose: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_daily: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adult_dosing_from_kg: Option<f64>,
+    pub source: String,
+}
+
+impl PaediatricRegimen {
+    /// The regimen as paediatric dosing (what the dose rules read).
+    pub fn dosing(&self) -> PaediatricDosing {
+        PaediatricDosing {
+            min_age_years: self.min_age_years,
+            mg_per_kg_dose_min: self.mg_per_kg_dose_min,
+            mg_per_kg_dose_max: self.mg_per_kg_dose_max,
+            mg_per_kg_day_min: self.mg_per_kg_day_min,
+            mg_per_kg_day_max: self.mg_per_kg_day_max,
+            max_dose: self.max_dose.clone(),
+            max_daily: self.max_daily.clone(),
+            adult_dosing_from_kg: self.adult_dosing_from_kg,
+            source: self.source.clone(),
+        }
+    }
 }
 
 /// `drugs/<group>.toml`.
@@ -435,6 +674,18 @@ pub struct Drug {
     pub lactation: Option<ReproductiveRule>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guidance: Option<Guidance>,
+    /// `[[drug.property]]`: what interaction rules match (`property:<name>`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub property: Vec<PropertyFact>,
+    /// `[[drug.genotype]]`: pharmacogenomic screening.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub genotype: Vec<GenotypeRule>,
+    /// `[[drug.schedule]]`: schedules the label allows, graded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schedule: Vec<ScheduleRule>,
+    /// `[[drug.paediatric_regimen]]`: indication-specific paediatric dosing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paediatric_regimen: Vec<PaediatricRegimen>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -450,6 +701,10 @@ pub struct AdultDosing {
     pub max_daily: Option<Amount>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_days: Option<u32>,
+    /// Optional: a weight-based daily cap (valproate 60 mg/kg/day); above → `daily_dose_high`
+    /// (block) when the weight is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_mg_per_kg_day: Option<f64>,
     pub source: String,
 }
 

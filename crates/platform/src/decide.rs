@@ -952,6 +952,7 @@ mod tests {
                         prescription_id: Uuid::from_u128(9),
                         decision: ReviewDecision::Approve,
                         reasons: vec![],
+                        signature: None,
                     },
                 ),
                 pharm.clone(),
@@ -1093,6 +1094,7 @@ mod tests {
             validity_days: 3,
             signed_at_ms: NOW,
             patient: None,
+            signature: None,
         };
         let mut loaded = Loaded::new();
         loaded.insert(
@@ -1162,6 +1164,7 @@ mod tests {
                     prescription_id: Uuid::from_u128(9),
                     decision: ReviewDecision::Approve,
                     reasons: vec![],
+                    signature: None,
                 },
             );
             let awaiting = signed_record(&case, PrescriptionStatus::Signed);

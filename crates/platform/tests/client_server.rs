@@ -229,6 +229,7 @@ async fn prescription_review_cycle(base: &str) {
             prescription_id: rx,
             decision: ReviewDecision::Reject,
             reasons: vec![],
+            signature: None,
         },
     );
     let bare_id = bare.op_id;
@@ -244,6 +245,7 @@ async fn prescription_review_cycle(base: &str) {
                 prescription_id: rx,
                 decision: ReviewDecision::Reject,
                 reasons: vec!["剂量需按肾功能调整".into()],
+                signature: None,
             },
         ),
     );
@@ -263,6 +265,7 @@ async fn prescription_review_cycle(base: &str) {
             prescription_id: rx,
             decision: ReviewDecision::Approve,
             reasons: vec![],
+            signature: None,
         },
     );
     let forged_id = forged.op_id;
@@ -323,6 +326,7 @@ async fn prescription_review_cycle(base: &str) {
                 prescription_id: rx,
                 decision: ReviewDecision::Approve,
                 reasons: vec![],
+                signature: None,
             },
         ),
     );

@@ -288,6 +288,7 @@ fn next_op(node: &mut Node, rng: &mut StdRng) -> Option<Operation> {
                     } else {
                         vec![]
                     },
+                    signature: None,
                 },
             ))
         }

@@ -75,6 +75,8 @@ pub(crate) fn check_request(
             current_medications: record.clinical.current_medications.clone(),
             // R-REC-2, R-RX-8: what the platform verified of the patient's real name.
             identity_verified,
+            // The consultation record has no genotype field yet (issue 14: record form).
+            genotypes: None,
         },
         diagnoses: if draft.diagnoses.is_empty() {
             record.diagnoses.clone()
@@ -627,6 +629,7 @@ impl Command for RxSignRequest {
             validity_days: u32::try_from(validity).unwrap_or(0),
             signed_at_ms: now.timestamp_millis(),
             patient: Some(patient.clone()),
+            signature: None,
         };
         let id = self.prescription_id.clone();
         store.write(&actor, now, |w| {

@@ -203,6 +203,7 @@ impl Command for RxReviewRequest {
                         prescription_id,
                         decision,
                         reasons,
+                        signature: None,
                     },
                 )?;
             }

@@ -178,7 +178,7 @@ export type Finding = { code: FindingCode, severity: Severity,
  */
 items: Array<number>, message: Message, source: string, rule: string, };
 
-export type FindingCode = "unknown_drug" | "template_incomplete" | "too_many_items" | "allergy" | "cross_allergy" | "dose_high" | "dose_low" | "daily_dose_high" | "frequency" | "route" | "renal" | "hepatic" | "pregnancy" | "lactation" | "age" | "interaction" | "duplicate_therapy" | "course_too_long" | "controlled_substance" | "indication" | "quantity_mismatch" | "diagnosis_missing" | "identity_unverified";
+export type FindingCode = "unknown_drug" | "template_incomplete" | "too_many_items" | "allergy" | "cross_allergy" | "dose_high" | "dose_low" | "daily_dose_high" | "frequency" | "route" | "renal" | "hepatic" | "pregnancy" | "lactation" | "age" | "interaction" | "duplicate_therapy" | "course_too_long" | "controlled_substance" | "indication" | "quantity_mismatch" | "diagnosis_missing" | "identity_unverified" | "pharmacogenomic";
 
 export type Flag = { code: FlagCode, 
 /**
@@ -379,7 +379,13 @@ allergies?: Array<Allergy>, conditions: Array<string>, current_medications?: Arr
  * Real-name verification by the platform (R-REC-2). `false` blocks a prescription
  * (`identity_unverified`); absent means "not stated" and gives no finding.
  */
-identity_verified?: boolean, };
+identity_verified?: boolean, 
+/**
+ * Pharmacogenomic results, e.g. "HLA-B*15:02 negative", "HLA-B*58:01 positive"
+ * ("HLA-B*1502", "阳性"/"阴性" and "+"/"-" are accepted). Absent means "not recorded";
+ * an entry the checker cannot read is reported as `info` and otherwise ignored.
+ */
+genotypes?: Array<string>, };
 
 export type PatientHeader = { masked_name: MaskedName, age_years: number | null, sex: Sex | null, 
 /**

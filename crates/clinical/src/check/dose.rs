@@ -305,7 +305,10 @@ fn child(cx: &Context<'_>, line: &Line<'_>, drug: &Drug, out: &mut Findings) -> 
     let p = &cx.req.patient;
     let (zh, en) = names(drug);
     let n = line.ix + 1;
-    let Some(ped) = drug.paediatric.as_ref() else {
+    // An indication-specific regimen (high-dose amoxicillin for otitis media) replaces the
+    // general paediatric dosing when a diagnosis matches (regimen.rs).
+    let regimen = super::regimen::paediatric_for(cx, drug);
+    let Some(ped) = regimen.as_ref().or(drug.paediatric.as_ref()) else {
         // No paediatric dosing in the pack: a child still never exceeds the adult maxima.
         if let (Some(adult), Some(single)) = (drug.adult.as_ref(), line.single) {
             let fired = max_daily(

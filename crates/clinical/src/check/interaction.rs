@@ -1,23 +1,81 @@
 //! Drug–drug interactions and duplicate therapy (R-RX-3), within the prescription and
-//! against the patient's current medications. Interaction severities map as the schema
-//! allows: contraindicated → block; major → warn; moderate and minor → info. Moderate is
-//! `info` on purpose (the schema leaves the choice to the code): most moderate pairs are
-//! managed by monitoring, and warning on them is what drives the ≈ 90 % override rate of
-//! interaction alerts; the finding is still shown with its mechanism and management.
+//! against the patient's current medications.
+//!
+//! Interaction entries name drugs, classes or properties (`property:cyp3a4_inhibitor_strong`
+//! — mechanism rules a new drug joins by carrying the property); the pack precomputes which
+//! entries cover each drug pair, so a check is one lookup per pair. One finding per pair:
+//! the gravest entry speaks (after patient escalation), and among equally grave ones the
+//! most specific (a drug pair over a class rule over a mechanism rule).
+//!
+//! Severity is data (R-RX-12): the pack's `[grading]` maps contraindicated → block,
+//! major → warn, moderate → info, minor → info. An entry's `escalate` raises it when a
+//! patient factor makes it dangerous (hyperkalaemia pairs with eGFR < 45 or age ≥ 75): a
+//! moderate pair that is managed by monitoring stays non-interruptive, and interrupts only
+//! for the patients it endangers.
 //!
 //! A current medication that is the same drug as a line is a renewal, not a duplicate.
 
 use meddesk_formulary::Pack;
-use meddesk_formulary::schema::{Interaction, InteractionSeverity};
+use meddesk_formulary::schema::{
+    ChildPugh, Escalation, Interaction, InteractionSeverity, PackSeverity,
+};
 
-use super::request::{FindingCode, Severity};
-use super::{Context, Draft, Findings};
+use super::request::{CheckRequest, FindingCode, HepaticImpairment, Severity};
+use super::{Context, Draft, Findings, fmt_num};
 
-pub fn severity_of(s: InteractionSeverity) -> Severity {
-    match s {
-        InteractionSeverity::Contraindicated => Severity::Block,
-        InteractionSeverity::Major => Severity::Warn,
-        InteractionSeverity::Moderate | InteractionSeverity::Minor => Severity::Info,
+/// The finding severity of an interaction severity under the pack's grading.
+pub fn severity_of(pack: &Pack, s: InteractionSeverity) -> Severity {
+    match pack.grading.of(s) {
+        PackSeverity::Block => Severity::Block,
+        PackSeverity::Warn => Severity::Warn,
+        PackSeverity::Info => Severity::Info,
+    }
+}
+
+/// Does the patient meet the escalation? Returns the reason (zh, en) when so.
+pub fn escalation_applies(x: &Escalation, req: &CheckRequest) -> Option<(String, String)> {
+    let p = &req.patient;
+    if let (Some(limit), Some(e)) = (x.egfr_below, p.egfr)
+        && e < limit
+    {
+        return Some((
+            format!("eGFR {} < {}", fmt_num(e), fmt_num(limit)),
+            format!("eGFR {} < {}", fmt_num(e), fmt_num(limit)),
+        ));
+    }
+    if let (Some(limit), Some(age)) = (x.age_at_least, p.age_years)
+        && age >= limit
+    {
+        return Some((
+            format!("年龄{}岁 ≥ {}岁", fmt_num(age), fmt_num(limit)),
+            format!("age {} ≥ {}", fmt_num(age), fmt_num(limit)),
+        ));
+    }
+    if let (Some(grade), Some(h)) = (x.child_pugh, p.hepatic_impairment) {
+        let have = match h {
+            HepaticImpairment::None => None,
+            HepaticImpairment::Mild => Some(ChildPugh::Mild),
+            HepaticImpairment::Moderate => Some(ChildPugh::Moderate),
+            HepaticImpairment::Severe => Some(ChildPugh::Severe),
+        };
+        if have.is_some_and(|h| h >= grade) {
+            return Some(("肝功能损害".into(), "hepatic impairment".into()));
+        }
+    }
+    None
+}
+
+/// The severity an entry has for this patient, with the escalation reason when raised.
+fn effective(
+    it: &Interaction,
+    req: &CheckRequest,
+) -> (InteractionSeverity, Option<(String, String)>) {
+    match it.escalate.as_ref() {
+        Some(x) => match escalation_applies(x, req) {
+            Some(why) if x.severity > it.severity => (x.severity, Some(why)),
+            _ => (it.severity, None),
+        },
+        None => (it.severity, None),
     }
 }
 
@@ -48,7 +106,6 @@ fn class_source(pack: &Pack, c: usize) -> String {
 
 pub fn check(cx: &Context<'_>, out: &mut Findings) {
     let pack = cx.pack;
-    let mut found = Vec::new();
     let resolved: Vec<(usize, usize)> = cx
         .lines
         .iter()
@@ -76,12 +133,12 @@ pub fn check(cx: &Context<'_>, out: &mut Findings) {
                 });
                 continue;
             }
-            found.clear();
-            pack.interactions_between(di, dj, &mut found);
-            if let Some(ix) = gravest(pack, &found) {
+            if let Some((ix, sev, why)) = gravest(pack, cx.req, pack.pair_interactions(di, dj)) {
                 interaction(
+                    pack,
                     out,
-                    &pack.interactions[ix],
+                    ix,
+                    (sev, why),
                     vec![i, j],
                     (
                         format!("第{}行{}与第{}行{}", i + 1, a.zh, j + 1, b.zh),
@@ -143,12 +200,12 @@ pub fn check(cx: &Context<'_>, out: &mut Findings) {
                 continue; // renewal of a current medicine
             }
             let a = &pack.drugs[di];
-            found.clear();
-            pack.interactions_between(di, dm, &mut found);
-            if let Some(ix) = gravest(pack, &found) {
+            if let Some((ix, sev, why)) = gravest(pack, cx.req, pack.pair_interactions(di, dm)) {
                 interaction(
+                    pack,
                     out,
-                    &pack.interactions[ix],
+                    ix,
+                    (sev, why),
                     vec![i],
                     (
                         format!("第{}行{}与当前用药{}", i + 1, a.zh, cur.zh),
@@ -189,35 +246,70 @@ pub fn check(cx: &Context<'_>, out: &mut Findings) {
     }
 }
 
-/// One finding per pair: when several pack entries cover the same two drugs (a drug entry
-/// and a class entry, say), the gravest speaks; repeating the same alert is noise.
-fn gravest(pack: &Pack, found: &[usize]) -> Option<usize> {
-    found
-        .iter()
-        .copied()
-        .max_by_key(|ix| (pack.interactions[*ix].severity, std::cmp::Reverse(*ix)))
+/// The escalation reason (zh, en) when a patient factor raised the entry.
+type Why = Option<(String, String)>;
+
+/// One finding per pair: when several pack entries cover the same two drugs (a pair entry,
+/// a class entry, a mechanism rule), the gravest for this patient speaks; among equally
+/// grave ones the most specific, then the first written. Repeating the same alert is noise.
+fn gravest(
+    pack: &Pack,
+    req: &CheckRequest,
+    found: &[u32],
+) -> Option<(usize, InteractionSeverity, Why)> {
+    let mut best: Option<(usize, InteractionSeverity, Why)> = None;
+    for &ix in found {
+        let ix = ix as usize;
+        let (sev, why) = effective(&pack.interactions[ix], req);
+        let better = match &best {
+            None => true,
+            Some((b, bs, _)) => {
+                (sev, pack.interaction_specificity(ix), std::cmp::Reverse(ix))
+                    > (*bs, pack.interaction_specificity(*b), std::cmp::Reverse(*b))
+            }
+        };
+        if better {
+            best = Some((ix, sev, why));
+        }
+    }
+    best
 }
 
 fn interaction(
+    pack: &Pack,
     out: &mut Findings,
-    it: &Interaction,
+    ix: usize,
+    (sev, why): (InteractionSeverity, Why),
     items: Vec<usize>,
     (zh_pair, en_pair): (String, String),
 ) {
-    let (zh_g, en_g) = grade(it.severity);
+    use meddesk_formulary::Ref;
+    let it = &pack.interactions[ix];
+    let (zh_g, en_g) = grade(sev);
+    let (zh_why, en_why) = match &why {
+        Some((zh, en)) => (format!("（因{zh}而升级）"), format!(" (escalated: {en})")),
+        None => (String::new(), String::new()),
+    };
+    let (a, b) = pack.interaction_sides(ix);
+    let by_mechanism = matches!(a, Ref::Property(_)) || matches!(b, Ref::Property(_));
+    let rule = match (why.is_some(), by_mechanism) {
+        (true, _) => "interaction.escalated",
+        (false, true) => "interaction.mechanism",
+        (false, false) => "interaction.pair",
+    };
     out.add(Draft {
         code: FindingCode::Interaction,
-        severity: severity_of(it.severity),
+        severity: severity_of(pack, sev),
         items,
         zh: format!(
-            "{zh_pair}：{zh_g}。{} 处理：{}",
+            "{zh_pair}：{zh_g}{zh_why}。{} 处理：{}",
             it.mechanism_zh, it.management_zh
         ),
         en: format!(
-            "{en_pair}: {en_g}. {} Management: {}",
+            "{en_pair}: {en_g}{en_why}. {} Management: {}",
             it.mechanism_en, it.management_en
         ),
         source: &it.source,
-        rule: "interaction.pair",
+        rule,
     });
 }

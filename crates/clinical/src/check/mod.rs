@@ -12,6 +12,8 @@ pub mod indication;
 pub mod interaction;
 pub mod lines;
 pub mod patient;
+pub mod pharmacogenomic;
+pub mod regimen;
 pub mod request;
 pub mod validity;
 
@@ -34,6 +36,8 @@ pub fn check(pack: &Pack, req: &CheckRequest) -> CheckResponse {
     lines::check(&cx, &mut out);
     allergy::check(&cx, &mut out);
     dose::check(&cx, &mut out);
+    regimen::check(&cx, &mut out);
+    pharmacogenomic::check(&cx, &mut out);
     patient::check(&cx, &mut out);
     interaction::check(&cx, &mut out);
     indication::check(&cx, &mut out);

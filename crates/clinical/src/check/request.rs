@@ -108,6 +108,12 @@ pub struct Patient {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub identity_verified: Option<bool>,
+    /// Pharmacogenomic results, e.g. "HLA-B*15:02 negative", "HLA-B*58:01 positive"
+    /// ("HLA-B*1502", "阳性"/"阴性" and "+"/"-" are accepted). Absent means "not recorded";
+    /// an entry the checker cannot read is reported as `info` and otherwise ignored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub genotypes: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
@@ -244,10 +250,13 @@ pub enum FindingCode {
     DiagnosisMissing,
     /// The patient's identity is not verified by the platform (R-REC-2, R-RX-8).
     IdentityUnverified,
+    /// Pharmacogenomic screening (HLA-B*15:02 before carbamazepine, HLA-B*58:01 before
+    /// allopurinol …): untested → the pack's grade naming the test, carrier → block.
+    Pharmacogenomic,
 }
 
 impl FindingCode {
-    pub const ALL: [FindingCode; 23] = [
+    pub const ALL: [FindingCode; 24] = [
         FindingCode::UnknownDrug,
         FindingCode::TemplateIncomplete,
         FindingCode::TooManyItems,
@@ -271,6 +280,7 @@ impl FindingCode {
         FindingCode::QuantityMismatch,
         FindingCode::DiagnosisMissing,
         FindingCode::IdentityUnverified,
+        FindingCode::Pharmacogenomic,
     ];
 }
 

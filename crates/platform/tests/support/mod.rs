@@ -369,5 +369,6 @@ pub fn signed_document() -> meddesk_sync::SignedDocument {
         validity_days: 3,
         signed_at_ms: 0,
         patient: None,
+        signature: None,
     }
 }
