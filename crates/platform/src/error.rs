@@ -21,6 +21,9 @@ pub enum PlatformError {
     DeviceNotRegistered,
     #[error("device_taken: the device belongs to another account")]
     DeviceTaken,
+    /// The account may not do this (e.g. an administrator asking for a signing certificate).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     #[error("insecure_listen: {0}")]
     InsecureListen(String),
     #[error("storage_failed: {0}")]
@@ -39,6 +42,7 @@ impl PlatformError {
             PlatformError::TokenInvalid => "token_invalid",
             PlatformError::DeviceNotRegistered => "device_not_registered",
             PlatformError::DeviceTaken => "device_taken",
+            PlatformError::Forbidden(_) => "forbidden",
             PlatformError::InsecureListen(_) => "insecure_listen",
             PlatformError::Storage(_) => "storage_failed",
             PlatformError::Internal(_) => "internal",
@@ -52,7 +56,9 @@ impl PlatformError {
             | PlatformError::TotpRequired
             | PlatformError::TokenExpired
             | PlatformError::TokenInvalid => StatusCode::UNAUTHORIZED,
-            PlatformError::DeviceNotRegistered | PlatformError::DeviceTaken => {
+            PlatformError::DeviceNotRegistered
+            | PlatformError::DeviceTaken
+            | PlatformError::Forbidden(_) => {
                 StatusCode::FORBIDDEN
             }
             PlatformError::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,

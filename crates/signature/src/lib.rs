@@ -31,7 +31,8 @@ pub use certificate::{
 pub use key::{Algorithm, Ed25519Signer, PublicKey, SignatureBytes, Signer};
 pub use prescription::{
     Attestation, Decision, FORMAT, Review, SignedPrescription, Timestamp, TimestampOf, add_review,
-    add_timestamp, sign_prescription,
+    add_timestamp, attach_certificate, review_pending, serial_of, sign_prescription,
+    sign_prescription_pending,
 };
 pub use verify::{ReviewOutcome, Signatory, Trust, Verified, Verifier, VerifyError, verify};
 

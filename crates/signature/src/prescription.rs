@@ -163,6 +163,72 @@ pub fn add_review(
     Ok(())
 }
 
+/// The serial a platform gives the certificate of `signer`'s key: its fingerprint, known
+/// before the certificate exists.
+pub fn serial_of(signer: &dyn Signer) -> String {
+    crate::key::fingerprint(&signer.public_key())
+}
+
+/// As [`sign_prescription`], for a key whose certificate is not on this workstation yet (a
+/// key made offline): the attestation names the serial the platform will give it
+/// ([`serial_of`]) and the document carries no certificate. The platform adds the
+/// certificate when it accepts the signature; until then the document does not verify.
+pub fn sign_prescription_pending(
+    content: Value,
+    signer: &dyn Signer,
+    at_ms: i64,
+) -> Result<SignedPrescription, Error> {
+    content_ids(&content)?;
+    let serial = serial_of(signer);
+    let content_sha256 = sha256_hex(&canonical::to_vec(&content)?);
+    let message = sign_message(&serial, &content_sha256, at_ms)?;
+    let signature = signer.sign(&message)?;
+    Ok(SignedPrescription {
+        format: FORMAT.to_owned(),
+        content,
+        physician: Attestation {
+            certificate: serial,
+            signed_at_ms: at_ms,
+            content_sha256,
+            signature,
+        },
+        review: None,
+        timestamps: Vec::new(),
+        certificates: Vec::new(),
+    })
+}
+
+/// As [`add_review`], for a pharmacist's key whose certificate is not here yet: the review
+/// names [`serial_of`] the key; the platform adds the certificate when it accepts it.
+pub fn review_pending(
+    doc: &SignedPrescription,
+    signer: &dyn Signer,
+    decision: Decision,
+    reasons: Vec<String>,
+    at_ms: i64,
+) -> Result<Review, Error> {
+    if doc.review.is_some() {
+        return Err(Error::AlreadyReviewed);
+    }
+    content_ids(&doc.content)?;
+    let mut review = Review {
+        certificate: serial_of(signer),
+        decision,
+        reasons,
+        decided_at_ms: at_ms,
+        physician_signature_sha256: sha256_hex(doc.physician.signature.as_bytes()),
+        signature: SignatureBytes::from_bytes(Vec::new()),
+    };
+    review.signature = signer.sign(&review_message(&review)?)?;
+    Ok(review)
+}
+
+/// Add a certificate the document needs (e.g. the platform adding the one it issued for a
+/// pending signature). The same certificate twice is fine; another one with its serial is not.
+pub fn attach_certificate(doc: &mut SignedPrescription, cert: &Certificate) -> Result<(), Error> {
+    add_certificate(doc, cert)
+}
+
 /// The platform countersigns the `of` signature at `time_ms` with its own key.
 pub fn add_timestamp(
     doc: &mut SignedPrescription,

@@ -715,3 +715,68 @@ fn changing_any_byte_to_any_value_fails_exhaustively() {
         }
     }
 }
+
+/// A key made offline signs before its certificate exists: the document names the serial
+/// the platform will give the key, does not verify on its own, and verifies once the
+/// platform's certificate for that serial is attached — for the physician and the pharmacist.
+#[test]
+fn pending_signatures_verify_once_the_certificate_is_attached() {
+    let w = world();
+    let physician = Ed25519Signer::generate().unwrap();
+    let pharmacist = Ed25519Signer::generate().unwrap();
+    let serial = meddesk_signature::serial_of(&physician);
+    let mut doc =
+        meddesk_signature::sign_prescription_pending(content("rx-9", "p-9"), &physician, T0)
+            .unwrap();
+    assert_eq!(doc.physician.certificate, serial);
+    assert!(doc.certificates.is_empty());
+    let no_ts = Trust {
+        require_timestamp: false,
+        ..trust()
+    };
+    assert_eq!(
+        verify(&doc, &no_ts).unwrap_err().code(),
+        "certificate_unknown"
+    );
+    let cert = issue(
+        &w.platform,
+        body(&serial, "u-dr-zhao", Role::Physician, "org-1", &physician),
+    )
+    .unwrap();
+    meddesk_signature::attach_certificate(&mut doc, &cert).unwrap();
+    add_timestamp(&mut doc, TimestampOf::Sign, &w.platform, SIGN_TS).unwrap();
+    let ok = verify(&doc, &no_ts).unwrap();
+    assert_eq!(ok.physician.user_id, "u-dr-zhao");
+
+    let review = meddesk_signature::review_pending(
+        &doc,
+        &pharmacist,
+        Decision::Reject,
+        vec!["dose_or_frequency".into()],
+        REVIEW_AT,
+    )
+    .unwrap();
+    doc.review = Some(review);
+    assert_eq!(
+        verify(&doc, &no_ts).unwrap_err().code(),
+        "certificate_unknown"
+    );
+    let pharmacist_serial = meddesk_signature::serial_of(&pharmacist);
+    let cert = issue(
+        &w.platform,
+        body(
+            &pharmacist_serial,
+            "u-ph-qian",
+            Role::Pharmacist,
+            "org-1",
+            &pharmacist,
+        ),
+    )
+    .unwrap();
+    meddesk_signature::attach_certificate(&mut doc, &cert).unwrap();
+    add_timestamp(&mut doc, TimestampOf::Review, &w.platform, REVIEW_TS).unwrap();
+    let ok = verify(&doc, &trust()).unwrap();
+    let review = ok.review.unwrap();
+    assert_eq!(review.pharmacist.user_id, "u-ph-qian");
+    assert_eq!(review.decision, Decision::Reject);
+}

@@ -139,6 +139,8 @@ pub trait Storage: Send + Sync + 'static {
         body: &str,
         issued_at_ms: i64,
     ) -> impl Future<Output = Result<()>> + Send;
+    /// One certificate by serial (JSON).
+    fn certificate(&self, serial: &str) -> impl Future<Output = Result<Option<String>>> + Send;
     /// Every certificate issued (JSON bodies), oldest first: what a verifier needs.
     fn certificates(&self) -> impl Future<Output = Result<Vec<String>>> + Send;
     /// Revoke a user's certificates not yet revoked (suspension, R-CMP-2); how many.

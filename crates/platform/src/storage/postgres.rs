@@ -508,6 +508,15 @@ impl Storage for PgStore {
         Ok(())
     }
 
+    async fn certificate(&self, serial: &str) -> Result<Option<String>> {
+        let guard = self.checkout().await?;
+        Ok(client(&guard)?
+            .query_opt("SELECT body FROM certificates WHERE serial = $1", &[&serial])
+            .await
+            .map_err(db)?
+            .map(|r| r.get(0)))
+    }
+
     async fn certificates(&self) -> Result<Vec<String>> {
         let guard = self.checkout().await?;
         Ok(client(&guard)?

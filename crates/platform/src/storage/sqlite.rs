@@ -453,6 +453,17 @@ impl Storage for SqliteStore {
         Ok(())
     }
 
+    async fn certificate(&self, serial: &str) -> Result<Option<String>> {
+        let conn = self.reader.lock().await;
+        conn.query_row(
+            "SELECT body FROM certificates WHERE serial = ?1",
+            [serial],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db)
+    }
+
     async fn certificates(&self) -> Result<Vec<String>> {
         let conn = self.reader.lock().await;
         let mut stmt = conn
