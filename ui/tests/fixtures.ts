@@ -3,7 +3,9 @@ import type {
   ConsultationView,
   DrugHit,
   Finding,
+  PrescriptionView,
   QueueEntry,
+  RxCheckRequest,
   RejectedChange,
   SessionStatus,
   SignedIn,
@@ -41,7 +43,7 @@ export function entry(over: Partial<QueueEntry> = {}): QueueEntry {
   const now = Date.now();
   return {
     id: crypto.randomUUID(),
-    patient: { masked_name: "演**", age_years: 30, sex: "female" },
+    patient: { masked_name: "演**", age_years: 30, sex: "female", identity_verified: true },
     channel: "text",
     priority: "normal",
     route: { kind: "general" },
@@ -159,4 +161,68 @@ export function rejectedChange(over: Partial<RejectedChange> = {}): RejectedChan
     kept_draft: [],
     ...over,
   };
+}
+
+/** A prescription as `rx_get` / `rx_save` answer it: a clean draft unless a case says otherwise. */
+export function prescriptionView(over: Partial<PrescriptionView> = {}): PrescriptionView {
+  return {
+    id: "rx-1",
+    consultation_id: "c-1",
+    physician_id: "dr.demo",
+    status: "draft",
+    draft: { kind: "ordinary", diagnoses: ["J06.9"], items: [] },
+    check: checkOf([]),
+    overrides: [],
+    validity_days: 3,
+    signed_at: null,
+    valid_until: null,
+    reviews: [],
+    refusal: null,
+    context: null,
+    ...over,
+  };
+}
+
+const doseWarn = finding({
+  code: "dose_high",
+  severity: "warn",
+  message: { zh: "单次剂量高于说明书上限", en: "Single dose above the labelled maximum" },
+  source: "NMPA label",
+  rule: "dose.single",
+});
+
+/**
+ * The checker as the fakes see it: the validity rule's blocks (R-RX-8: no diagnosis, a drug
+ * that is not one of the pack's) plus two clinical rules (the penicillin allergy on
+ * amoxicillin, a warning above 400 mg of ibuprofen).
+ */
+export function fakeCheck(r: RxCheckRequest): CheckResponse {
+  const items = r.draft.items;
+  const known = new Set(["amoxicillin", "ibuprofen"]);
+  const found: Finding[] = [];
+  if (r.draft.diagnoses.length === 0)
+    found.push(
+      finding({
+        code: "diagnosis_missing",
+        items: [],
+        rule: "diagnosis.present",
+        message: { zh: "处方未填写临床诊断。", en: "The prescription has no clinical diagnosis." },
+        source: "处方管理办法",
+      }),
+    );
+  items.forEach((it, i) => {
+    if (!known.has(it.drug))
+      found.push(
+        finding({
+          code: "unknown_drug",
+          items: [i],
+          rule: "drug.unknown",
+          message: { zh: `第${i + 1}行“${it.drug}”不是知识库中的药品。请从药品列表中选择。`, en: `Line ${i + 1}: "${it.drug}" is not a medicine.` },
+          source: "knowledge pack; R-RX-8",
+        }),
+      );
+    if (it.drug === "amoxicillin") found.push(finding({ items: [i] }));
+    if (it.drug === "ibuprofen" && (it.dose?.value ?? 0) > 400) found.push({ ...doseWarn, items: [i] });
+  });
+  return checkOf(found);
 }

@@ -31,3 +31,8 @@ if (!("ResizeObserver" in window)) {
   (window as unknown as { ResizeObserver: unknown }).ResizeObserver = NoResize;
   (globalThis as unknown as { ResizeObserver: unknown }).ResizeObserver = NoResize;
 }
+
+// The draft store is module-level (it outlives a screen's unmount on purpose): each test
+// starts with none.
+import { forgetAllDrafts } from "../src/app/drafts";
+afterEach(() => forgetAllDrafts());

@@ -6,6 +6,7 @@ import { SignInScreen } from "../features/session/SignInScreen";
 import { useI18n } from "../i18n";
 import { errorText } from "./errors";
 import { ErrorNotice, FirstScreenFrame, Loading } from "./FirstScreen";
+import { forgetAllDrafts } from "./drafts";
 import { clearPatientData, SESSION_KEY, sessionAwareBackend } from "./session";
 
 /**
@@ -47,6 +48,8 @@ export function AppShell() {
   useEffect(() => {
     // R-SEC-6: leaving the active state (idle lock noticed by polling) forgets patient data.
     if (state !== undefined && state !== "active") clearPatientData(client);
+    // Drafts are the user's unsaved work: kept through a lock, forgotten on sign-out (R-SEC-7).
+    if (state === "signed_out") forgetAllDrafts();
   }, [state, userId, client]);
 
   let body;

@@ -7,6 +7,7 @@ import { useBackend } from "../backend/context";
 import { SyncBanner, SyncIndicator } from "../features/sync/SyncIndicator";
 import { LANGUAGES, useI18n, type Language } from "../i18n";
 import { AntdTheme } from "./AntdTheme";
+import { DraftScope } from "./drafts";
 import { useAppInfo } from "./FirstScreen";
 import { setSession } from "./session";
 import { Workspace, type Tab } from "./Workspace";
@@ -20,7 +21,9 @@ import { Workspace, type Tab } from "./Workspace";
 export function SignedIn({ user }: { user: User }) {
   return (
     <AntdTheme>
-      <SignedInLayout user={user} />
+      <DraftScope owner={user.id}>
+        <SignedInLayout user={user} />
+      </DraftScope>
     </AntdTheme>
   );
 }

@@ -1,6 +1,7 @@
 import type { QueryClient } from "@tanstack/react-query";
 import { BackendError, type Backend } from "../backend";
 import type { SessionStatus } from "../backend";
+import { forgetAllDrafts } from "./drafts";
 
 export const SESSION_KEY = ["session_status"] as const;
 const KEEP = new Set(["session_status", "app_info"]);
@@ -39,5 +40,7 @@ export function sessionAwareBackend(raw: Backend, client: QueryClient): Backend 
 
 export function setSession(client: QueryClient, status: SessionStatus) {
   if (status.state !== "active") clearPatientData(client);
+  // Unsaved drafts survive a lock (the same user unlocks to finish them), never a sign-out.
+  if (status.state === "signed_out") forgetAllDrafts();
   client.setQueryData(SESSION_KEY, status);
 }

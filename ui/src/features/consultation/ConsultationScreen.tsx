@@ -1,14 +1,16 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, Button, Card, Col, Descriptions, Empty, Row, Skeleton, Space, Tag, Typography } from "antd";
 import { useEffect, useRef, useState } from "react";
-import type { ConsultationView, PrescriptionView, SyncStatus } from "../../backend";
+import type { ConsultationView, SyncStatus } from "../../backend";
 import { useBackend } from "../../backend/context";
+import { useDraft, useDraftHandle } from "../../app/drafts";
 import { errorText } from "../../app/errors";
 import { useI18n } from "../../i18n";
 import { GuidancePanel } from "../guidance/GuidancePanel";
 import { useSyncStatus } from "../sync/useSyncStatus";
 import { FlagTags } from "../queue/QueueScreen";
 import { routeLabel } from "../queue/labels";
+import { rxLinesDraft, rxOpenDraft } from "./drafts";
 import { PrescriptionEditor } from "./PrescriptionEditor";
 import { RecordForm } from "./RecordForm";
 import { ThreadPanel } from "./ThreadPanel";
@@ -48,6 +50,11 @@ function PatientHeader({ view }: { view: ConsultationView }) {
           <Tag>{routeLabel(t, view.route)}</Tag>
         </Descriptions.Item>
         <Descriptions.Item label={t("complaints.status")}>{t(`consultation.status.${view.status}`)}</Descriptions.Item>
+        <Descriptions.Item label={t("kind.label")}>
+          <Tag color="geekblue" data-testid="consultation-kind" data-kind={view.prescription_kind}>
+            {t(`kind.${view.prescription_kind}`)}
+          </Tag>
+        </Descriptions.Item>
       </Descriptions>
       <Space wrap>
         <Tag color={p.identity_verified ? "green" : "orange"}>{p.identity_verified ? t("consultation.verified") : t("consultation.unverified")}</Tag>
@@ -114,31 +121,44 @@ function Consultation({ consultationId }: { consultationId: string }) {
   const { t } = useI18n();
   const backend = useBackend();
   const client = useQueryClient();
-  const [prescription, setPrescription] = useState<PrescriptionView | null>(null);
+  // Which prescription is open and its unsaved lines live in the draft store, so leaving the
+  // tab and coming back shows the same prescription with the same edits (issue 12 §6).
+  const [openId, setOpenId] = useDraft<string>(rxOpenDraft(consultationId));
+  const lines = useDraftHandle<unknown>(rxLinesDraft(consultationId));
   const [editorKey, setEditorKey] = useState(0);
   const view = useQuery({
     queryKey: ["consultation_get", consultationId],
     queryFn: () => backend.call("consultation_get", { consultation_id: consultationId }),
   });
+  const rx = useQuery({
+    queryKey: ["rx_get", openId ?? null],
+    queryFn: () => backend.call("rx_get", { prescription_id: openId! }),
+    enabled: openId !== undefined,
+  });
+  const prescription = openId !== undefined ? (rx.data ?? null) : null;
   // Patients' messages (and a record edited on the physician's other device) arrive through
   // sync, not through this screen (R-SVC-1): the open consultation is re-read when the core
   // has pulled something new, not on a timer — every read of it is an audited access
   // (R-SEC-5), and a timer would write one every few seconds for as long as it stays open.
-  const pulledUpTo = useSyncStatus().data?.cursor;
+  // The open prescription is re-read too when the platform has answered a push: a refused
+  // signature turns it back into a draft with the refusal (issue 12 §6).
+  const sync = useSyncStatus().data;
+  const pulledUpTo = sync ? `${sync.cursor}:${sync.pending_ops}:${sync.rejected_ops}` : undefined;
   const seenCursor = useRef(pulledUpTo);
   useEffect(() => {
     if (pulledUpTo === undefined || pulledUpTo === seenCursor.current) return;
     const first = seenCursor.current === undefined;
     seenCursor.current = pulledUpTo;
-    if (!first) void client.invalidateQueries({ queryKey: ["consultation_get", consultationId] });
+    if (first) return;
+    void client.invalidateQueries({ queryKey: ["consultation_get", consultationId] });
+    void client.invalidateQueries({ queryKey: ["rx_get"] });
   }, [pulledUpTo, client, consultationId]);
-  const openRx = useMutation({
-    mutationFn: (id: string) => backend.call("rx_get", { prescription_id: id }),
-    onSuccess: (p) => {
-      setPrescription(p);
-      setEditorKey((k) => k + 1);
-    },
-  });
+  /** Show prescription `id` (or a new one): the unsaved lines of the previous one go. */
+  const show = (id: string | undefined) => {
+    lines.write(undefined);
+    setOpenId(id);
+    setEditorKey((k) => k + 1);
+  };
   const complete = useMutation({
     mutationFn: () => backend.call("consultation_complete", { consultation_id: consultationId }),
     onSuccess: (v) => client.setQueryData(["consultation_get", v.id], v),
@@ -164,22 +184,29 @@ function Consultation({ consultationId }: { consultationId: string }) {
               <Card size="small" title={<h3 style={{ margin: 0, fontSize: 15 }}>{t("consultation.prescriptions")}</h3>}>
                 <Space wrap>
                   {v.prescriptions.map((p, i) => (
-                    <Button key={p.id} size="small" onClick={() => openRx.mutate(p.id)} data-testid={`open-rx-${i}`}>
+                    <Button key={p.id} size="small" type={p.id === openId ? "primary" : "default"} onClick={() => show(p.id)} data-testid={`open-rx-${i}`}>
                       #{i + 1} · {t(`rxStatus.${p.status}`)} · {p.lines}
                     </Button>
                   ))}
                 </Space>
               </Card>
             )}
-            <PrescriptionEditor
-              key={editorKey}
-              view={v}
-              prescription={prescription}
-              onPrescription={(p) => {
-                setPrescription(p);
-                if (p === null) setEditorKey((k) => k + 1);
-              }}
-            />
+            {openId !== undefined && rx.isError ? (
+              <Alert type="error" showIcon role="alert" title={errorText(t, rx.error)} />
+            ) : openId !== undefined && rx.isPending ? (
+              <Skeleton active />
+            ) : (
+              <PrescriptionEditor
+                key={editorKey}
+                view={v}
+                prescription={prescription}
+                onPrescription={(p) => {
+                  client.setQueryData(["rx_get", p.id], p);
+                  setOpenId(p.id);
+                }}
+                onNew={() => show(undefined)}
+              />
+            )}
             {prescription?.status === "approved" && <GuidancePanel prescriptionId={prescription.id} />}
             {complete.isError && <Alert type="error" showIcon role="alert" title={errorText(t, complete.error)} />}
             {v.status === "claimed" ? (

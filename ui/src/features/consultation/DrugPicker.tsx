@@ -12,12 +12,17 @@ export function DrugPicker({
   onText,
   onPick,
   disabled,
+  invalid,
+  describedBy,
 }: {
   id: string;
   text: string;
   onText: (text: string) => void;
   onPick: (hit: DrugHit) => void;
   disabled?: boolean;
+  /** The text was not picked from the list (an `unknown_drug` block). */
+  invalid?: boolean;
+  describedBy?: string;
 }) {
   const backend = useBackend();
   const { t, lang } = useI18n();
@@ -34,6 +39,9 @@ export function DrugPicker({
       id={id}
       value={text}
       disabled={disabled}
+      status={invalid ? "error" : undefined}
+      aria-invalid={invalid || undefined}
+      aria-describedby={describedBy}
       onChange={(v: string) => {
         onText(v);
         setQuery(v);

@@ -7,6 +7,13 @@ import { useI18n } from "../../i18n";
 
 const seen = new Map<string, Icd10Code>();
 
+/** A code with its name when a search has shown it, else the code alone. */
+export function icd10Label(code: string, lang: string): string {
+  const h = seen.get(code);
+  if (!h) return code;
+  return `${h.code} ${lang === "zh-CN" ? (h.zh ?? h.en) : h.en}`;
+}
+
 /** ICD-10 codes searched in Chinese or English (R-REC-1). */
 export function Icd10Picker({
   id,
@@ -29,11 +36,7 @@ export function Icd10Picker({
     staleTime: 60_000,
   });
   for (const h of hits.data?.hits ?? []) seen.set(h.code, h);
-  const label = (code: string) => {
-    const h = seen.get(code);
-    if (!h) return code;
-    return `${h.code} ${lang === "zh-CN" ? (h.zh ?? h.en) : h.en}`;
-  };
+  const label = (code: string) => icd10Label(code, lang);
   const codes = new Set([...(value ?? []), ...(hits.data?.hits.map((h) => h.code) ?? [])]);
   return (
     <Select

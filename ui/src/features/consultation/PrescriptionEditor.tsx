@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, AutoComplete, Button, Card, Col, Form, Input, InputNumber, Modal, Popover, Row, Select, Space, Tag, Typography } from "antd";
 import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import type {
+  ConsultationKind,
   ConsultationView,
   DoseUnit,
   DrugHit,
@@ -11,14 +12,18 @@ import type {
   Item,
   Override,
   PrescriptionView,
+  Refusal,
   Route,
   RxDraft,
 } from "../../backend";
 import { useBackend } from "../../backend/context";
+import { useDraftHandle, useDraftSelect } from "../../app/drafts";
 import { errorText } from "../../app/errors";
+import { FindingList, findingLabel, linesText, refusalFindingText, SEVERITY_COLOR } from "../../components/findings";
 import { useI18n } from "../../i18n";
+import { recordDraft, rxLinesDraft, type RecordFields } from "./drafts";
 import { DrugPicker } from "./DrugPicker";
-import { FindingList, SEVERITY_COLOR } from "./FindingList";
+import { icd10Label } from "./Icd10Picker";
 import { computeQuantity } from "./quantity";
 import { useLiveCheck } from "./useLiveCheck";
 
@@ -131,12 +136,14 @@ const LineFields = memo(function LineFields({
   l,
   i,
   editable,
+  invalidDrug,
   update,
   remove,
 }: {
   l: Line;
   i: number;
   editable: boolean;
+  invalidDrug: boolean;
   update: (key: number, patch: Partial<Line>) => void;
   remove: (key: number) => void;
 }) {
@@ -154,6 +161,8 @@ const LineFields = memo(function LineFields({
             id={`drug-${l.key}`}
             text={l.drugText}
             disabled={!editable}
+            invalid={invalidDrug}
+            describedBy={invalidDrug ? `pick-hint-${l.key}` : undefined}
             onText={(text) => update(l.key, { drugText: text, drug: null, hit: null })}
             onPick={(hit) =>
               update(l.key, {
@@ -296,6 +305,7 @@ const LineRow = memo(
   function LineRow({
     l,
     i,
+    kind,
     editable,
     lineFindings,
     update,
@@ -303,6 +313,7 @@ const LineRow = memo(
   }: {
     l: Line;
     i: number;
+    kind: ConsultationKind;
     editable: boolean;
     lineFindings: Finding[];
     findingsKey: string;
@@ -310,22 +321,38 @@ const LineRow = memo(
     remove: (key: number) => void;
   }) {
     const { t, msg } = useI18n();
+    // Typed text that was not picked from the list is not a medicine (R-RX-8).
+    const unpicked = lineFindings.some((f) => f.code === "unknown_drug");
     return (
       <div key={l.key} data-line-key={l.key} data-testid={`rx-line-${i}`} style={{ borderBottom: "1px solid #f0f0f0", padding: "6px 0" }}>
-        <LineFields l={l} i={i} editable={editable} update={update} remove={remove} />
+        <LineFields l={l} i={i} editable={editable} invalidDrug={unpicked} update={update} remove={remove} />
         {lineFindings.length > 0 && (
           <Space size={2} wrap style={{ marginTop: 4 }} data-testid={`line-findings-${i}`}>
             {lineFindings.map((f, j) => (
-              <Tag key={j} color={SEVERITY_COLOR[f.severity]} data-severity={f.severity} className="wrap-anywhere" style={{ whiteSpace: "normal", maxWidth: "100%" }}>
-                {t(`severity.${f.severity}`)} · {msg(f.message)}
+              <Tag
+                key={j}
+                color={SEVERITY_COLOR[f.severity]}
+                data-severity={f.severity}
+                data-code={f.code}
+                title={msg(f.message)}
+                className="wrap-anywhere"
+                style={{ whiteSpace: "normal", maxWidth: "100%" }}
+              >
+                {t(`severity.${f.severity}`)} · {findingLabel(t, f, kind)}
+                {f.severity === "block" && t("app.paren", { text: t("finding.notOverridable") })}
               </Tag>
             ))}
           </Space>
         )}
+        {unpicked && (
+          <div id={`pick-hint-${l.key}`} data-testid={`pick-hint-${i}`} style={{ color: "#cf1322", fontSize: 12, marginTop: 2 }}>
+            {t("rx.pickHint")}
+          </div>
+        )}
       </div>
     );
   },
-  (a, b) => a.l === b.l && a.i === b.i && a.editable === b.editable && a.findingsKey === b.findingsKey,
+  (a, b) => a.l === b.l && a.i === b.i && a.kind === b.kind && a.editable === b.editable && a.findingsKey === b.findingsKey,
 );
 
 function field(id: string, label: string, control: React.ReactNode, span: number) {
@@ -339,35 +366,51 @@ function field(id: string, label: string, control: React.ReactNode, span: number
   );
 }
 
-/** Lines, live checker findings beside them, save, sign with overrides (R-RX-1…7). */
-export function PrescriptionEditor({
-  view,
-  prescription,
-  onPrescription,
-}: {
+/** What the editor is given: the prescription it shows (none: a new one) and what to do with it. */
+export interface PrescriptionEditorProps {
   view: ConsultationView;
   prescription: PrescriptionView | null;
-  onPrescription: (p: PrescriptionView | null) => void;
-}) {
-  const { t } = useI18n();
+  /** A save or a signature answered: this is the prescription now. */
+  onPrescription: (p: PrescriptionView) => void;
+  /** Start a new prescription (after a signed one). */
+  onNew: () => void;
+}
+
+/** Lines, live checker findings beside them, save, sign with overrides (R-RX-1…8). */
+export function PrescriptionEditor({ view, prescription, onPrescription, onNew }: PrescriptionEditorProps) {
+  const { t, lang } = useI18n();
   const backend = useBackend();
   const client = useQueryClient();
-  const [lines, setLines] = useState<Line[]>(() =>
-    prescription ? prescription.draft.items.map(fromItem) : [emptyLine()],
+  // Unsaved lines live in the draft store, not only here (issue 12 §6): leaving the tab
+  // unmounts this editor, coming back finds them.
+  const linesDraft = useDraftHandle<Line[]>(rxLinesDraft(view.id));
+  const [lines, setLines] = useState<Line[]>(
+    () => linesDraft.read() ?? (prescription ? prescription.draft.items.map(fromItem) : [emptyLine()]),
   );
+  // The lines as last saved (or as opened): anything else is an unsaved draft.
+  const [pristine, setPristine] = useState<Line[] | null>(() => (linesDraft.read() ? null : lines));
+  const unsaved = lines !== pristine;
+  useEffect(() => {
+    if (lines !== pristine) linesDraft.write(lines);
+  }, [lines, pristine, linesDraft]);
   const [signOpen, setSignOpen] = useState(false);
   const [templateOpen, setTemplateOpen] = useState(false);
   const rootRef = useRef<HTMLDivElement>(null);
   const editable = view.status === "claimed" && (!prescription || EDITABLE.has(prescription.status));
-  const diagnoses = view.record.diagnoses;
+  // The diagnoses the check and the signature use (R-RX-8): the record form's, saved or not
+  // (the same draft store), else the saved record's — as the core falls back to it.
+  const recordDiagnoses = useDraftSelect<RecordFields, string[] | undefined>(recordDraft(view.id), (f) => f?.diagnoses);
+  const fromUnsavedRecord = editable && recordDiagnoses !== undefined && recordDiagnoses.length > 0 && recordDiagnoses !== view.record.diagnoses;
+  const diagnoses = !editable && prescription ? prescription.draft.diagnoses : recordDiagnoses && recordDiagnoses.length > 0 ? recordDiagnoses : view.record.diagnoses;
+  // The consultation type (R-RX-4): the signed draft's, else the consultation's.
+  const kind: ConsultationKind = (!editable && prescription?.draft.kind) || view.prescription_kind;
 
   // Findings name lines by their index in the request's items: keep the map to the rows.
-  const { filled, draft } = draftOf(lines, view.prescription_kind, diagnoses);
+  const { filled, draft } = draftOf(lines, kind, diagnoses);
   const live = useLiveCheck(view.id, editable ? draft : null);
   // What a change handler needs to send the next draft to the checker itself, before React
   // renders the keystroke (issue 7: the render no longer sits before the request).
   const early = useRef<{ lines: Line[]; send: ((lines: Line[]) => void) | null }>({ lines, send: null });
-  const kind = view.prescription_kind;
   const sendCheck = live.send;
   useLayoutEffect(() => {
     early.current = { lines, send: editable ? (ls) => sendCheck(draftOf(ls, kind, diagnoses).draft) : null };
@@ -392,27 +435,37 @@ export function PrescriptionEditor({
     e.send?.(e.lines);
   }, []);
   const remove = useCallback((key: number) => setLines((ls) => ls.filter((x) => x.key !== key)), []);
+  const current = useRef(lines);
+  useEffect(() => {
+    current.current = lines;
+  }, [lines]);
+  /** Saved or signed with `saved` lines: they are the prescription now, not a draft. */
+  const settle = (saved: Line[]) => {
+    setPristine(saved);
+    if (current.current === saved) linesDraft.write(undefined);
+  };
 
   const save = useMutation({
-    mutationFn: (d: RxDraft) =>
+    mutationFn: (v: { draft: RxDraft; lines: Line[] }) =>
       backend.call("rx_save", {
         consultation_id: view.id,
         prescription_id: prescription && EDITABLE.has(prescription.status) ? prescription.id : null,
-        draft: d,
+        draft: v.draft,
       }),
-    onSuccess: (p) => {
+    onSuccess: (p, v) => {
+      settle(v.lines);
       onPrescription(p);
       void client.invalidateQueries({ queryKey: ["consultation_get", view.id] });
     },
   });
   const sign = useMutation({
-    mutationFn: async (v: { overrides: Override[]; validity: number }) => {
-      if (!draft) throw new Error(t("rx.empty"));
-      const saved = await save.mutateAsync(draft);
+    mutationFn: async (v: { overrides: Override[]; validity: number; draft: RxDraft; lines: Line[] }) => {
+      const saved = await save.mutateAsync({ draft: v.draft, lines: v.lines });
       return backend.call("rx_sign", { prescription_id: saved.id, overrides: v.overrides, validity_days: v.validity });
     },
-    onSuccess: (p) => {
+    onSuccess: (p, v) => {
       setSignOpen(false);
+      settle(v.lines);
       onPrescription(p);
       void client.invalidateQueries({ queryKey: ["consultation_get", view.id] });
     },
@@ -430,7 +483,10 @@ export function PrescriptionEditor({
     },
   });
 
-  const canSign = editable && draft !== null && blocks.length === 0 && !live.checking;
+  // A block is never overridden (R-RX-7, R-RX-8): nothing signs until the checker has answered
+  // for exactly what is on screen and found none.
+  const noDiagnosis = diagnoses.length === 0;
+  const canSign = editable && draft !== null && check !== null && !live.checking && live.error === null && blocks.length === 0 && !noDiagnosis;
   const addLine = () => {
     const line = emptyLine();
     setLines((ls) => [...ls, line]);
@@ -442,7 +498,7 @@ export function PrescriptionEditor({
   useEffect(() => {
     keys.current = {
       addLine,
-      save: () => draft && save.mutate(draft),
+      save: () => draft && save.mutate({ draft, lines }),
       sign: () => canSign && setSignOpen(true),
     };
   });
@@ -463,6 +519,7 @@ export function PrescriptionEditor({
     return () => window.removeEventListener("keydown", onKey);
   }, [editable]);
 
+  const refusal = prescription?.refusal ?? null;
   return (
     <Card
       size="small"
@@ -471,7 +528,12 @@ export function PrescriptionEditor({
       title={
         <Space wrap>
           <h3 style={{ margin: 0, fontSize: 16 }}>{t("rx.heading")}</h3>
-          {prescription && <Tag data-testid="rx-status">{t("rx.status", { status: t(`rxStatus.${prescription.status}`) })}</Tag>}
+          {prescription && <Tag data-testid="rx-status" data-status={prescription.status}>{t("rx.status", { status: t(`rxStatus.${prescription.status}`) })}</Tag>}
+          {refusal && <Tag color="red" data-testid="rx-refused-tag">{t("rx.refusedTag")}</Tag>}
+          <Tag color="geekblue" data-testid="rx-kind" data-kind={kind}>
+            {t("kind.label")}：{t(`kind.${kind}`)}
+          </Tag>
+          {editable && unsaved && <Tag color="gold" data-testid="rx-unsaved">{t("rx.unsaved")}</Tag>}
         </Space>
       }
       extra={
@@ -496,7 +558,7 @@ export function PrescriptionEditor({
             </Button>
           )}
           {!editable && view.status === "claimed" && (
-            <Button size="small" onClick={() => { onPrescription(null); setLines([emptyLine()]); }}>
+            <Button size="small" onClick={onNew}>
               {t("rx.new")}
             </Button>
           )}
@@ -504,6 +566,37 @@ export function PrescriptionEditor({
         </Space>
       }
     >
+      {refusal && <RefusalAlert refusal={refusal} kind={kind} />}
+      <div data-testid="rx-diagnosis" style={{ marginBottom: 8 }}>
+        <Typography.Text strong>{t("rx.diagnosis")}：</Typography.Text>
+        {noDiagnosis ? (
+          <Typography.Text type="danger">{t("finding.diagnosis_missing")}</Typography.Text>
+        ) : (
+          diagnoses.map((d) => <Tag key={d}>{icd10Label(d, lang)}</Tag>)
+        )}
+        {fromUnsavedRecord && <Typography.Text type="secondary">{t("app.paren", { text: t("rx.diagnosisUnsaved") })}</Typography.Text>}
+      </div>
+      {editable && noDiagnosis && (
+        <Alert
+          type="error"
+          showIcon
+          role="status"
+          data-testid="diagnosis-block"
+          style={{ marginBottom: 8 }}
+          title={
+            <span>
+              <Tag color="red">{t("severity.block")}</Tag>
+              {t("finding.diagnosis_missing")}
+            </span>
+          }
+          description={t("rx.diagnosisMissing")}
+          action={
+            <Button size="small" onClick={() => document.getElementById("diagnoses")?.focus()}>
+              {t("rx.diagnosisGoTo")}
+            </Button>
+          }
+        />
+      )}
       {!editable && prescription && <Alert type="info" showIcon title={t("rx.readOnly")} style={{ marginBottom: 8 }} />}
       <Row gutter={12}>
         <Col span={15}>
@@ -514,6 +607,7 @@ export function PrescriptionEditor({
                 key={l.key}
                 l={l}
                 i={i}
+                kind={kind}
                 editable={editable}
                 lineFindings={lineFindings}
                 findingsKey={JSON.stringify(lineFindings)}
@@ -535,7 +629,11 @@ export function PrescriptionEditor({
             {live.error !== null && <Alert type="error" showIcon role="alert" title={errorText(t, live.error)} style={{ marginTop: 4 }} />}
             <div style={{ marginTop: 6 }}>
               {check && findings.length === 0 && <Typography.Text type="success">{t("rx.noFindings")}</Typography.Text>}
-              <FindingList findings={[...general, ...findings.filter((f) => f.items.length > 0)]} />
+              <FindingList
+                kind={kind}
+                overrides={prescription && !editable ? prescription.overrides : undefined}
+                findings={[...blocks.filter((f) => f.items.length === 0), ...general.filter((f) => f.severity !== "block"), ...findings.filter((f) => f.items.length > 0)]}
+              />
             </div>
           </div>
         </Col>
@@ -543,13 +641,35 @@ export function PrescriptionEditor({
       {(save.isError || sign.isError) && (
         <Alert type="error" showIcon role="alert" title={errorText(t, save.error ?? sign.error)} style={{ marginTop: 8 }} />
       )}
-      {editable && blocks.length > 0 && (
-        <Alert type="error" showIcon title={t("rx.blocked")} style={{ marginTop: 8 }} data-testid="sign-blocked" />
+      {editable && (blocks.length > 0 || noDiagnosis) && (
+        <Alert
+          type="error"
+          showIcon
+          title={t("rx.blocked")}
+          style={{ marginTop: 8 }}
+          role="status"
+          data-testid="sign-blocked"
+          description={
+            <>
+              {t("rx.blockedList")}
+              <ul style={{ margin: 0, paddingLeft: 18 }}>
+                {noDiagnosis && !blocks.some((f) => f.code === "diagnosis_missing") && <li data-code="diagnosis_missing">{t("finding.diagnosis_missing")}</li>}
+                {blocks.map((f, i) => (
+                  <li key={`${f.rule}-${f.items.join()}-${i}`} data-code={f.code}>
+                    {f.items.length > 0
+                      ? t("finding.onLines", { lines: linesText(t, f.items.map((x) => x + 1), lang), label: findingLabel(t, f, kind) })
+                      : findingLabel(t, f, kind)}
+                  </li>
+                ))}
+              </ul>
+            </>
+          }
+        />
       )}
-      {prescription?.status === "signed" && <Alert type="success" showIcon title={t("rx.signed")} style={{ marginTop: 8 }} />}
+      {prescription?.status === "signed" && !refusal && <Alert type="success" showIcon title={t("rx.signed")} style={{ marginTop: 8 }} />}
       {editable && (
         <Space style={{ marginTop: 8 }}>
-          <Button onClick={() => draft && save.mutate(draft)} disabled={!draft} loading={save.isPending} data-testid="rx-save">
+          <Button onClick={() => draft && save.mutate({ draft, lines })} disabled={!draft} loading={save.isPending} data-testid="rx-save">
             {t("rx.save")}
           </Button>
           <Button type="primary" disabled={!canSign} onClick={() => setSignOpen(true)} data-testid="rx-sign">
@@ -560,9 +680,10 @@ export function PrescriptionEditor({
       <SignDialog
         open={signOpen}
         warns={warns}
+        kind={kind}
         busy={sign.isPending}
         onCancel={() => setSignOpen(false)}
-        onSign={(overrides, validity) => sign.mutate({ overrides, validity })}
+        onSign={(overrides, validity) => draft && sign.mutate({ overrides, validity, draft, lines })}
       />
       <Modal
         open={templateOpen}
@@ -584,16 +705,55 @@ export function PrescriptionEditor({
   );
 }
 
+/**
+ * The platform refused the signature (issue 12 §6, one truth on screen): said on the
+ * prescription itself, the reason and every finding localised by code — never the platform's
+ * own text — and the prescription is an editable draft again.
+ */
+function RefusalAlert({ refusal, kind }: { refusal: Refusal; kind: ConsultationKind }) {
+  const { t, lang, dateTime } = useI18n();
+  return (
+    <Alert
+      type="error"
+      showIcon
+      role="alert"
+      data-testid="rx-refusal"
+      data-code={refusal.code}
+      style={{ marginBottom: 8 }}
+      title={<strong>{t("rx.refused.title")}</strong>}
+      description={
+        <>
+          <div>{t("rx.refused.reason", { reason: t(`sync.code.${refusal.code}`) })}</div>
+          {refusal.findings.length > 0 && (
+            <>
+              <div>{t("rx.refused.findings")}</div>
+              <ul style={{ margin: 0, paddingLeft: 18 }} data-testid="rx-refusal-findings">
+                {refusal.findings.map((f, i) => (
+                  <li key={`${f}-${i}`}>{refusalFindingText(t, lang, f, kind)}</li>
+                ))}
+              </ul>
+            </>
+          )}
+          <div>{t("rx.refused.at", { time: dateTime(new Date(refusal.at).toISOString()) })}</div>
+          <div>{t("rx.refused.editable")}</div>
+        </>
+      }
+    />
+  );
+}
+
 /** One reason per warning (R-RX-7); blocks never reach this dialog. */
 export function SignDialog({
   open,
   warns,
+  kind,
   busy,
   onCancel,
   onSign,
 }: {
   open: boolean;
   warns: Finding[];
+  kind: ConsultationKind;
   busy: boolean;
   onCancel: () => void;
   onSign: (overrides: Override[], validity: number) => void;
@@ -619,7 +779,7 @@ export function SignDialog({
           <Form.Item
             key={`${w.rule}-${i}`}
             name={["reasons", i]}
-            label={`${t("rx.overrideReason")}: ${msg(w.message)}`}
+            label={`${t("rx.overrideReason")}: ${findingLabel(t, w, kind)} — ${msg(w.message)}`}
             rules={[{ required: true, whitespace: true, message: t("signIn.required") }]}
           >
             <Input.TextArea autoSize={{ minRows: 1, maxRows: 3 }} data-testid={`override-${i}`} />

@@ -1,26 +1,13 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { Alert, Button, Card, Checkbox, Col, Form, Input, InputNumber, Row, Select } from "antd";
+import { Alert, Button, Card, Checkbox, Col, Form, Input, InputNumber, Row, Select, Tag } from "antd";
+import { useState } from "react";
 import type { ConsultationRecord, ConsultationView, HepaticImpairment } from "../../backend";
 import { useBackend } from "../../backend/context";
+import { useDraftHandle } from "../../app/drafts";
 import { errorText } from "../../app/errors";
 import { useI18n } from "../../i18n";
+import { recordDraft, type RecordFields as Fields } from "./drafts";
 import { Icd10Picker } from "./Icd10Picker";
-
-interface Fields {
-  chief_complaint: string;
-  history: string;
-  medication_history: string;
-  allergies: string[];
-  diagnoses: string[];
-  advice: string;
-  weight_kg: number | null;
-  pregnant: boolean;
-  lactating: boolean;
-  egfr: number | null;
-  hepatic_impairment: HepaticImpairment | null;
-  conditions: string[];
-  current_medications: string[];
-}
 
 const HEPATIC: HepaticImpairment[] = ["none", "mild", "moderate", "severe"];
 
@@ -66,22 +53,47 @@ function toRecord(f: Fields, before: ConsultationRecord): ConsultationRecord {
   };
 }
 
-/** The record (R-REC-1) and the clinical facts the checker reads. */
+/**
+ * The record (R-REC-1) and the clinical facts the checker reads. What the physician types is
+ * kept in the draft store until it is saved (issue 12 §6: switching tabs loses nothing), and
+ * the prescription editor reads the diagnoses from there.
+ */
 export function RecordForm({ view, readOnly }: { view: ConsultationView; readOnly: boolean }) {
   const { t } = useI18n();
   const backend = useBackend();
   const client = useQueryClient();
+  const draft = useDraftHandle<Fields>(recordDraft(view.id));
+  const [initial] = useState(() => draft.read() ?? toFields(view.record));
+  const [unsaved, setUnsaved] = useState(() => draft.read() !== undefined);
+  const [form] = Form.useForm<Fields>();
   const save = useMutation({
     mutationFn: (f: Fields) => backend.call("record_save", { consultation_id: view.id, record: toRecord(f, view.record) }),
-    onSuccess: (v) => client.setQueryData(["consultation_get", v.id], v),
+    onSuccess: (v, f) => {
+      client.setQueryData(["consultation_get", v.id], v);
+      // Saved: the draft is cleared unless the physician went on typing meanwhile.
+      if (draft.read() === f || draft.read() === undefined) {
+        draft.write(undefined);
+        setUnsaved(false);
+      }
+    },
   });
   return (
-    <Card size="small" title={<h3 style={{ margin: 0, fontSize: 16 }}>{t("record.heading")}</h3>} data-testid="record-form">
+    <Card
+      size="small"
+      title={<h3 style={{ margin: 0, fontSize: 16 }}>{t("record.heading")}</h3>}
+      extra={unsaved && !readOnly && <Tag color="gold" data-testid="record-unsaved">{t("record.unsaved")}</Tag>}
+      data-testid="record-form"
+    >
       <Form<Fields>
+        form={form}
         layout="vertical"
         size="small"
-        initialValues={toFields(view.record)}
-        onFinish={(f) => save.mutate(f)}
+        initialValues={initial}
+        onValuesChange={() => {
+          draft.write({ ...form.getFieldsValue(true) });
+          setUnsaved(true);
+        }}
+        onFinish={() => save.mutate(draft.read() ?? form.getFieldsValue(true))}
         disabled={readOnly}
       >
         <Form.Item name="chief_complaint" label={t("record.chiefComplaint")}>
@@ -141,7 +153,7 @@ export function RecordForm({ view, readOnly }: { view: ConsultationView; readOnl
           </Form.Item>
         </fieldset>
         {save.isError && <Alert type="error" showIcon role="alert" title={errorText(t, save.error)} style={{ marginBottom: 8 }} />}
-        {save.isSuccess && <Alert type="success" showIcon title={t("record.saved")} style={{ marginBottom: 8 }} data-testid="record-saved" />}
+        {save.isSuccess && !unsaved && <Alert type="success" showIcon title={t("record.saved")} style={{ marginBottom: 8 }} data-testid="record-saved" />}
         <Button type="primary" htmlType="submit" loading={save.isPending} data-testid="record-save">
           {t("record.save")}
         </Button>

@@ -1,11 +1,11 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Button, Card, Checkbox, Col, Empty, Form, Input, Modal, Row, Skeleton, Space, Table, Tag, Typography } from "antd";
+import { Alert, Button, Card, Checkbox, Col, Descriptions, Empty, Form, Input, Modal, Row, Skeleton, Space, Table, Tag, Typography } from "antd";
 import { useState } from "react";
 import type { Item, RejectionReason, ReviewItem } from "../../backend";
 import { useBackend } from "../../backend/context";
 import { errorText } from "../../app/errors";
 import { useI18n } from "../../i18n";
-import { FindingList } from "../consultation/FindingList";
+import { FindingList, findingLabel } from "../../components/findings";
 
 export const REJECTION_REASONS: RejectionReason[] = [
   "inappropriate_indication",
@@ -40,35 +40,151 @@ function Lines({ items }: { items: Item[] }) {
   );
 }
 
+const none = (v: unknown) => v === null || v === undefined;
+
+/**
+ * The clinical picture the prescription was checked against (R-RX-9), as kept with it: what
+ * was not recorded says so, never a blank that reads as "none".
+ */
+function ContextPanel({ item }: { item: ReviewItem }) {
+  const { t, lang, num } = useI18n();
+  const rx = item.prescription;
+  const c = rx.context;
+  const notRecorded = <Typography.Text type="secondary">{t("review.notRecorded")}</Typography.Text>;
+  const yesNo = (v: boolean | null | undefined) => (none(v) ? notRecorded : v ? <Tag color="orange">{t("review.yes")}</Tag> : t("review.no"));
+  const list = (xs: string[] | null | undefined, empty: string) => (none(xs) ? notRecorded : xs!.length === 0 ? empty : xs!.join(lang === "zh-CN" ? "、" : ", "));
+  const age = c?.age_years ?? item.patient.age_years;
+  const sex = c?.sex ?? item.patient.sex;
+  const verified = c?.identity_verified ?? item.patient.identity_verified;
+  const kind = rx.draft.kind;
+  return (
+    <section aria-label={t("review.context")} data-testid="review-context">
+      <Typography.Text strong>{t("review.context")}</Typography.Text>
+      {c === null && <Alert type="warning" showIcon title={t("review.contextMissing")} style={{ margin: "4px 0" }} />}
+      <Descriptions size="small" column={{ xs: 1, md: 2, xl: 3 }} bordered style={{ marginTop: 4 }}>
+        <Descriptions.Item label={t("review.diagnoses")} span={2}>
+          <span data-testid="context-diagnoses">
+            {rx.draft.diagnoses.length === 0 ? (
+              <Typography.Text type="danger">{t("finding.diagnosis_missing")}</Typography.Text>
+            ) : (
+              rx.draft.diagnoses.join(lang === "zh-CN" ? "、" : ", ")
+            )}
+          </span>
+        </Descriptions.Item>
+        <Descriptions.Item label={t("review.kind")}>{kind ? t(`kind.${kind}`) : notRecorded}</Descriptions.Item>
+        <Descriptions.Item label={t("review.ageSex")}>
+          {none(age) ? t("review.notRecorded") : t("queue.age", { age: age! })} · {t(`sex.${sex ?? "unknown"}`)}
+        </Descriptions.Item>
+        <Descriptions.Item label={t("review.weight")}>
+          <span data-testid="context-weight">{none(c?.weight_kg) ? notRecorded : t("review.weightValue", { kg: num(c!.weight_kg!) })}</span>
+        </Descriptions.Item>
+        <Descriptions.Item label={t("review.allergies")}>
+          <span data-testid="context-allergies">
+            {none(c?.allergies)
+              ? notRecorded
+              : c!.allergies!.length === 0
+                ? t("review.noAllergies")
+                : c!.allergies!.map((a) => (a.reaction ? `${a.substance}${t("app.paren", { text: a.reaction })}` : a.substance)).join(lang === "zh-CN" ? "、" : ", ")}
+          </span>
+        </Descriptions.Item>
+        <Descriptions.Item label={t("review.renal")}>
+          <span data-testid="context-egfr">{none(c?.egfr) ? notRecorded : t("review.egfrValue", { egfr: num(c!.egfr!) })}</span>
+        </Descriptions.Item>
+        <Descriptions.Item label={t("review.hepatic")}>{none(c?.hepatic_impairment) ? notRecorded : t(`hepatic.${c!.hepatic_impairment!}`)}</Descriptions.Item>
+        <Descriptions.Item label={t("review.pregnancy")}>{yesNo(c?.pregnant)}</Descriptions.Item>
+        <Descriptions.Item label={t("review.lactation")}>{yesNo(c?.lactating)}</Descriptions.Item>
+        <Descriptions.Item label={t("review.conditions")}>{c ? list(c.conditions, t("review.none")) : notRecorded}</Descriptions.Item>
+        <Descriptions.Item label={t("review.currentMedications")}>
+          <span data-testid="context-medications">{list(c?.current_medications, t("review.none"))}</span>
+        </Descriptions.Item>
+        <Descriptions.Item label={t("review.identity")}>
+          <Tag color={verified ? "green" : "red"} data-testid="context-identity">
+            {verified ? t("consultation.verified") : t("consultation.unverified")}
+          </Tag>
+        </Descriptions.Item>
+      </Descriptions>
+    </section>
+  );
+}
+
+/** What takes effect when the pharmacist approves: the lines and how long it is valid. */
+function ApproveDialog({ item, open, busy, error, onCancel, onConfirm }: { item: ReviewItem; open: boolean; busy: boolean; error: unknown; onCancel: () => void; onConfirm: () => void }) {
+  const { t, dateTime } = useI18n();
+  const rx = item.prescription;
+  return (
+    <Modal
+      open={open}
+      title={t("review.approveHeading")}
+      onCancel={onCancel}
+      width={760}
+      destroyOnHidden
+      footer={[
+        <Button key="cancel" onClick={onCancel}>
+          {t("review.cancel")}
+        </Button>,
+        <Button key="ok" type="primary" loading={busy} onClick={onConfirm} data-testid="confirm-approve">
+          {t("review.confirmApprove")}
+        </Button>,
+      ]}
+    >
+      <div data-testid="approve-dialog">
+        <Typography.Paragraph>
+          {item.patient.masked_name} · {t("review.approveEffect")}
+        </Typography.Paragraph>
+        <Lines items={rx.draft.items} />
+        <Typography.Paragraph style={{ marginTop: 8 }} data-testid="approve-validity">
+          <strong>{rx.valid_until ? t("review.validUntil", { time: dateTime(rx.valid_until) }) : t("review.validDays", { days: rx.validity_days })}</strong>
+        </Typography.Paragraph>
+        {error !== null && <Alert type="error" showIcon role="alert" title={errorText(t, error)} />}
+      </div>
+    </Modal>
+  );
+}
+
 function ReviewCard({ item, onReject }: { item: ReviewItem; onReject: (id: string) => void }) {
-  const { t, msg } = useI18n();
+  const { t, dateTime } = useI18n();
   const backend = useBackend();
   const client = useQueryClient();
   const rx = item.prescription;
+  const [confirming, setConfirming] = useState(false);
   const approve = useMutation({
     mutationFn: () => backend.call("rx_review", { prescription_id: rx.id, decision: { decision: "approve" } }),
-    onSuccess: () => void client.invalidateQueries({ queryKey: ["review_queue"] }),
+    onSuccess: () => {
+      setConfirming(false);
+      void client.invalidateQueries({ queryKey: ["review_queue"] });
+    },
   });
   const p = item.patient;
+  // A block is never approved (R-RX-8): the core refuses it too; say so before the click.
+  const blocked = rx.check.findings.some((f) => f.severity === "block");
+  const kind = rx.draft.kind;
+  const headingId = `review-${rx.id}`;
   return (
     <Card
       size="small"
       data-testid="review-item"
+      aria-labelledby={headingId}
       title={
-        <Space wrap>
+        <Space wrap id={headingId}>
           <strong>{p.masked_name}</strong>
           <span>
             {p.age_years !== null ? t("queue.age", { age: p.age_years }) : ""} {t(`sex.${p.sex ?? "unknown"}`)}
           </span>
           <Tag>{t("review.round", { n: item.round })}</Tag>
+          {kind && <Tag color="geekblue">{t(`kind.${kind}`)}</Tag>}
           <Tag color={rx.check.verdict === "block" ? "red" : rx.check.verdict === "warn" ? "orange" : "green"}>
             {rx.check.verdict === "pass" ? t("verdict.pass") : t(`severity.${rx.check.verdict}`)}
           </Tag>
+          {rx.signed_at && (
+            <Typography.Text type="secondary" style={{ fontWeight: "normal" }}>
+              {t("review.signedAt")} {dateTime(rx.signed_at)}
+            </Typography.Text>
+          )}
         </Space>
       }
       extra={
         <Space>
-          <Button type="primary" onClick={() => approve.mutate()} loading={approve.isPending} data-testid="approve">
+          <Button type="primary" disabled={blocked} onClick={() => setConfirming(true)} data-testid="approve">
             {t("review.approve")}
           </Button>
           <Button danger onClick={() => onReject(rx.id)} data-testid="reject">
@@ -77,34 +193,27 @@ function ReviewCard({ item, onReject }: { item: ReviewItem; onReject: (id: strin
         </Space>
       }
     >
-      {approve.isError && <Alert type="error" showIcon role="alert" title={errorText(t, approve.error)} style={{ marginBottom: 8 }} />}
-      <Row gutter={12}>
+      {blocked && <Alert type="error" showIcon title={t("review.blocked")} style={{ marginBottom: 8 }} data-testid="review-blocked" />}
+      <ContextPanel item={item} />
+      <Row gutter={12} style={{ marginTop: 8 }}>
         <Col span={14}>
           <Typography.Text strong>{t("review.lines")}</Typography.Text>
           <Lines items={rx.draft.items} />
         </Col>
         <Col span={10}>
           <Typography.Text strong>{t("rx.findings")}</Typography.Text>
-          {rx.check.findings.length === 0 ? <div>{t("rx.noFindings")}</div> : <FindingList findings={rx.check.findings} />}
-          <div style={{ marginTop: 8 }}>
-            <Typography.Text strong>{t("review.overrides")}</Typography.Text>
-            <ul style={{ paddingLeft: 18, margin: 0 }} data-testid="overrides">
-              {rx.overrides.map((o, i) => {
-                const f = rx.check.findings.find((x) => x.code === o.code && x.items.join() === o.items.join());
-                return (
-                  <li key={i} className="wrap-anywhere">
-                    {f ? msg(f.message) : o.code} — <em>{o.reason}</em>
-                  </li>
-                );
-              })}
-            </ul>
-          </div>
+          {rx.check.findings.length === 0 ? (
+            <div>{t("rx.noFindings")}</div>
+          ) : (
+            <FindingList findings={rx.check.findings} kind={kind} overrides={rx.overrides} />
+          )}
+          <Overrides item={item} />
           <div style={{ marginTop: 8 }}>
             <Typography.Text strong>{t("review.history")}</Typography.Text>
             {rx.reviews.length === 0 ? (
               <div>{t("review.noHistory")}</div>
             ) : (
-              <ul style={{ paddingLeft: 18, margin: 0 }} data-testid="history">
+              <ol style={{ paddingLeft: 18, margin: 0 }} data-testid="history">
                 {rx.reviews.map((r, i) => (
                   <li key={i} className="wrap-anywhere">
                     {t("review.by", { pharmacist: r.pharmacist, result: r.approved ? t("review.approved") : t("review.rejected") })}
@@ -112,12 +221,46 @@ function ReviewCard({ item, onReject }: { item: ReviewItem; onReject: (id: strin
                     {r.note && ` — ${r.note}`}
                   </li>
                 ))}
-              </ul>
+              </ol>
             )}
           </div>
         </Col>
       </Row>
+      <ApproveDialog
+        item={item}
+        open={confirming}
+        busy={approve.isPending}
+        error={approve.isError ? approve.error : null}
+        onCancel={() => {
+          setConfirming(false);
+          approve.reset();
+        }}
+        onConfirm={() => approve.mutate()}
+      />
     </Card>
+  );
+}
+
+/** Every override reason, each with the finding it answers (R-RX-7, R-RX-9). */
+function Overrides({ item }: { item: ReviewItem }) {
+  const { t, msg } = useI18n();
+  const rx = item.prescription;
+  if (rx.overrides.length === 0) return null;
+  return (
+    <div style={{ marginTop: 8 }}>
+      <Typography.Text strong>{t("review.overrides")}</Typography.Text>
+      <ul style={{ paddingLeft: 18, margin: 0 }} data-testid="overrides">
+        {rx.overrides.map((o, i) => {
+          const f = rx.check.findings.find((x) => x.code === o.code && x.items.join() === o.items.join());
+          return (
+            <li key={i} className="wrap-anywhere">
+              {findingLabel(t, f ?? o, rx.draft.kind)}
+              {f && t("app.paren", { text: msg(f.message) })} — <em>{o.reason}</em>
+            </li>
+          );
+        })}
+      </ul>
+    </div>
   );
 }
 
@@ -139,6 +282,7 @@ export function ReviewScreen() {
       void client.invalidateQueries({ queryKey: ["review_queue"] });
     },
   });
+  const rejectingItem = queue.data?.items.find((i) => i.prescription.id === rejecting);
   if (queue.isPending) return <Skeleton active />;
   if (queue.isError) return <Alert type="error" showIcon role="alert" title={errorText(t, queue.error)} />;
   return (
@@ -151,6 +295,10 @@ export function ReviewScreen() {
       </Space>
       <Modal open={rejecting !== null} title={t("review.rejectHeading")} footer={null} onCancel={() => setRejecting(null)} destroyOnHidden>
         <Form<{ reasons: RejectionReason[]; note: string }> layout="vertical" onFinish={(f) => reject.mutate(f)} initialValues={{ reasons: [], note: "" }}>
+          <Typography.Paragraph>
+            {rejectingItem && `${rejectingItem.patient.masked_name} · `}
+            {t("review.rejectHint")}
+          </Typography.Paragraph>
           <Form.Item name="reasons" label={t("review.reasons")} rules={[{ required: true, type: "array", min: 1, message: t("signIn.required") }]}>
             <Checkbox.Group options={REJECTION_REASONS.map((r) => ({ value: r, label: t(`reject.${r}`) }))} style={{ display: "grid", gridTemplateColumns: "1fr 1fr" }} />
           </Form.Item>
