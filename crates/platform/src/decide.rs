@@ -8,6 +8,10 @@ use std::collections::BTreeMap;
 use meddesk_clinical::check::request::RxDraft;
 use meddesk_clinical::check::validity;
 use meddesk_formulary::Pack;
+use meddesk_signature::{Certificate, RevocationList, SignedPrescription, TimestampOf, Trust};
+use uuid::Uuid;
+
+use crate::signing::PlatformSigning;
 use meddesk_sync::hlc::MAX_DRIFT_MS;
 use meddesk_sync::{
     AccountRole, ComplaintEntry, ConsultationRecord, FieldHistoryEntry, FieldValue, FollowUpEntry,
@@ -176,17 +180,181 @@ fn field_of(e: &serde_json::Error) -> String {
     }
 }
 
+/// What `decide` judges prescriptions by, besides the records: the knowledge pack the
+/// workstations check against (one validity rule, R-RX-8) and the platform's signing
+/// identity with the certificates and revocations a signature is verified against (R-RX-10).
+#[derive(Debug, Clone, Copy)]
+pub struct Rules<'a> {
+    pub pack: &'a Pack,
+    pub signing: &'a PlatformSigning,
+    /// The platform's revocation list as of this push.
+    pub revocations: &'a RevocationList,
+    /// Certificates the platform issued that this push's signatures name (a signature made
+    /// before its certificate reached the workstation carries none).
+    pub certificates: &'a BTreeMap<String, Certificate>,
+}
+
+fn signature_refused(code: &str, what: &str) -> Rejection {
+    let mut r = reject(
+        RejectionCode::SignatureInvalid,
+        format!("the {what} signature does not verify: {code}"),
+    );
+    r.findings = vec![code.to_owned()];
+    r
+}
+
+fn trust(rules: &Rules<'_>) -> Trust {
+    Trust {
+        platform_keys: vec![rules.signing.key().clone()],
+        revocations: vec![rules.revocations.clone()],
+        require_timestamp: false,
+    }
+}
+
+/// Attach the certificate a signature names when the document lacks it and the platform
+/// issued it (a key made offline).
+fn with_certificate(doc: &mut SignedPrescription, serial: &str, rules: &Rules<'_>) {
+    if doc.certificates.iter().all(|c| c.body.serial != serial)
+        && let Some(cert) = rules.certificates.get(serial)
+    {
+        let _ = meddesk_signature::attach_certificate(doc, cert);
+    }
+}
+
+/// R-RX-10: the physician's electronic signature over exactly the prescription the platform
+/// holds, by a certificate it issued to the acting physician, not revoked; countersigned
+/// with the platform's key and time. Returns the document to keep.
+fn physician_signature(
+    rules: &Rules<'_>,
+    prescription_id: Uuid,
+    p: &PrescriptionRecord,
+    signed: &SignedDocument,
+    actor: &Actor,
+    now_ms: i64,
+) -> Result<serde_json::Value, Rejection> {
+    let Some(value) = signed.signature.as_ref() else {
+        return Err(signature_refused("signature_missing", "physician's"));
+    };
+    let mut doc: SignedPrescription = serde_json::from_value(value.clone())
+        .map_err(|_| signature_refused("malformed", "physician's"))?;
+    let patient_id = p
+        .consultation
+        .as_ref()
+        .map_or("", |c| c.patient.patient_id.as_str());
+    let expected = meddesk_sync::prescription_content(
+        prescription_id,
+        p.consultation_id,
+        &p.org_id,
+        patient_id,
+        &p.physician_id,
+        signed,
+    );
+    let same = match (
+        meddesk_signature::canonical::to_vec(&expected),
+        meddesk_signature::canonical::to_vec(&doc.content),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if !same || doc.physician.signed_at_ms != signed.signed_at_ms {
+        return Err(signature_refused("content_changed", "physician's"));
+    }
+    let serial = doc.physician.certificate.clone();
+    with_certificate(&mut doc, &serial, rules);
+    let verified = meddesk_signature::verify(&doc, &trust(rules))
+        .map_err(|e| signature_refused(e.code(), "physician's"))?;
+    if verified.physician.user_id != actor.user_id {
+        return Err(signature_refused(
+            "certificate_of_another_user",
+            "physician's",
+        ));
+    }
+    meddesk_signature::add_timestamp(&mut doc, TimestampOf::Sign, rules.signing.signer(), now_ms)
+        .map_err(|e| signature_refused(e.code(), "physician's"))?;
+    serde_json::to_value(&doc).map_err(|_| signature_refused("encoding", "physician's"))
+}
+
+/// R-RX-10: the pharmacist's signature over the physician's signature and the decision, by
+/// a certificate issued to the acting pharmacist; countersigned. Returns the document.
+fn review_signature(
+    rules: &Rules<'_>,
+    p: &PrescriptionRecord,
+    submitted: Option<&serde_json::Value>,
+    decision: ReviewDecision,
+    reasons: &[String],
+    actor: &Actor,
+    now_ms: i64,
+) -> Result<serde_json::Value, Rejection> {
+    let stored = p
+        .signed
+        .as_ref()
+        .and_then(|s| s.signature.as_ref())
+        .ok_or_else(|| signature_refused("signature_missing", "physician's"))?;
+    let mut doc: SignedPrescription = serde_json::from_value(stored.clone())
+        .map_err(|_| signature_refused("malformed", "physician's"))?;
+    let Some(submitted) = submitted else {
+        return Err(signature_refused("signature_missing", "pharmacist's"));
+    };
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Submitted {
+        review: meddesk_signature::Review,
+        #[serde(default)]
+        certificate: Option<Certificate>,
+    }
+    let s: Submitted = serde_json::from_value(submitted.clone())
+        .map_err(|_| signature_refused("malformed", "pharmacist's"))?;
+    let decided = match s.review.decision {
+        meddesk_signature::Decision::Approve => ReviewDecision::Approve,
+        meddesk_signature::Decision::Reject => ReviewDecision::Reject,
+    };
+    if decided != decision || s.review.reasons != reasons {
+        return Err(signature_refused("content_changed", "pharmacist's"));
+    }
+    let serial = s.review.certificate.clone();
+    let physician_serial = doc.physician.certificate.clone();
+    with_certificate(&mut doc, &physician_serial, rules);
+    doc.review = Some(s.review);
+    if let Some(cert) = s.certificate.as_ref() {
+        meddesk_signature::attach_certificate(&mut doc, cert)
+            .map_err(|e| signature_refused(e.code(), "pharmacist's"))?;
+    }
+    with_certificate(&mut doc, &serial, rules);
+    let verified = meddesk_signature::verify(&doc, &trust(rules))
+        .map_err(|e| signature_refused(e.code(), "pharmacist's"))?;
+    if verified
+        .review
+        .as_ref()
+        .map(|r| r.pharmacist.user_id.as_str())
+        != Some(actor.user_id.as_str())
+    {
+        return Err(signature_refused(
+            "certificate_of_another_user",
+            "pharmacist's",
+        ));
+    }
+    meddesk_signature::add_timestamp(
+        &mut doc,
+        TimestampOf::Review,
+        rules.signing.signer(),
+        now_ms,
+    )
+    .map_err(|e| signature_refused(e.code(), "pharmacist's"))?;
+    serde_json::to_value(&doc).map_err(|_| signature_refused("encoding", "pharmacist's"))
+}
+
 /// Validate `op` by `actor` against the loaded records; on success, the new bodies of the
 /// records it changes (the caller assigns versions: loaded version + 1, or 1 when new).
-/// `pack` is the knowledge pack the workstations check against: prescriptions are
-/// validated with the same rule (R-RX-8).
+/// Prescriptions are judged by `rules`: the workstations' validity rule and verified
+/// electronic signatures.
 pub fn decide(
     op: &Operation,
     actor: &Actor,
     loaded: &Loaded,
     now_ms: i64,
-    pack: &Pack,
+    rules: &Rules<'_>,
 ) -> Result<Vec<(RecordKey, RecordBody)>, Rejection> {
+    let pack = rules.pack;
     if op.user != actor.user_id || op.device != actor.device_id {
         return Err(reject(
             RejectionCode::WrongIdentity,
@@ -353,7 +521,10 @@ pub fn decide(
                 })),
             )])
         }
-        OpKind::SignPrescription { signed, .. } => {
+        OpKind::SignPrescription {
+            signed,
+            prescription_id,
+        } => {
             require_role(actor, AccountRole::Physician, "signing")?;
             not_suspended(actor, loaded)?;
             let Some((version, p)) = prescription(loaded, &target)? else {
@@ -383,10 +554,23 @@ pub fn decide(
             let mut next = p.clone();
             next.status = PrescriptionStatus::Signed;
             next.signed = signed.clone();
+            if let (Some(doc), Some(out)) = (signed.as_ref(), next.signed.as_mut()) {
+                out.signature = Some(physician_signature(
+                    rules,
+                    *prescription_id,
+                    p,
+                    doc,
+                    actor,
+                    now_ms,
+                )?);
+            }
             Ok(vec![(target, RecordBody::Prescription(Box::new(next)))])
         }
         OpKind::ReviewPrescription {
-            decision, reasons, ..
+            decision,
+            reasons,
+            signature,
+            ..
         } => {
             require_role(actor, AccountRole::Pharmacist, "reviewing")?;
             let Some((_, p)) = prescription(loaded, &target)? else {
@@ -415,7 +599,19 @@ pub fn decide(
             if *decision == ReviewDecision::Approve {
                 valid_prescription(pack, p, p.signed.as_ref())?;
             }
+            let document = review_signature(
+                rules,
+                p,
+                signature.as_ref(),
+                *decision,
+                reasons,
+                actor,
+                now_ms,
+            )?;
             let mut next = p.clone();
+            if let Some(s) = next.signed.as_mut() {
+                s.signature = Some(document);
+            }
             next.status = match decision {
                 ReviewDecision::Approve => PrescriptionStatus::Approved,
                 ReviewDecision::Reject => PrescriptionStatus::Rejected,
@@ -663,6 +859,97 @@ mod tests {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/formulary");
         meddesk_formulary::load_dir(&dir).expect("the shipped knowledge pack")
     });
+
+    /// The test platform's signing identity, a physician's and a pharmacist's key with the
+    /// certificates it issued them, and a second physician's ("doc2").
+    struct Keys {
+        platform: PlatformSigning,
+        physician: meddesk_signature::Ed25519Signer,
+        other_physician: meddesk_signature::Ed25519Signer,
+        pharmacist: meddesk_signature::Ed25519Signer,
+        certificates: BTreeMap<String, Certificate>,
+        revocations: RevocationList,
+    }
+
+    static KEYS: std::sync::LazyLock<Keys> = std::sync::LazyLock::new(|| {
+        use meddesk_signature::{Ed25519Signer, Role, Signer};
+        let platform = PlatformSigning::from_secret(b"decide-tests");
+        let physician = Ed25519Signer::from_seed([7; 32]);
+        let other_physician = Ed25519Signer::from_seed([6; 32]);
+        let pharmacist = Ed25519Signer::from_seed([8; 32]);
+        let mut certificates = BTreeMap::new();
+        for (user, role, key) in [
+            ("doc", Role::Physician, &physician),
+            ("doc2", Role::Physician, &other_physician),
+            ("pharm", Role::Pharmacist, &pharmacist),
+        ] {
+            let cert = platform
+                .issue(user, role, "org-1", key.algorithm(), key.public_key(), NOW)
+                .expect("certificate");
+            certificates.insert(cert.body.serial.clone(), cert);
+        }
+        let revocations = platform.revocation_list(&[], NOW).expect("revocation list");
+        Keys {
+            platform,
+            physician,
+            other_physician,
+            pharmacist,
+            certificates,
+            revocations,
+        }
+    });
+
+    fn rules() -> Rules<'static> {
+        Rules {
+            pack: &PACK,
+            signing: &KEYS.platform,
+            revocations: &KEYS.revocations,
+            certificates: &KEYS.certificates,
+        }
+    }
+
+    /// The physician's signature over the content the platform holds for `signed`.
+    fn physician_signs(
+        signed: &SignedDocument,
+        key: &meddesk_signature::Ed25519Signer,
+    ) -> serde_json::Value {
+        let content = meddesk_sync::prescription_content(
+            Uuid::from_u128(9),
+            Uuid::from_u128(1),
+            "org-1",
+            "p1",
+            "doc",
+            signed,
+        );
+        serde_json::to_value(
+            meddesk_signature::sign_prescription_pending(content, key, NOW).expect("signs"),
+        )
+        .expect("json")
+    }
+
+    /// The pharmacist's review signature over a stored signed prescription.
+    fn pharmacist_reviews(
+        loaded: &Loaded,
+        decision: meddesk_signature::Decision,
+        reasons: Vec<String>,
+    ) -> serde_json::Value {
+        let Some((_, RecordBody::Prescription(p))) =
+            loaded.get(&RecordKey::prescription(Uuid::from_u128(9)))
+        else {
+            panic!("prescription")
+        };
+        let doc: SignedPrescription = serde_json::from_value(
+            p.signed
+                .as_ref()
+                .and_then(|s| s.signature.clone())
+                .expect("signature"),
+        )
+        .expect("document");
+        let review =
+            meddesk_signature::review_pending(&doc, &KEYS.pharmacist, decision, reasons, NOW)
+                .expect("review");
+        serde_json::json!({ "review": review, "certificate": null })
+    }
 
     fn actor(user: &str, role: AccountRole, specialties: &[&str]) -> Actor {
         Actor {
@@ -1053,7 +1340,7 @@ mod tests {
         ];
         for (name, o, a, loaded, expected) in cases {
             assert_eq!(
-                code(decide(&o, &a, &loaded, NOW, &PACK)),
+                code(decide(&o, &a, &loaded, NOW, &rules())),
                 expected,
                 "case: {name}"
             );
@@ -1087,7 +1374,7 @@ mod tests {
     fn signed_record(case: &ValidityCase, status: PrescriptionStatus) -> Loaded {
         let mut request = request(40, None);
         request.patient.identity_verified = case.identity_verified;
-        let signed = SignedDocument {
+        let mut signed = SignedDocument {
             draft: case.draft.clone(),
             check: serde_json::json!({}),
             overrides: serde_json::json!([]),
@@ -1096,6 +1383,7 @@ mod tests {
             patient: None,
             signature: None,
         };
+        signed.signature = Some(physician_signs(&signed, &KEYS.physician));
         let mut loaded = Loaded::new();
         loaded.insert(
             RecordKey::prescription(Uuid::from_u128(9)),
@@ -1151,11 +1439,12 @@ mod tests {
                 },
             );
             assert_eq!(
-                refusal_findings(decide(&sign, &doc, &draft, NOW, &PACK)),
+                refusal_findings(decide(&sign, &doc, &draft, NOW, &rules())),
                 case.expect,
                 "sign: {}",
                 case.name
             );
+            let awaiting = signed_record(&case, PrescriptionStatus::Signed);
             let approve = op(
                 &pharm,
                 2,
@@ -1164,12 +1453,15 @@ mod tests {
                     prescription_id: Uuid::from_u128(9),
                     decision: ReviewDecision::Approve,
                     reasons: vec![],
-                    signature: None,
+                    signature: Some(pharmacist_reviews(
+                        &awaiting,
+                        meddesk_signature::Decision::Approve,
+                        vec![],
+                    )),
                 },
             );
-            let awaiting = signed_record(&case, PrescriptionStatus::Signed);
             assert_eq!(
-                refusal_findings(decide(&approve, &pharm, &awaiting, NOW, &PACK)),
+                refusal_findings(decide(&approve, &pharm, &awaiting, NOW, &rules())),
                 case.expect,
                 "approve: {}",
                 case.name
@@ -1192,8 +1484,177 @@ mod tests {
             },
         );
         assert_eq!(
-            code(decide(&sign, &doc, &draft, NOW, &PACK)),
+            code(decide(&sign, &doc, &draft, NOW, &rules())),
             Some(RejectionCode::InvalidInput)
+        );
+    }
+
+    fn signature_refusal(r: Result<Vec<(RecordKey, RecordBody)>, Rejection>) -> Vec<String> {
+        match r {
+            Ok(_) => panic!("accepted"),
+            Err(r) => {
+                assert_eq!(r.code, RejectionCode::SignatureInvalid, "{}", r.message);
+                r.findings
+            }
+        }
+    }
+
+    /// R-RX-10: the platform accepts a signature only over exactly the prescription it holds,
+    /// by the acting physician's certified, unrevoked key — and countersigns it; a review
+    /// only by the acting pharmacist over that signature and the decision taken.
+    #[test]
+    fn signatures_are_verified_before_they_are_accepted() {
+        let doc = actor("doc", AccountRole::Physician, &["cardiology"]);
+        let pharm = actor("pharm", AccountRole::Pharmacist, &[]);
+        let case = validity_cases().remove(1);
+        assert!(case.expect.is_empty(), "a valid prescription");
+        let draft = signed_record(&case, PrescriptionStatus::Draft);
+        let good = match signed_record(&case, PrescriptionStatus::Signed)
+            .remove(&RecordKey::prescription(Uuid::from_u128(9)))
+        {
+            Some((_, RecordBody::Prescription(p))) => p.signed.clone().expect("signed"),
+            _ => panic!("prescription"),
+        };
+        let sign = |signed: SignedDocument| {
+            op(
+                &doc,
+                2,
+                NOW,
+                OpKind::SignPrescription {
+                    prescription_id: Uuid::from_u128(9),
+                    signed: Some(signed),
+                },
+            )
+        };
+        // Accepted and countersigned: the kept document verifies with a platform timestamp.
+        let changed = decide(&sign(good.clone()), &doc, &draft, NOW, &rules()).expect("accepted");
+        let Some((_, RecordBody::Prescription(kept))) = changed.first() else {
+            panic!("prescription")
+        };
+        let kept_doc: SignedPrescription = serde_json::from_value(
+            kept.signed
+                .as_ref()
+                .and_then(|s| s.signature.clone())
+                .expect("kept"),
+        )
+        .expect("document");
+        let trust = Trust {
+            platform_keys: vec![KEYS.platform.key().clone()],
+            revocations: vec![],
+            require_timestamp: true,
+        };
+        let verified = meddesk_signature::verify(&kept_doc, &trust).expect("verifies offline");
+        assert_eq!(verified.physician.user_id, "doc");
+        assert_eq!(verified.physician.timestamp_ms, Some(NOW));
+
+        // Unsigned.
+        let mut unsigned = good.clone();
+        unsigned.signature = None;
+        assert_eq!(
+            signature_refusal(decide(&sign(unsigned), &doc, &draft, NOW, &rules())),
+            vec!["signature_missing"]
+        );
+        // Signed over other content (a changed dose), sent with the platform's content.
+        let mut other = good.clone();
+        other.draft["items"][0]["dose"]["value"] = serde_json::json!(1000);
+        let mut forged = good.clone();
+        forged.signature = Some(physician_signs(&other, &KEYS.physician));
+        assert_eq!(
+            signature_refusal(decide(&sign(forged), &doc, &draft, NOW, &rules())),
+            vec!["content_changed"]
+        );
+        // Content changed after signing: the signature no longer matches.
+        let mut tampered = good.clone();
+        if let Some(sig) = tampered.signature.as_mut() {
+            sig["content"]["draft"]["items"][0]["days"] = serde_json::json!(2);
+        }
+        assert_eq!(
+            signature_refusal(decide(&sign(tampered), &doc, &draft, NOW, &rules())),
+            vec!["content_changed"]
+        );
+        // Another physician's key.
+        let mut theirs = good.clone();
+        theirs.signature = Some(physician_signs(&good, &KEYS.other_physician));
+        assert_eq!(
+            signature_refusal(decide(&sign(theirs), &doc, &draft, NOW, &rules())),
+            vec!["certificate_of_another_user"]
+        );
+        // A key nobody certified.
+        let mut stranger = good.clone();
+        stranger.signature = Some(physician_signs(
+            &good,
+            &meddesk_signature::Ed25519Signer::from_seed([9; 32]),
+        ));
+        assert_eq!(
+            signature_refusal(decide(&sign(stranger), &doc, &draft, NOW, &rules())),
+            vec!["certificate_unknown"]
+        );
+        // A certificate revoked (suspension) before the signature.
+        let serial = meddesk_signature::serial_of(&KEYS.physician);
+        let revoked = KEYS
+            .platform
+            .revocation_list(&[(serial, NOW - 1_000, "suspended".into())], NOW)
+            .expect("list");
+        let suspended = Rules {
+            revocations: &revoked,
+            ..rules()
+        };
+        assert_eq!(
+            signature_refusal(decide(&sign(good.clone()), &doc, &draft, NOW, &suspended)),
+            vec!["certificate_revoked"]
+        );
+
+        // The review: over the stored signature, by the acting pharmacist, for the decision
+        // taken.
+        let awaiting = signed_record(&case, PrescriptionStatus::Signed);
+        let review = |decision: ReviewDecision, signature: Option<serde_json::Value>| {
+            op(
+                &pharm,
+                2,
+                NOW,
+                OpKind::ReviewPrescription {
+                    prescription_id: Uuid::from_u128(9),
+                    decision,
+                    reasons: match decision {
+                        ReviewDecision::Approve => vec![],
+                        ReviewDecision::Reject => vec!["interaction".into()],
+                    },
+                    signature,
+                },
+            )
+        };
+        let approve_sig =
+            pharmacist_reviews(&awaiting, meddesk_signature::Decision::Approve, vec![]);
+        assert!(
+            decide(
+                &review(ReviewDecision::Approve, Some(approve_sig.clone())),
+                &pharm,
+                &awaiting,
+                NOW,
+                &rules()
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            signature_refusal(decide(
+                &review(ReviewDecision::Approve, None),
+                &pharm,
+                &awaiting,
+                NOW,
+                &rules()
+            )),
+            vec!["signature_missing"]
+        );
+        // A signed approval sent as a rejection.
+        assert_eq!(
+            signature_refusal(decide(
+                &review(ReviewDecision::Reject, Some(approve_sig)),
+                &pharm,
+                &awaiting,
+                NOW,
+                &rules()
+            )),
+            vec!["content_changed"]
         );
     }
 
@@ -1227,7 +1688,7 @@ mod tests {
         };
         let key = RecordKey::consultation(Uuid::from_u128(1));
         let apply = |loaded: &mut Loaded, o: &Operation| {
-            let (k, body) = decide(o, &doc, loaded, NOW, &PACK)
+            let (k, body) = decide(o, &doc, loaded, NOW, &rules())
                 .expect("accepted")
                 .remove(0);
             let v = loaded.get(&k).map_or(1, |(v, _)| v + 1);

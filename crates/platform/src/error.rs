@@ -58,9 +58,7 @@ impl PlatformError {
             | PlatformError::TokenInvalid => StatusCode::UNAUTHORIZED,
             PlatformError::DeviceNotRegistered
             | PlatformError::DeviceTaken
-            | PlatformError::Forbidden(_) => {
-                StatusCode::FORBIDDEN
-            }
+            | PlatformError::Forbidden(_) => StatusCode::FORBIDDEN,
             PlatformError::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
             PlatformError::InsecureListen(_) | PlatformError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR

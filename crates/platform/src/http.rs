@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use futures_util::Stream;
 use meddesk_sync::{
-    AccountInfo, AccountRole, DeviceRequest, HlcClock, OpResult, PushRequest, PushResponse,
+    AccountInfo, AccountRole, DeviceRequest, HlcClock, OpKind, OpResult, PushRequest, PushResponse,
     RefreshRequest, SignInRequest, TokenResponse,
 };
 use serde::Deserialize;
@@ -27,6 +27,7 @@ use tokio::sync::Notify;
 use crate::auth;
 use crate::decide::{Actor, View, visibility};
 use crate::error::PlatformError;
+use crate::signing::{CertificateRequest, PlatformSigning, TrustBundle};
 use crate::storage::{self, Account, Storage};
 
 /// At most this many operations per push (a clinic back from weeks offline pushes in
@@ -41,6 +42,8 @@ pub struct AppState<S: Storage> {
     pub store: Arc<S>,
     /// The knowledge pack the workstations check against (R-RX-8: one validity rule).
     pack: Arc<meddesk_formulary::Pack>,
+    /// The platform's signing identity (R-RX-10).
+    signing: Arc<PlatformSigning>,
     secret: Arc<Vec<u8>>,
     notify: Arc<Notify>,
     hlc: Arc<std::sync::Mutex<HlcClock>>,
@@ -52,6 +55,7 @@ impl<S: Storage> Clone for AppState<S> {
         Self {
             store: self.store.clone(),
             pack: self.pack.clone(),
+            signing: self.signing.clone(),
             secret: self.secret.clone(),
             notify: self.notify.clone(),
             hlc: self.hlc.clone(),
@@ -76,6 +80,7 @@ impl<S: Storage> AppState<S> {
         Ok(Self {
             store: Arc::new(store),
             pack,
+            signing: Arc::new(PlatformSigning::from_secret(&secret)),
             secret: Arc::new(secret),
             notify: Arc::new(Notify::new()),
             hlc: Arc::new(std::sync::Mutex::new(HlcClock::new())),
@@ -99,6 +104,8 @@ pub fn router<S: Storage>(state: AppState<S>) -> Router {
         .route("/v1/ops", post(push::<S>))
         .route("/v1/changes", get(pull::<S>))
         .route("/v1/events", get(events::<S>))
+        .route("/v1/certificates", post(certify::<S>))
+        .route("/v1/trust", get(trust::<S>))
         .layer(DefaultBodyLimit::max(32 * 1024 * 1024))
         .with_state(state)
 }
@@ -291,14 +298,27 @@ async fn push<S: Storage>(
         // half-way: it commits or rolls back, and the retry gets the stored outcome.
         let store = state.store.clone();
         let pack = state.pack.clone();
+        let signing = state.signing.clone();
         let ops = req.ops;
         let (outcomes, ops) = tokio::spawn(async move {
-            let outcomes = storage::push(store.as_ref(), &actor, &ops, now, &pack).await;
+            let outcomes = storage::push(store.as_ref(), &actor, &ops, now, &pack, &signing).await;
             (outcomes, ops)
         })
         .await
         .map_err(|e| PlatformError::Internal(format!("push task: {e}")))?;
         let outcomes = outcomes?;
+        // R-CMP-2, R-RX-10: a suspended physician's signing certificates are revoked (as
+        // of now: what they signed before stays valid).
+        for (op, outcome) in ops.iter().zip(&outcomes) {
+            if let (OpKind::SuspendPhysician { physician_id, .. }, OpResult::Acked { .. }) =
+                (&op.kind, &outcome.result)
+            {
+                state
+                    .store
+                    .revoke_certificates(physician_id, now, "suspended")
+                    .await?;
+            }
+        }
         if outcomes
             .iter()
             .any(|o| matches!(o.result, OpResult::Acked { .. }))
@@ -429,4 +449,104 @@ async fn events<S: Storage>(
         }
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// R-RX-10: certify the signed-in physician's or pharmacist's signing key (bound to the
+/// user, role and organisation of the session). Registering the same key again returns its
+/// certificate; a revoked key is not certified again.
+async fn certify<S: Storage>(
+    State(state): State<AppState<S>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let result = async {
+        let actor = actor_of(&state, &headers)?;
+        let req: CertificateRequest = parse(&body)?;
+        let role = match actor.role {
+            AccountRole::Physician => meddesk_signature::Role::Physician,
+            AccountRole::Pharmacist => meddesk_signature::Role::Pharmacist,
+            _ => {
+                return Err(PlatformError::Forbidden(
+                    "only physicians and pharmacists sign prescriptions".into(),
+                ));
+            }
+        };
+        let serial = meddesk_signature::key::fingerprint(&req.public_key);
+        if let Some(existing) = state.store.certificate(&serial).await? {
+            let cert: meddesk_signature::Certificate = serde_json::from_str(&existing)
+                .map_err(|e| PlatformError::Internal(format!("stored certificate: {e}")))?;
+            if cert.body.user_id != actor.user_id {
+                return Err(PlatformError::Forbidden(
+                    "this key is certified for another user".into(),
+                ));
+            }
+            if state
+                .store
+                .revocations()
+                .await?
+                .iter()
+                .any(|(s, _, _)| *s == serial)
+            {
+                return Err(PlatformError::Forbidden(
+                    "this key's certificate is revoked; generate a new key".into(),
+                ));
+            }
+            return Ok(cert);
+        }
+        let now = now_ms();
+        let cert = state
+            .signing
+            .issue(
+                &actor.user_id,
+                role,
+                &actor.org_id,
+                req.algorithm,
+                req.public_key,
+                now,
+            )
+            .map_err(|e| PlatformError::InvalidRequest(format!("{}: {e}", e.code())))?;
+        let json = serde_json::to_string(&cert)
+            .map_err(|e| PlatformError::Internal(format!("encode: {e}")))?;
+        state
+            .store
+            .put_certificate(&serial, &actor.user_id, &json, now)
+            .await?;
+        Ok(cert)
+    }
+    .await;
+    match result {
+        Ok(cert) => json_response(&cert),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// What an offline verifier needs: the platform's keys, its signed revocation list and the
+/// certificates it issued (public data: no patient data).
+async fn trust<S: Storage>(State(state): State<AppState<S>>) -> Response {
+    let result = async {
+        let now = now_ms();
+        let revoked = state.store.revocations().await?;
+        let revocations = state
+            .signing
+            .revocation_list(&revoked, now)
+            .map_err(|e| PlatformError::Internal(format!("revocation list: {e}")))?;
+        let certificates = state
+            .store
+            .certificates()
+            .await?
+            .iter()
+            .map(|c| serde_json::from_str(c))
+            .collect::<Result<Vec<meddesk_signature::Certificate>, _>>()
+            .map_err(|e| PlatformError::Internal(format!("stored certificate: {e}")))?;
+        Ok::<_, PlatformError>(TrustBundle {
+            platform_keys: vec![state.signing.key().clone()],
+            revocations,
+            certificates,
+        })
+    }
+    .await;
+    match result {
+        Ok(t) => json_response(&t),
+        Err(e) => e.into_response(),
+    }
 }

@@ -13,6 +13,7 @@ pub mod embedded;
 pub mod error;
 pub mod http;
 pub mod serve;
+pub mod signing;
 pub mod simulator;
 pub mod storage;
 

@@ -161,6 +161,23 @@ async fn prescription_review_cycle(base: &str) {
     let mut pharm2 = client(base, "pharm2", "dev-pharm2").await;
     let rx = Uuid::now_v7();
     let key = RecordKey::prescription(rx);
+    // R-RX-10: both sign with keys the platform certified.
+    let doc1_key = certified_key(base, "doc1", 1).await;
+    let pharm_key = certified_key(base, "pharm", 2).await;
+    let consultation = match record(&doc1, &RecordKey::consultation(cid)) {
+        Some((_, RecordBody::Consultation(c))) => *c,
+        other => panic!("{other:?}"),
+    };
+    let signed = || Some(physician_signed(rx, &consultation, "u-doc1", &doc1_key));
+    let reviewed = |c: &Client, approve: bool, reasons: Vec<String>| match record(
+        c,
+        &RecordKey::prescription(rx),
+    ) {
+        Some((_, RecordBody::Prescription(p))) => {
+            Some(pharmacist_signed(&p, &pharm_key, approve, reasons))
+        }
+        other => panic!("{other:?}"),
+    };
     let draft = |diagnosis: &str| OpKind::SavePrescriptionDraft {
         prescription_id: rx,
         consultation_id: cid,
@@ -183,7 +200,7 @@ async fn prescription_review_cycle(base: &str) {
         hlc_now(),
         OpKind::SignPrescription {
             prescription_id: rx,
-            signed: Some(signed_document()),
+            signed: signed(),
         },
     );
     let stale_id = stale.op_id;
@@ -203,7 +220,7 @@ async fn prescription_review_cycle(base: &str) {
             hlc_now(),
             OpKind::SignPrescription {
                 prescription_id: rx,
-                signed: Some(signed_document()),
+                signed: signed(),
             },
         ),
     );
@@ -245,7 +262,7 @@ async fn prescription_review_cycle(base: &str) {
                 prescription_id: rx,
                 decision: ReviewDecision::Reject,
                 reasons: vec!["剂量需按肾功能调整".into()],
-                signature: None,
+                signature: reviewed(&pharm, false, vec!["剂量需按肾功能调整".into()]),
             },
         ),
     );
@@ -309,7 +326,7 @@ async fn prescription_review_cycle(base: &str) {
             hlc_now(),
             OpKind::SignPrescription {
                 prescription_id: rx,
-                signed: Some(signed_document()),
+                signed: signed(),
             },
         ),
     );
@@ -326,7 +343,7 @@ async fn prescription_review_cycle(base: &str) {
                 prescription_id: rx,
                 decision: ReviewDecision::Approve,
                 reasons: vec![],
-                signature: None,
+                signature: reviewed(&pharm, true, vec![]),
             },
         ),
     );

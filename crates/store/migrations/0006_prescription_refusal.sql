@@ -8,3 +8,8 @@ ALTER TABLE prescription_documents ADD COLUMN refusal TEXT;
 -- request's patient (JSON: age, sex, weight, allergies, renal/hepatic/pregnancy/lactation
 -- status, conditions, current medicines). The pharmacist reviews with it (R-RX-9).
 ALTER TABLE prescription_documents ADD COLUMN context TEXT;
+
+-- The electronic signature document (R-RX-10; meddesk-signature `SignedPrescription`, JSON):
+-- the physician's signature, and as the platform returns it, its timestamp, the
+-- certificates and the pharmacist's review. What `meddesk rx export` writes.
+ALTER TABLE prescription_documents ADD COLUMN signature TEXT;

@@ -327,6 +327,7 @@ impl<R: Replica, T: TokenStore> SyncClient<R, T> {
         self.state = SyncState::Syncing;
         let mut report = SyncReport::default();
         let mut refreshed = false;
+        self.certify().await?;
         self.push_all(&mut report, &mut refreshed).await?;
         self.pull_all(&mut report, &mut refreshed).await?;
         self.attempt = 0;
@@ -416,6 +417,36 @@ impl<R: Replica, T: TokenStore> SyncClient<R, T> {
             }
         }
         Ok(again)
+    }
+
+    /// Have the signed-in user's signing key certified before anything signed is pushed
+    /// (R-RX-10). A refusal (e.g. a revoked key) is not retried here: the signatures that
+    /// name the key are then refused with the platform's reason.
+    async fn certify(&mut self) -> Result<(), SyncError> {
+        let Some(body) = self.lock()?.certificate_request()? else {
+            return Ok(());
+        };
+        for attempt in 0..2 {
+            let req = self.authorized(
+                self.http
+                    .post(format!("{}/v1/certificates", self.base))
+                    .json(&body),
+            )?;
+            match request::<serde_json::Value>(req).await {
+                Ok(cert) => return Ok(self.lock()?.store_certificate(cert)?),
+                Err(f) => match f.into_failure() {
+                    Failure::TokenExpired if attempt == 0 => self.refresh().await?,
+                    Failure::TokenExpired | Failure::TokenInvalid => {
+                        return Err(self.needs_sign_in());
+                    }
+                    Failure::Server { status, .. } if (400..500).contains(&status) => {
+                        return Ok(());
+                    }
+                    other => return Err(self.fail(other)),
+                },
+            }
+        }
+        Ok(())
     }
 
     async fn push_all(

@@ -584,6 +584,9 @@ pub enum RejectionCode {
     /// The prescription may not exist (R-RX-8): `findings` lists the validity codes with
     /// their lines (`unknown_drug@1`), from the same rule the workstation runs.
     InvalidPrescription,
+    /// An electronic signature does not verify (R-RX-10): `findings` holds the verifier's
+    /// code (`signature_missing`, `content_changed`, `certificate_revoked`, …).
+    SignatureInvalid,
 }
 
 impl Rejection {

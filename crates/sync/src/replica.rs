@@ -29,6 +29,15 @@ pub trait Replica: Send {
     /// Apply pulled changes (in order) and store `cursor`, atomically.
     fn apply_changes(&mut self, changes: &[Change], cursor: Cursor) -> Result<(), ReplicaError>;
     fn cursor(&self) -> Result<Cursor, ReplicaError>;
+    /// A signing key of the signed-in user that has no certificate yet (R-RX-10): the body
+    /// of the certificate request. Pushed signatures name it, so it is certified first.
+    fn certificate_request(&self) -> Result<Option<serde_json::Value>, ReplicaError> {
+        Ok(None)
+    }
+    /// The certificate the platform issued for [`Self::certificate_request`].
+    fn store_certificate(&mut self, _certificate: serde_json::Value) -> Result<(), ReplicaError> {
+        Ok(())
+    }
 }
 
 /// Where a locally committed operation stands.

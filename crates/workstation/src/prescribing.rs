@@ -553,6 +553,7 @@ impl Command for RxSaveRequest {
                     review_rounds,
                     refusal: None,
                     context: Some(context_json.clone()),
+                    signature: None,
                 },
             )
         })?;
@@ -622,7 +623,7 @@ impl Command for RxSignRequest {
         let overrides_json = serde_json::to_string(&self.overrides).map_err(ApiError::internal)?;
         // The document as signed travels with the signature: a pharmacist on another
         // workstation reviews what the physician saw (R-RX-6).
-        let signed = meddesk_sync::SignedDocument {
+        let mut signed = meddesk_sync::SignedDocument {
             draft: serde_json::to_value(&draft).map_err(ApiError::internal)?,
             check: serde_json::to_value(&result).map_err(ApiError::internal)?,
             overrides: serde_json::to_value(&self.overrides).map_err(ApiError::internal)?,
@@ -631,6 +632,19 @@ impl Command for RxSignRequest {
             patient: Some(patient.clone()),
             signature: None,
         };
+        // R-RX-10: the physician's electronic signature over exactly this content.
+        let signature = physician_signature(
+            &store,
+            &actor,
+            now,
+            &who,
+            &self.prescription_id,
+            &l.row.consultation_id,
+            &cx.consultation.patient_id.0,
+            &signed,
+        )?;
+        let signature_json = serde_json::to_string(&signature).map_err(ApiError::internal)?;
+        signed.signature = Some(signature);
         let id = self.prescription_id.clone();
         store.write(&actor, now, |w| {
             prescriptions::sign(w, &id, &who.id.0)?;
@@ -646,6 +660,7 @@ impl Command for RxSignRequest {
                     review_rounds: l.doc.review_rounds,
                     refusal: None,
                     context: Some(patient.to_string()),
+                    signature: Some(signature_json.clone()),
                 },
             )?;
             // The platform gets the lines as signed, then the signature (R-RX-1).
@@ -682,6 +697,41 @@ impl Command for RxSignRequest {
         })?;
         view(&store, &actor, now, &self.prescription_id)
     }
+}
+
+/// The physician's signature document over [`meddesk_sync::prescription_content`] of
+/// `signed` (R-RX-10), by their certificate when this workstation has it, else pending the
+/// certificate the platform attaches on acceptance.
+#[allow(clippy::too_many_arguments)]
+fn physician_signature(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    who: &SignedIn,
+    prescription_id: &str,
+    consultation_id: &ConsultationId,
+    patient_id: &str,
+    signed: &meddesk_sync::SignedDocument,
+) -> Result<serde_json::Value, ApiError> {
+    let rx = uuid::Uuid::parse_str(prescription_id)
+        .map_err(|_| ApiError::invalid_value("prescription_id", "is not a UUID"))?;
+    let content = meddesk_sync::prescription_content(
+        rx,
+        consultation_id.0,
+        &who.org_id,
+        patient_id,
+        &who.id.0,
+        signed,
+    );
+    let id = crate::signing::identity(store, actor, now, &who.id.0)?;
+    let at = signed.signed_at_ms;
+    let doc = match &id.certificate {
+        Some(cert) => meddesk_signature::sign_prescription(content.clone(), cert, &id.signer, at)
+            .or_else(|_| meddesk_signature::sign_prescription_pending(content, &id.signer, at)),
+        None => meddesk_signature::sign_prescription_pending(content, &id.signer, at),
+    }
+    .map_err(|e| ApiError::new(ErrorCode::Internal, format!("signing failed: {}", e.code())))?;
+    serde_json::to_value(&doc).map_err(ApiError::internal)
 }
 
 /// A wire enum value as plain text (`"po"` → `po`).

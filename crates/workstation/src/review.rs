@@ -144,6 +144,32 @@ impl Command for RxReviewRequest {
                 ));
             }
         }
+        let (decision, wire_reasons) = match &self.decision {
+            Decision::Approve => (ReviewDecision::Approve, Vec::new()),
+            Decision::Reject { reasons, note } => (
+                ReviewDecision::Reject,
+                reasons
+                    .iter()
+                    .map(|r| {
+                        serde_json::to_value(r)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_default()
+                    })
+                    .chain((!note.trim().is_empty()).then(|| note.trim().to_owned()))
+                    .collect::<Vec<String>>(),
+            ),
+        };
+        // R-RX-10: the pharmacist signs the decision over the physician's signature.
+        let (signature_doc, op_signature) = review_signature(
+            &store,
+            &actor,
+            now,
+            &who.id.0,
+            l.doc.signature.as_deref(),
+            decision,
+            &wire_reasons,
+        )?;
         let reasons_json = serde_json::to_string(&stored)
             .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
         store.write(&actor, now, |w| {
@@ -166,26 +192,11 @@ impl Command for RxReviewRequest {
                 &self.prescription_id,
                 &docs::PrescriptionDocument {
                     review_rounds: l.doc.review_rounds + 1,
+                    signature: Some(signature_doc.clone()),
                     ..l.doc.clone()
                 },
             )?;
             if let Ok(prescription_id) = uuid::Uuid::parse_str(&self.prescription_id) {
-                let (decision, reasons) = match &self.decision {
-                    Decision::Approve => (ReviewDecision::Approve, Vec::new()),
-                    Decision::Reject { reasons, note } => (
-                        ReviewDecision::Reject,
-                        reasons
-                            .iter()
-                            .map(|r| {
-                                serde_json::to_value(r)
-                                    .ok()
-                                    .and_then(|v| v.as_str().map(str::to_owned))
-                                    .unwrap_or_default()
-                            })
-                            .chain((!note.trim().is_empty()).then(|| note.trim().to_owned()))
-                            .collect(),
-                    ),
-                };
                 // A prescription pulled from the platform (signed on another workstation)
                 // travels back even though its consultation was never pulled here.
                 let pulled = meddesk_store::tables::sync_records::version(
@@ -202,8 +213,8 @@ impl Command for RxReviewRequest {
                     meddesk_sync::OpKind::ReviewPrescription {
                         prescription_id,
                         decision,
-                        reasons,
-                        signature: None,
+                        reasons: wire_reasons.clone(),
+                        signature: Some(op_signature.clone()),
                     },
                 )?;
             }
@@ -211,4 +222,61 @@ impl Command for RxReviewRequest {
         })?;
         prescribing::view(&store, &actor, now, &self.prescription_id)
     }
+}
+
+/// The pharmacist's electronic signature over the physician's signature and `decision`
+/// (R-RX-10): the signature document with the review in it (kept locally) and what the
+/// review operation carries (`{"review", "certificate"}`). A prescription without the
+/// physician's electronic signature cannot be reviewed.
+fn review_signature(
+    store: &meddesk_store::Store,
+    actor: &meddesk_store::Actor,
+    now: chrono::DateTime<chrono::Utc>,
+    pharmacist_id: &str,
+    physician_document: Option<&str>,
+    decision: ReviewDecision,
+    reasons: &[String],
+) -> Result<(String, serde_json::Value), ApiError> {
+    let unsigned = || {
+        ApiError::new(
+            ErrorCode::RuleViolation,
+            "the prescription carries no valid electronic signature of the physician (R-RX-10)",
+        )
+    };
+    let mut doc: meddesk_signature::SignedPrescription =
+        serde_json::from_str(physician_document.ok_or_else(unsigned)?).map_err(|_| unsigned())?;
+    let id = crate::signing::identity(store, actor, now, pharmacist_id)?;
+    let decision = match decision {
+        ReviewDecision::Approve => meddesk_signature::Decision::Approve,
+        ReviewDecision::Reject => meddesk_signature::Decision::Reject,
+    };
+    let at = now.timestamp_millis();
+    let mut certificate = None;
+    if let Some(cert) = &id.certificate {
+        let mut with = doc.clone();
+        if meddesk_signature::add_review(
+            &mut with,
+            cert,
+            &id.signer,
+            decision,
+            reasons.to_vec(),
+            at,
+        )
+        .is_ok()
+        {
+            certificate = Some(cert.clone());
+            doc = with;
+        }
+    }
+    if doc.review.is_none() {
+        let review =
+            meddesk_signature::review_pending(&doc, &id.signer, decision, reasons.to_vec(), at)
+                .map_err(|e| {
+                    ApiError::new(ErrorCode::Internal, format!("signing failed: {}", e.code()))
+                })?;
+        doc.review = Some(review);
+    }
+    let op = serde_json::json!({ "review": doc.review, "certificate": certificate });
+    let json = serde_json::to_string(&doc).map_err(ApiError::internal)?;
+    Ok((json, op))
 }

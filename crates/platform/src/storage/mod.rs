@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 
 use meddesk_sync::{
-    AccountRole, OpOutcome, OpResult, Operation, RecordBody, RecordKey, RecordKind,
+    AccountRole, OpKind, OpOutcome, OpResult, Operation, RecordBody, RecordKey, RecordKind,
 };
 use uuid::Uuid;
 
@@ -166,9 +166,30 @@ pub async fn push<S: Storage>(
     ops: &[Operation],
     now_ms: i64,
     pack: &meddesk_formulary::Pack,
+    signing: &crate::signing::PlatformSigning,
 ) -> Result<Vec<OpOutcome>> {
+    // What signatures are verified against (R-RX-10): the revocations as of now and the
+    // certificates the batch's signatures name.
+    let revoked = store.revocations().await?;
+    let revocations = signing
+        .revocation_list(&revoked, now_ms)
+        .map_err(|e| PlatformError::Internal(format!("revocation list: {e}")))?;
+    let mut certificates = BTreeMap::new();
+    for serial in ops.iter().filter_map(named_certificate) {
+        if let Some(json) = store.certificate(&serial).await? {
+            let cert: meddesk_signature::Certificate = serde_json::from_str(&json)
+                .map_err(|e| PlatformError::Internal(format!("stored certificate: {e}")))?;
+            certificates.insert(serial, cert);
+        }
+    }
+    let rules = crate::decide::Rules {
+        pack,
+        signing,
+        revocations: &revocations,
+        certificates: &certificates,
+    };
     let mut tx = store.begin().await?;
-    match push_in(&mut tx, actor, ops, now_ms, pack).await {
+    match push_in(&mut tx, actor, ops, now_ms, &rules).await {
         Ok((outcomes, writes)) => {
             if writes.outcomes.is_empty() {
                 tx.rollback().await;
@@ -189,7 +210,7 @@ async fn push_in<T: PushTx>(
     actor: &Actor,
     ops: &[Operation],
     now_ms: i64,
-    pack: &meddesk_formulary::Pack,
+    rules: &crate::decide::Rules<'_>,
 ) -> Result<(Vec<OpOutcome>, Writes)> {
     let ids: Vec<Uuid> = ops.iter().map(|o| o.op_id).collect();
     let mut known = tx.outcomes(&ids).await?;
@@ -217,7 +238,7 @@ async fn push_in<T: PushTx>(
             });
             continue;
         }
-        let result = match decide(op, actor, &working, now_ms, pack) {
+        let result = match decide(op, actor, &working, now_ms, rules) {
             Ok(changed) => {
                 let mut last = OpResult::Acked {
                     seq: head,
@@ -256,6 +277,23 @@ async fn push_in<T: PushTx>(
     writes.head = head;
     writes.records = latest.into_iter().map(|(k, (v, j))| (k, v, j)).collect();
     Ok((outcomes, writes))
+}
+
+/// The certificate serial a signing operation names, if any.
+fn named_certificate(op: &Operation) -> Option<String> {
+    let value = match &op.kind {
+        OpKind::SignPrescription { signed, .. } => signed
+            .as_ref()?
+            .signature
+            .as_ref()?
+            .get("physician")?
+            .get("certificate")?,
+        OpKind::ReviewPrescription { signature, .. } => {
+            signature.as_ref()?.get("review")?.get("certificate")?
+        }
+        _ => return None,
+    };
+    value.as_str().map(str::to_owned)
 }
 
 /// Decode a stored record body.

@@ -511,7 +511,10 @@ impl Storage for PgStore {
     async fn certificate(&self, serial: &str) -> Result<Option<String>> {
         let guard = self.checkout().await?;
         Ok(client(&guard)?
-            .query_opt("SELECT body FROM certificates WHERE serial = $1", &[&serial])
+            .query_opt(
+                "SELECT body FROM certificates WHERE serial = $1",
+                &[&serial],
+            )
             .await
             .map_err(db)?
             .map(|r| r.get(0)))
@@ -520,7 +523,10 @@ impl Storage for PgStore {
     async fn certificates(&self) -> Result<Vec<String>> {
         let guard = self.checkout().await?;
         Ok(client(&guard)?
-            .query("SELECT body FROM certificates ORDER BY issued_at, serial", &[])
+            .query(
+                "SELECT body FROM certificates ORDER BY issued_at, serial",
+                &[],
+            )
             .await
             .map_err(db)?
             .iter()

@@ -499,7 +499,11 @@ impl Storage for SqliteStore {
             .map_err(db)?;
         let rows = stmt
             .query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<String>>(2)?.unwrap_or_default()))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                ))
             })
             .map_err(db)?
             .collect::<rusqlite::Result<Vec<_>>>()

@@ -372,3 +372,91 @@ pub fn signed_document() -> meddesk_sync::SignedDocument {
         signature: None,
     }
 }
+
+/// A user's signing key (R-RX-10), certified by the platform at `base` through its API, as
+/// a workstation's sync does.
+pub async fn certified_key(
+    base: &str,
+    username: &str,
+    seed: u8,
+) -> meddesk_signature::Ed25519Signer {
+    use meddesk_signature::Signer;
+    let key = meddesk_signature::Ed25519Signer::from_seed([seed; 32]);
+    let http = reqwest::Client::new();
+    let tokens: serde_json::Value = http
+        .post(format!("{base}/v1/sign-in"))
+        .json(&serde_json::json!({
+            "username": username, "password": password(username), "totp": null,
+            "device_id": format!("keys-{username}")
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = tokens["access_token"]
+        .as_str()
+        .expect("signed in")
+        .to_owned();
+    let answer = http
+        .post(format!("{base}/v1/certificates"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"algorithm": key.algorithm(), "public_key": key.public_key()}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        answer.status().is_success(),
+        "certificate: {}",
+        answer.status()
+    );
+    key
+}
+
+/// [`signed_document`] with the physician's electronic signature over the content the
+/// platform holds for prescription `rx` of consultation `c`.
+pub fn physician_signed(
+    rx: uuid::Uuid,
+    c: &meddesk_sync::ConsultationRecord,
+    physician: &str,
+    key: &meddesk_signature::Ed25519Signer,
+) -> meddesk_sync::SignedDocument {
+    let mut doc = signed_document();
+    doc.signed_at_ms = now_ms();
+    let content = meddesk_sync::prescription_content(
+        rx,
+        c.request.id,
+        &c.request.org_id,
+        &c.request.patient.patient_id,
+        physician,
+        &doc,
+    );
+    let signed =
+        meddesk_signature::sign_prescription_pending(content, key, doc.signed_at_ms).unwrap();
+    doc.signature = Some(serde_json::to_value(signed).unwrap());
+    doc
+}
+
+/// The pharmacist's review signature over a prescription as the platform holds it.
+pub fn pharmacist_signed(
+    p: &meddesk_sync::PrescriptionRecord,
+    key: &meddesk_signature::Ed25519Signer,
+    approve: bool,
+    reasons: Vec<String>,
+) -> serde_json::Value {
+    let doc: meddesk_signature::SignedPrescription = serde_json::from_value(
+        p.signed
+            .as_ref()
+            .and_then(|s| s.signature.clone())
+            .expect("signed"),
+    )
+    .unwrap();
+    let decision = if approve {
+        meddesk_signature::Decision::Approve
+    } else {
+        meddesk_signature::Decision::Reject
+    };
+    let review = meddesk_signature::review_pending(&doc, key, decision, reasons, now_ms()).unwrap();
+    serde_json::json!({"review": review, "certificate": null})
+}

@@ -45,10 +45,10 @@ pub fn set_certificate(w: &mut Writer<'_>, user_id: &str, certificate: &str) -> 
     w.audit(Action::Update, RECORD, user_id)
 }
 
-fn row(
-    conn: &rusqlite::Connection,
-    user_id: &str,
-) -> Result<Option<(String, Vec<u8>, Option<String>)>> {
+/// (key id, sealed seed, certificate) as stored.
+type Row = (String, Vec<u8>, Option<String>);
+
+fn row(conn: &rusqlite::Connection, user_id: &str) -> Result<Option<Row>> {
     Ok(conn
         .prepare_cached("SELECT key_id, seed, certificate FROM signing_keys WHERE user_id = ?1")?
         .query_row([user_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))

@@ -87,6 +87,8 @@ pub struct PrescriptionDocument {
     pub refusal: Option<String>,
     /// The check request's patient (JSON) the prescription was checked against (R-RX-9).
     pub context: Option<String>,
+    /// The electronic signature document (JSON, R-RX-10), once signed.
+    pub signature: Option<String>,
 }
 
 pub fn put_prescription(
@@ -97,13 +99,13 @@ pub fn put_prescription(
     w.conn()
         .prepare_cached(
             "INSERT INTO prescription_documents(prescription_id, draft, check_result, overrides,
-             validity_days, review_rounds, updated_at, refusal, context)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             validity_days, review_rounds, updated_at, refusal, context, signature)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT(prescription_id) DO UPDATE SET draft = excluded.draft,
              check_result = excluded.check_result, overrides = excluded.overrides,
              validity_days = excluded.validity_days, review_rounds = excluded.review_rounds,
              updated_at = excluded.updated_at, refusal = excluded.refusal,
-             context = excluded.context",
+             context = excluded.context, signature = excluded.signature",
         )?
         .execute(params![
             prescription_id,
@@ -114,7 +116,8 @@ pub fn put_prescription(
             d.review_rounds,
             w.now_ms(),
             d.refusal,
-            d.context
+            d.context,
+            d.signature
         ])?;
     w.audit(Action::Update, PRESCRIPTION, prescription_id)
 }
@@ -146,7 +149,8 @@ fn prescription_in(
 ) -> Result<Option<PrescriptionDocument>> {
     Ok(conn
         .prepare_cached(
-            "SELECT draft, check_result, overrides, validity_days, review_rounds, refusal, context
+            "SELECT draft, check_result, overrides, validity_days, review_rounds, refusal, context,
+                    signature
              FROM prescription_documents WHERE prescription_id = ?1",
         )?
         .query_row([prescription_id], |row| {
@@ -158,6 +162,7 @@ fn prescription_in(
                 review_rounds: row.get(4)?,
                 refusal: row.get(5)?,
                 context: row.get(6)?,
+                signature: row.get(7)?,
             })
         })
         .optional()?)

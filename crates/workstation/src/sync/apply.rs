@@ -278,6 +278,18 @@ fn prescription(
         }
         PlatformRxStatus::Draft => {}
     }
+    // R-RX-10: the platform's version of the signature document (its timestamp, the
+    // certificates, the pharmacist's review) replaces the local one, so what is exported
+    // and verified is what the platform accepted.
+    if let Some(signature) = p.signed.as_ref().and_then(|s| s.signature.as_ref())
+        && let Some(mut doc) = docs::prescription_in_write(w, id)?
+    {
+        let json = signature.to_string();
+        if doc.signature.as_deref() != Some(json.as_str()) {
+            doc.signature = Some(json);
+            docs::put_prescription(w, id, &doc)?;
+        }
+    }
     Ok(())
 }
 
@@ -324,6 +336,7 @@ fn signed_elsewhere(
             review_rounds: i64::try_from(p.reviews.len()).unwrap_or(i64::MAX),
             refusal: None,
             context: signed.patient.as_ref().map(|p| p.to_string()),
+            signature: signed.signature.as_ref().map(|s| s.to_string()),
         },
     )
 }

@@ -97,6 +97,31 @@ impl Replica for StoreReplica {
             .map_err(|e| failed("settle an operation", e))
     }
 
+    fn certificate_request(&self) -> Result<Option<serde_json::Value>, ReplicaError> {
+        // Only the people who sign have keys (R-RX-10).
+        if !self.who.roles.iter().any(|r| {
+            matches!(
+                r,
+                meddesk_domain::Role::Physician | meddesk_domain::Role::Pharmacist
+            )
+        }) {
+            return Ok(None);
+        }
+        crate::signing::certificate_request(&self.store, &self.actor, self.ws.now(), &self.who.id.0)
+            .map_err(|e| failed("the signing key", e.message))
+    }
+
+    fn store_certificate(&mut self, certificate: serde_json::Value) -> Result<(), ReplicaError> {
+        crate::signing::store_certificate(
+            &self.store,
+            &self.actor,
+            self.ws.now(),
+            &self.who.id.0,
+            &certificate,
+        )
+        .map_err(|e| failed("the signing certificate", e.message))
+    }
+
     fn apply_changes(&mut self, changes: &[Change], cursor: Cursor) -> Result<(), ReplicaError> {
         let plan = super::apply::prepare(changes);
         self.store
