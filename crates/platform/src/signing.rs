@@ -130,13 +130,4 @@ pub struct CertificateRequest {
     pub public_key: PublicKey,
 }
 
-/// What a verifier needs from the platform: its keys and its signed revocation list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TrustBundle {
-    pub platform_keys: Vec<PlatformKey>,
-    pub revocations: RevocationList,
-    /// Every certificate the platform issued, for verifiers that hold a document without
-    /// them (e.g. signed before the certificate existed).
-    pub certificates: Vec<Certificate>,
-}
+pub use meddesk_signature::TrustBundle;

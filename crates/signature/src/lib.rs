@@ -34,7 +34,9 @@ pub use prescription::{
     add_timestamp, attach_certificate, review_pending, serial_of, sign_prescription,
     sign_prescription_pending,
 };
-pub use verify::{ReviewOutcome, Signatory, Trust, Verified, Verifier, VerifyError, verify};
+pub use verify::{
+    ReviewOutcome, Signatory, Trust, TrustBundle, Verified, Verifier, VerifyError, verify,
+};
 
 /// What can go wrong while encoding, signing or building a document. Verification has its own
 /// error, [`VerifyError`], whose codes a verifier branches on.

@@ -45,6 +45,43 @@ impl Trust {
     }
 }
 
+/// What a platform publishes for offline verifiers (`GET /v1/trust`, `trust.json` beside an
+/// export): its keys, its signed revocation list and the certificates it issued. Public data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustBundle {
+    pub platform_keys: Vec<PlatformKey>,
+    pub revocations: RevocationList,
+    pub certificates: Vec<Certificate>,
+}
+
+impl TrustBundle {
+    /// The trust to verify with: these platform keys and this revocation list.
+    pub fn trust(&self, require_timestamp: bool) -> Trust {
+        Trust {
+            platform_keys: self.platform_keys.clone(),
+            revocations: vec![self.revocations.clone()],
+            require_timestamp,
+        }
+    }
+
+    /// Attach the certificates `doc` names but lacks (a signature made before its
+    /// certificate existed, verified later against the platform's published ones).
+    pub fn complete(&self, doc: &mut SignedPrescription) {
+        let mut serials = vec![doc.physician.certificate.clone()];
+        if let Some(review) = &doc.review {
+            serials.push(review.certificate.clone());
+        }
+        for serial in serials {
+            if doc.certificates.iter().all(|c| c.body.serial != serial)
+                && let Some(cert) = self.certificates.iter().find(|c| c.body.serial == serial)
+            {
+                doc.certificates.push(cert.clone());
+            }
+        }
+    }
+}
+
 /// A verified prescription: who signed, in which role, what was decided, and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Verified {

@@ -330,6 +330,7 @@ impl<R: Replica, T: TokenStore> SyncClient<R, T> {
         self.certify().await?;
         self.push_all(&mut report, &mut refreshed).await?;
         self.pull_all(&mut report, &mut refreshed).await?;
+        self.fetch_trust().await?;
         self.attempt = 0;
         self.state = SyncState::UpToDate {
             cursor: report.cursor,
@@ -445,6 +446,19 @@ impl<R: Replica, T: TokenStore> SyncClient<R, T> {
                     other => return Err(self.fail(other)),
                 },
             }
+        }
+        Ok(())
+    }
+
+    /// Refresh the platform's trust bundle when the replica wants it (R-RX-10: signatures
+    /// verify offline against the last one fetched). A failure leaves the old one.
+    async fn fetch_trust(&mut self) -> Result<(), SyncError> {
+        if !self.lock()?.trust_wanted()? {
+            return Ok(());
+        }
+        let req = self.authorized(self.http.get(format!("{}/v1/trust", self.base)))?;
+        if let Ok(trust) = request::<serde_json::Value>(req).await {
+            self.lock()?.store_trust(trust)?;
         }
         Ok(())
     }

@@ -38,6 +38,15 @@ pub trait Replica: Send {
     fn store_certificate(&mut self, _certificate: serde_json::Value) -> Result<(), ReplicaError> {
         Ok(())
     }
+    /// Whether the platform's trust bundle (its keys, revocation list and certificates:
+    /// what signatures are verified against offline) should be fetched now.
+    fn trust_wanted(&self) -> Result<bool, ReplicaError> {
+        Ok(false)
+    }
+    /// Keep the platform's trust bundle.
+    fn store_trust(&mut self, _trust: serde_json::Value) -> Result<(), ReplicaError> {
+        Ok(())
+    }
 }
 
 /// Where a locally committed operation stands.

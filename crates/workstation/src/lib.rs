@@ -26,7 +26,7 @@ pub mod profile;
 pub mod review;
 pub mod session;
 pub mod settings;
-pub(crate) mod signing;
+pub mod signing;
 pub mod sync;
 
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -22,6 +22,9 @@ pub struct ReviewItem {
     pub patient: PatientHeader,
     /// Reviews so far: a resubmission after a rejection shows its history.
     pub round: i64,
+    /// The physician's electronic signature as verified here before the review opens
+    /// (R-RX-10); an invalid one cannot be approved.
+    pub signature: crate::signing::SignatureCheck,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -54,7 +57,13 @@ impl Command for ReviewQueueRequest {
             })?;
             let p = store.read(&actor, now, |r| patients::get(r, &c.patient_id))?;
             let intake = load_intake(&store, &actor, now, &c.id.0.to_string())?;
+            let document = store.read(&actor, now, |r| docs::get_prescription(r, &id))?;
+            let signature = crate::signing::check(
+                &store,
+                document.as_ref().and_then(|d| d.signature.as_deref()),
+            )?;
             items.push(ReviewItem {
+                signature,
                 round: prescription.reviews.len() as i64 + 1,
                 patient: PatientHeader {
                     masked_name: p.masked_name,
@@ -119,6 +128,18 @@ impl Command for RxReviewRequest {
         };
         l.lifecycle
             .apply(&who.lifecycle_actor(Role::Pharmacist), &event, now)?;
+        // R-RX-10: the physician's signature is verified before a decision is signed over it;
+        // a failure is a refusal naming it, never a silent pass.
+        let checked = crate::signing::check(&store, l.doc.signature.as_deref())?;
+        if checked.status == crate::signing::SignatureStatus::Invalid {
+            return Err(ApiError::new(
+                ErrorCode::RuleViolation,
+                format!(
+                    "the physician's electronic signature does not verify: {}",
+                    checked.code.as_deref().unwrap_or("invalid")
+                ),
+            ));
+        }
         if approved {
             // R-RX-8: the pharmacist's side runs the same validity rule as the physician's
             // and the platform's; a prescription that may not exist is never approved,

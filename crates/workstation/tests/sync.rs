@@ -550,6 +550,9 @@ async fn a_prescription_signed_on_one_workstation_is_reviewed_on_another() {
     let item = review_until(&pharmacy, &rx_id).await;
     assert_eq!(item["round"], 1);
     assert_eq!(item["prescription"]["status"], "signed");
+    // R-RX-10: the physician's signature verifies here, countersigned by the platform.
+    assert_eq!(item["signature"]["status"], "verified", "{item}");
+    assert!(item["signature"]["timestamp_ms"].is_number(), "{item}");
     assert_eq!(item["prescription"]["physician_id"], "dr.a");
     assert_eq!(
         item["prescription"]["overrides"]

@@ -498,7 +498,12 @@ export type ReviewItem = { prescription: PrescriptionView, patient: PatientHeade
 /**
  * Reviews so far: a resubmission after a rejection shows its history.
  */
-round: number, };
+round: number, 
+/**
+ * The physician's electronic signature as verified here before the review opens
+ * (R-RX-10); an invalid one cannot be approved.
+ */
+signature: SignatureCheck, };
 
 export type ReviewQueue = { items: Array<ReviewItem>, };
 
@@ -575,6 +580,19 @@ page: string, };
 export type SignInRequest = { user_id: string, password: string, totp: string | null, };
 
 export type SignOutRequest = Record<symbol, never>;
+
+export type SignatureCheck = { status: SignatureStatus, 
+/**
+ * The verifier's code when invalid (`signature_missing`, `content_changed`,
+ * `certificate_revoked`, …).
+ */
+code: string | null, 
+/**
+ * The platform's trusted time of the physician's signature, when timestamped (unix ms).
+ */
+timestamp_ms: number | null, };
+
+export type SignatureStatus = "verified" | "pending_certificate" | "not_checked" | "invalid";
 
 export type SignedIn = { id: UserId, display_name: string, org_id: string, roles: Array<Role>, 
 /**

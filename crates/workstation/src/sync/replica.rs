@@ -122,6 +122,16 @@ impl Replica for StoreReplica {
         .map_err(|e| failed("the signing certificate", e.message))
     }
 
+    fn trust_wanted(&self) -> Result<bool, ReplicaError> {
+        crate::signing::trust_wanted(&self.store, self.ws.now())
+            .map_err(|e| failed("the trust bundle", e.message))
+    }
+
+    fn store_trust(&mut self, trust: serde_json::Value) -> Result<(), ReplicaError> {
+        crate::signing::store_trust(&self.store, &self.actor, self.ws.now(), &trust)
+            .map_err(|e| failed("the trust bundle", e.message))
+    }
+
     fn apply_changes(&mut self, changes: &[Change], cursor: Cursor) -> Result<(), ReplicaError> {
         let plan = super::apply::prepare(changes);
         self.store
