@@ -90,7 +90,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Db { command } => meddesk_cli::db::run(&cli.profile, command),
         Command::Audit { command } => meddesk_cli::audit::run(&cli.profile, command),
         Command::Demo { command } => meddesk_cli::demo::run(&cli.profile, command),
-        Command::Rx(args) => meddesk_cli::rx::run(args, &cli.profile.assets),
+        Command::Rx(args) => meddesk_cli::rx::run(args, &cli.profile),
         Command::Kb(args) => meddesk_cli::kb::run(args, &cli.profile.assets),
         Command::Triage(args) => meddesk_cli::triage::run(args, &cli.profile.assets),
         Command::Platform { command } => {

@@ -4,6 +4,11 @@
 //! when any line was an error.
 //!
 //! Fast by construction: the pack is loaded and indexed once and IO is buffered.
+//!
+//! `meddesk rx export <ID | --all> --out DIR` writes each electronically signed
+//! prescription of the profile as its signed document (`<id>.json`) with the platform's
+//! trust bundle (`trust.json`); `meddesk rx verify FILE…` checks every signature,
+//! certificate and timestamp offline (R-RX-10) and exits non-zero naming what failed.
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -31,10 +36,41 @@ pub enum RxCommand {
         #[arg(long)]
         pack: Option<PathBuf>,
     },
+    /// Verify signed prescriptions offline: every signature, certificate and timestamp.
+    Verify {
+        /// Signed prescription documents (`meddesk rx export` writes them).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The platform's trust bundle (`GET /v1/trust`); default: `trust.json` beside
+        /// each file, as `rx export` writes it.
+        #[arg(long)]
+        trust: Option<PathBuf>,
+        /// Also require the platform's timestamp on every signature.
+        #[arg(long)]
+        require_timestamp: bool,
+    },
+    /// Export the profile's electronically signed prescriptions as signed documents.
+    Export {
+        /// One prescription id (or use --all).
+        id: Option<String>,
+        /// Every signed prescription of the profile.
+        #[arg(long, conflicts_with = "id")]
+        all: bool,
+        /// The folder to write `<id>.json` and `trust.json` to.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
-pub fn run(args: RxArgs, assets: &Path) -> Result<(), String> {
+pub fn run(args: RxArgs, profile: &crate::profile_args::ProfileArgs) -> Result<(), String> {
+    let assets = profile.assets.as_path();
     match args.command {
+        RxCommand::Verify {
+            files,
+            trust,
+            require_timestamp,
+        } => verify_files(&files, trust.as_deref(), require_timestamp),
+        RxCommand::Export { id, all, out } => export(profile, id.as_deref(), all, &out),
         RxCommand::Check { input, pack } => {
             let dir = pack.unwrap_or_else(|| assets.join("formulary"));
             let pack = meddesk_formulary::load_dir(&dir).map_err(|e| e.to_string())?;
@@ -53,4 +89,172 @@ pub fn check_lines(
     out: impl Write,
 ) -> std::io::Result<BatchSummary> {
     batch::run(input, out, |req: CheckRequest| check(pack, &req))
+}
+
+/// A signed document larger than this is not a prescription (a hostile or corrupted file).
+const MAX_DOCUMENT_BYTES: u64 = 4 * 1024 * 1024;
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T, String> {
+    let meta =
+        std::fs::metadata(path).map_err(|e| format!("unreadable: {}: {e}", path.display()))?;
+    if meta.len() > MAX_DOCUMENT_BYTES {
+        return Err(format!(
+            "too_large: {} is {} bytes; a {what} is at most {MAX_DOCUMENT_BYTES}",
+            path.display(),
+            meta.len()
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("unreadable: {}: {e}", path.display()))?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        format!(
+            "malformed: {} is not a {what} (line {}, column {})",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })
+}
+
+/// Verify each file; print one line per file; fail when any does not verify.
+pub fn verify_files(
+    files: &[PathBuf],
+    trust: Option<&Path>,
+    require_timestamp: bool,
+) -> Result<(), String> {
+    let fixed: Option<meddesk_signature::TrustBundle> = match trust {
+        Some(path) => Some(read_json(path, "trust bundle")?),
+        None => None,
+    };
+    let mut failed = 0usize;
+    for file in files {
+        match verify_one(file, fixed.as_ref(), require_timestamp) {
+            Ok(line) => println!("ok {}: {line}", file.display()),
+            Err(e) => {
+                failed += 1;
+                println!("FAIL {}: {e}", file.display());
+            }
+        }
+    }
+    if failed == 0 {
+        Ok(())
+    } else {
+        Err(format!(
+            "verification_failed: {failed} of {} document(s) did not verify",
+            files.len()
+        ))
+    }
+}
+
+fn verify_one(
+    file: &Path,
+    fixed: Option<&meddesk_signature::TrustBundle>,
+    require_timestamp: bool,
+) -> Result<String, String> {
+    let mut doc: meddesk_signature::SignedPrescription = read_json(file, "signed prescription")?;
+    let beside;
+    let bundle = match fixed {
+        Some(b) => b,
+        None => {
+            let path = file.parent().unwrap_or(Path::new(".")).join("trust.json");
+            if !path.is_file() {
+                return Err(format!(
+                    "trust_missing: no --trust given and no {} beside the document",
+                    path.display()
+                ));
+            }
+            beside = read_json::<meddesk_signature::TrustBundle>(&path, "trust bundle")?;
+            &beside
+        }
+    };
+    bundle.complete(&mut doc);
+    let v = meddesk_signature::verify(&doc, &bundle.trust(require_timestamp))
+        .map_err(|e| format!("{}: {e}", e.code()))?;
+    let at = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .unwrap_or_default()
+    };
+    let mut line = format!(
+        "prescription {} signed by {} at {}",
+        v.prescription_id,
+        v.physician.user_id,
+        at(v.physician.timestamp_ms.unwrap_or(v.physician.signed_at_ms))
+    );
+    if let Some(r) = &v.review {
+        line.push_str(&format!(
+            "; {} by {} at {}",
+            match r.decision {
+                meddesk_signature::Decision::Approve => "approved",
+                meddesk_signature::Decision::Reject => "rejected",
+            },
+            r.pharmacist.user_id,
+            at(r.pharmacist
+                .timestamp_ms
+                .unwrap_or(r.pharmacist.signed_at_ms))
+        ));
+    } else {
+        line.push_str("; not reviewed");
+    }
+    Ok(line)
+}
+
+/// Write the profile's signed prescription documents and the platform's trust bundle.
+fn export(
+    profile: &crate::profile_args::ProfileArgs,
+    id: Option<&str>,
+    all: bool,
+    out: &Path,
+) -> Result<(), String> {
+    if id.is_none() && !all {
+        return Err("invalid_request: name a prescription id or pass --all".into());
+    }
+    let (_, _, store) = crate::db::open(profile)?;
+    let now = chrono::Utc::now();
+    let actor = meddesk_store::Actor::new("meddesk-cli");
+    let docs = store
+        .read(&actor, now, |r| {
+            meddesk_store::tables::workflow_documents::signed_documents(r)
+        })
+        .map_err(crate::db::code)?;
+    let chosen: Vec<&(String, String)> = docs
+        .iter()
+        .filter(|(rx, _)| id.is_none_or(|want| want == rx))
+        .collect();
+    if chosen.is_empty() {
+        return Err(match id {
+            Some(_) => "not_found: no electronically signed prescription with that id".into(),
+            None => "not_found: the profile holds no electronically signed prescription".into(),
+        });
+    }
+    std::fs::create_dir_all(out).map_err(|e| format!("unwritable: {}: {e}", out.display()))?;
+    for (rx, json) in &chosen {
+        // Written as parsed and re-serialised: what is exported is a well-formed document.
+        let doc: meddesk_signature::SignedPrescription =
+            serde_json::from_str(json).map_err(|_| {
+                format!("corrupt_database: the signature document of {rx} is unreadable")
+            })?;
+        let text = serde_json::to_string_pretty(&doc).map_err(|e| format!("internal: {e}"))?;
+        let path = out.join(format!("{rx}.json"));
+        std::fs::write(&path, text).map_err(|e| format!("unwritable: {}: {e}", path.display()))?;
+    }
+    match store
+        .setting(meddesk_workstation::signing::TRUST_SETTING)
+        .map_err(crate::db::code)?
+    {
+        Some(trust) => {
+            let path = out.join("trust.json");
+            std::fs::write(&path, trust)
+                .map_err(|e| format!("unwritable: {}: {e}", path.display()))?;
+        }
+        None => eprintln!(
+            "note: this profile has no platform trust bundle (it never synced); verify with \
+             --trust and the platform's GET /v1/trust"
+        ),
+    }
+    println!(
+        "exported {} signed prescription(s) to {}",
+        chosen.len(),
+        out.display()
+    );
+    Ok(())
 }

@@ -168,6 +168,22 @@ fn prescription_in(
         .optional()?)
 }
 
+/// Every prescription with an electronic signature document: (id, document JSON), by id.
+pub fn signed_documents(r: &mut Reader<'_>) -> Result<Vec<(String, String)>> {
+    let rows: Vec<(String, String)> = r
+        .conn()
+        .prepare_cached(
+            "SELECT prescription_id, signature FROM prescription_documents
+             WHERE signature IS NOT NULL ORDER BY prescription_id",
+        )?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, _) in &rows {
+        r.touched(PRESCRIPTION, id);
+    }
+    Ok(rows)
+}
+
 pub fn get_prescription(
     r: &mut Reader<'_>,
     prescription_id: &str,
