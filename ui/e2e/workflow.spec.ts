@@ -1,7 +1,7 @@
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import { appendFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { expectAccessible, serverUrl, shots, signIn } from "./support";
+import { expectAccessible, expectAccessibleAsIs, serverUrl, shots, signIn } from "./support";
 
 // One workstation, one session: the roles take turns in order (R-ROLE-*).
 test.describe.configure({ mode: "serial" });
@@ -119,8 +119,31 @@ test("physician: queue → take → record an allergy → a block finding appear
   await page.getByTestId("record-save").click();
   await expect(page.getByTestId("record-saved")).toBeVisible();
 
+  // R-RX-8: text typed and not picked from the list is no medicine, and a prescription needs a
+  // clinical diagnosis: both are blocks that no reason overrides, and 签名提交 stays disabled.
   const line = page.getByTestId("rx-line-0");
+  await line.getByRole("combobox", { name: /药品/ }).fill("blf");
+  await page.keyboard.press("Escape");
+  await expect(line.getByTestId("line-findings-0").locator('[data-code="unknown_drug"]')).toContainText("药品未从药品列表中选择");
+  await expect(line.getByTestId("pick-hint-0")).toContainText("请从下拉列表中选择药品");
+  await expect(page.getByTestId("diagnosis-block")).toContainText("缺少临床诊断");
+  await expect(page.getByTestId("rx-sign")).toBeDisabled();
+  await expect(page.getByTestId("sign-blocked")).toContainText("第 1 行：药品未从药品列表中选择");
+  await expect(page.getByTestId("sign-blocked")).toContainText("缺少临床诊断");
+  await expect(page.getByTestId("rx-kind")).toContainText("常见病");
+  await expect(page.getByTestId("consultation-kind")).toHaveText("常见病");
+  await expectAccessible(page);
+  await page.screenshot({ path: path.join(shots, "prescribing-unpicked.png"), fullPage: true });
+
+  // The diagnosis, chosen in the record, lifts its block; the drug is then picked from the list.
+  const dx = page.getByLabel("诊断（ICD-10）");
+  await dx.fill("J02.9");
+  await page.locator('.ant-select-dropdown:visible .ant-select-item-option[title^="J02.9 "]').click();
+  await page.getByTestId("record-save").click();
+  await expect(page.getByTestId("record-saved")).toBeVisible();
+  await expect(page.getByTestId("diagnosis-block")).toHaveCount(0);
   await pickDrug(page, line, "amxl", "amoxicillin");
+  await expect(line.getByTestId("pick-hint-0")).toHaveCount(0);
   const dose = line.getByTestId("dose-0");
   await dose.fill("500");
   const findings = page.getByTestId("findings");
@@ -171,6 +194,8 @@ test("physician: a clean prescription is signed for review; lock hides patient d
   const queue = page.getByTestId("queue-screen");
   await queue.locator(".queue-row").filter({ hasText: "高血压复诊" }).getByRole("button", { name: /接\s*诊/ }).click();
   await expect(page.getByTestId("consultation-screen")).toBeVisible();
+  // A chronic follow-up: 4-week courses are within its limit (R-RX-4).
+  await expect(page.getByTestId("consultation-kind")).toHaveText("慢性病");
   const dx = page.getByLabel("诊断（ICD-10）");
   await dx.fill("原发性高血压");
   await page.locator('.ant-select-dropdown:visible .ant-select-item-option[title^="I10 "]').click();
@@ -217,9 +242,28 @@ test("pharmacist: review queue with findings; approve one, reject one with struc
   await expect(review).toBeVisible();
   const items = review.getByTestId("review-item");
   await expect(items).toHaveCount(2);
+  // R-RX-9: the clinical picture the prescription was checked against.
+  const context = items.first().getByTestId("review-context");
+  await expect(context.getByTestId("context-diagnoses")).toContainText("I10");
+  await expect(context).toContainText("慢性病");
+  await expect(context).toContainText("61岁 · 男");
+  await expect(context.getByTestId("context-allergies")).toHaveText("未记录");
+  await expect(context.getByTestId("context-weight")).toHaveText("未记录");
+  await expect(context.getByTestId("context-identity")).toHaveText("已实名认证");
   await expectAccessible(page);
   await page.screenshot({ path: path.join(shots, "review.png"), fullPage: true });
+  // Approve asks first, showing what takes effect.
   await items.first().getByTestId("approve").click();
+  const approve = page.getByTestId("approve-dialog");
+  await expect(approve).toContainText("通过后处方立即生效");
+  await expect(approve).toContainText(/amlodipine|氨氯地平/);
+  await expect(approve.getByTestId("approve-validity")).toContainText("有效期");
+  await expect(items).toHaveCount(2);
+  // Checked once the dialog has finished zooming in (axe reads colours mid-animation otherwise).
+  await page.locator(".ant-modal").evaluate((el) => Promise.all(el.getAnimations({ subtree: true }).map((a) => a.finished)));
+  await expectAccessibleAsIs(page);
+  await page.screenshot({ path: path.join(shots, "review-approve.png") });
+  await page.getByTestId("confirm-approve").click();
   await expect(items).toHaveCount(1);
   await items.first().getByTestId("reject").click();
   await page.getByRole("checkbox", { name: "重复用药" }).check();

@@ -518,4 +518,11 @@ export const en: Messages = {
   "finding.onLines": "{lines}: {label}",
   "app.paren": " ({text})",
   "sync.code.signature_invalid": "The electronic signature is not valid",
+  "signature.label": "Physician's e-signature",
+  "signature.verified": "Signature verified",
+  "signature.pending_certificate": "Signature awaiting the platform's certificate",
+  "signature.not_checked": "Signature not checked",
+  "signature.invalid": "Signature invalid",
+  "signature.timestamp": "platform time {time}",
+  "signature.invalidBlocks": "The physician's e-signature is invalid ({code}): the prescription cannot be approved.",
 };

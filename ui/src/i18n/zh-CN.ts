@@ -516,6 +516,13 @@ export const zhCN = {
   "finding.onLines": "{lines}：{label}",
   "app.paren": "（{text}）",
   "sync.code.signature_invalid": "电子签名无效",
+  "signature.label": "医师电子签名",
+  "signature.verified": "签名已验证",
+  "signature.pending_certificate": "签名待平台认证证书",
+  "signature.not_checked": "签名未核验",
+  "signature.invalid": "签名无效",
+  "signature.timestamp": "平台时间 {time}",
+  "signature.invalidBlocks": "医师电子签名无效（{code}），不能审核通过。",
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -31,8 +31,9 @@ function toFields(r: ConsultationRecord): Fields {
 
 function toRecord(f: Fields, before: ConsultationRecord): ConsultationRecord {
   // An empty allergy list states "no known allergies"; keep "not asked" until one is entered.
-  const allergies = f.allergies.length === 0 && before.allergies === undefined ? undefined : f.allergies.map((substance) => ({ substance }));
-  const meds = f.current_medications.length === 0 && before.clinical.current_medications === undefined ? undefined : f.current_medications;
+  // `== null`: the core may send an absent list as null; "not asked" must never become "none".
+  const allergies = f.allergies.length === 0 && before.allergies == null ? undefined : f.allergies.map((substance) => ({ substance }));
+  const meds = f.current_medications.length === 0 && before.clinical.current_medications == null ? undefined : f.current_medications;
   return {
     chief_complaint: f.chief_complaint ?? "",
     history: f.history ?? "",
@@ -43,8 +44,8 @@ function toRecord(f: Fields, before: ConsultationRecord): ConsultationRecord {
     clinical: {
       weight_kg: f.weight_kg ?? undefined,
       // Unticking a recorded "yes" records "no"; never asked stays absent.
-      pregnant: f.pregnant ? true : before.clinical.pregnant !== undefined ? false : undefined,
-      lactating: f.lactating ? true : before.clinical.lactating !== undefined ? false : undefined,
+      pregnant: f.pregnant ? true : before.clinical.pregnant != null ? false : undefined,
+      lactating: f.lactating ? true : before.clinical.lactating != null ? false : undefined,
       egfr: f.egfr ?? undefined,
       hepatic_impairment: f.hepatic_impairment ?? undefined,
       conditions: f.conditions ?? [],

@@ -26,7 +26,7 @@ function view(): QueueView {
         complaint: "流涕两天",
         flags: [{ code: "guardian_required", rule: "guardian.under6", message: { zh: "6 岁以下儿童需监护人陪同", en: "A child under 6 needs a guardian" } }],
       }),
-      entry({ id: "e4", complaint: "失眠", held: true, claimable: false, flags: [{ code: "sensitive_word", rule: "lex.1", message: { zh: "涉及精神药品", en: "Psychotropic request" } }] }),
+      entry({ id: "e4", complaint: "失眠", held: true, patient: { masked_name: "演**辛", age_years: 39, sex: "male", identity_verified: false }, claimable: false, flags: [{ code: "sensitive_word", rule: "lex.1", message: { zh: "涉及精神药品", en: "Psychotropic request" } }] }),
     ],
   };
 }
@@ -56,6 +56,9 @@ describe("intake queue", () => {
     expect(before).toMatch(/^0[12]:\d\d$/);
     await act(() => new Promise((r) => setTimeout(r, 1100)));
     expect(within(queue).getAllByTestId("countdown")[0]!.textContent).not.toBe(before);
+    // Only the unverified patient is marked so (R-RX-8: they cannot be prescribed for).
+    expect(within(queue).getAllByTestId("identity-unverified")).toHaveLength(1);
+    expect(within(queue).getByTestId("identity-unverified")).toHaveTextContent("未实名认证");
     const flag = within(queue).getByTestId("flag-guardian_required");
     expect(flag).toHaveTextContent("需监护人");
     expect(flag).toHaveAttribute("aria-label", "需监护人: 6 岁以下儿童需监护人陪同");

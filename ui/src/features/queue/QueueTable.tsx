@@ -154,6 +154,12 @@ const Row = memo(function Row({ entry: e, index, pending, tabbable, onTake }: Ro
       </div>
       <div role="cell" className="queue-cell" style={width(5)}>
         {e.held && <span className="qtag qtag-purple">{t("queue.held")}</span>}
+        {/* R-RX-8: no prescription for a patient the platform has not verified; said before the claim. */}
+        {!e.patient.identity_verified && (
+          <span className="qtag qtag-orange" data-testid="identity-unverified">
+            {t("consultation.unverified")}
+          </span>
+        )}
         <QueueFlags flags={e.flags} />
       </div>
       <div role="cell" className="queue-cell" style={width(6)}>

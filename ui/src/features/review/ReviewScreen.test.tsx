@@ -28,6 +28,7 @@ const context: Patient = {
 function item(id: string, over: Partial<ReviewItem["prescription"]> = {}): ReviewItem {
   return {
     round: 2,
+    signature: { status: "verified", code: null, timestamp_ms: Date.UTC(2026, 11, 4, 9, 0) },
     patient: { masked_name: "演**乙", age_years: 61, sex: "male", identity_verified: true, guardian_present: null },
     prescription: prescriptionView({
       id,
@@ -163,6 +164,19 @@ describe("pharmacist review", () => {
       prescription_id: "rx-b",
       decision: { decision: "reject", reasons: ["dose_or_frequency", "interaction"], note: "剂量偏大" },
     });
+  });
+
+  it("shows the physician's signature status; an invalid signature cannot be approved (R-RX-10)", async () => {
+    const bad = item("rx-b");
+    bad.signature = { status: "invalid", code: "content_changed", timestamp_ms: null };
+    renderReview([item("rx-a"), bad]);
+    const cards = await screen.findAllByTestId("review-item");
+    expect(within(cards[0]!).getByTestId("signature-status")).toHaveTextContent("签名已验证");
+    expect(within(cards[0]!).getByTestId("signature-status")).toHaveTextContent("平台时间");
+    expect(within(cards[0]!).getByTestId("approve")).toBeEnabled();
+    expect(within(cards[1]!).getByTestId("signature-status")).toHaveTextContent("签名无效（content_changed）");
+    expect(within(cards[1]!).getByTestId("signature-invalid")).toHaveTextContent("不能审核通过");
+    expect(within(cards[1]!).getByTestId("approve")).toBeDisabled();
   });
 
   it("a prescription with a block cannot be approved (R-RX-8)", async () => {

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, Button, Card, Checkbox, Col, Descriptions, Empty, Form, Input, Modal, Row, Skeleton, Space, Table, Tag, Typography } from "antd";
 import { useState } from "react";
-import type { Item, RejectionReason, ReviewItem } from "../../backend";
+import type { Item, RejectionReason, ReviewItem, SignatureStatus } from "../../backend";
 import { useBackend } from "../../backend/context";
 import { errorText } from "../../app/errors";
 import { useI18n } from "../../i18n";
@@ -41,6 +41,8 @@ function Lines({ items }: { items: Item[] }) {
 }
 
 const none = (v: unknown) => v === null || v === undefined;
+
+const SIGNATURE_COLOR: Record<SignatureStatus, string> = { verified: "green", pending_certificate: "blue", not_checked: "default", invalid: "red" };
 
 /**
  * The clinical picture the prescription was checked against (R-RX-9), as kept with it: what
@@ -155,8 +157,10 @@ function ReviewCard({ item, onReject }: { item: ReviewItem; onReject: (id: strin
     },
   });
   const p = item.patient;
-  // A block is never approved (R-RX-8): the core refuses it too; say so before the click.
+  // A block is never approved (R-RX-8), nor a signature that does not verify (R-RX-10): the
+  // core refuses both too; say so before the click.
   const blocked = rx.check.findings.some((f) => f.severity === "block");
+  const badSignature = item.signature.status === "invalid";
   const kind = rx.draft.kind;
   const headingId = `review-${rx.id}`;
   return (
@@ -175,6 +179,11 @@ function ReviewCard({ item, onReject }: { item: ReviewItem; onReject: (id: strin
           <Tag color={rx.check.verdict === "block" ? "red" : rx.check.verdict === "warn" ? "orange" : "green"}>
             {rx.check.verdict === "pass" ? t("verdict.pass") : t(`severity.${rx.check.verdict}`)}
           </Tag>
+          <Tag color={SIGNATURE_COLOR[item.signature.status]} data-testid="signature-status" data-status={item.signature.status}>
+            {t(`signature.${item.signature.status}`)}
+            {item.signature.status === "invalid" && item.signature.code && t("app.paren", { text: item.signature.code })}
+            {item.signature.timestamp_ms !== null && t("app.paren", { text: t("signature.timestamp", { time: dateTime(new Date(item.signature.timestamp_ms).toISOString()) }) })}
+          </Tag>
           {rx.signed_at && (
             <Typography.Text type="secondary" style={{ fontWeight: "normal" }}>
               {t("review.signedAt")} {dateTime(rx.signed_at)}
@@ -184,7 +193,7 @@ function ReviewCard({ item, onReject }: { item: ReviewItem; onReject: (id: strin
       }
       extra={
         <Space>
-          <Button type="primary" disabled={blocked} onClick={() => setConfirming(true)} data-testid="approve">
+          <Button type="primary" disabled={blocked || badSignature} onClick={() => setConfirming(true)} data-testid="approve">
             {t("review.approve")}
           </Button>
           <Button danger onClick={() => onReject(rx.id)} data-testid="reject">
@@ -193,7 +202,17 @@ function ReviewCard({ item, onReject }: { item: ReviewItem; onReject: (id: strin
         </Space>
       }
     >
-      {blocked && <Alert type="error" showIcon title={t("review.blocked")} style={{ marginBottom: 8 }} data-testid="review-blocked" />}
+      {badSignature && (
+        <Alert
+          type="error"
+          showIcon
+          role="status"
+          title={t("signature.invalidBlocks", { code: item.signature.code ?? "—" })}
+          style={{ marginBottom: 8 }}
+          data-testid="signature-invalid"
+        />
+      )}
+      {blocked && <Alert type="error" showIcon role="status" title={t("review.blocked")} style={{ marginBottom: 8 }} data-testid="review-blocked" />}
       <ContextPanel item={item} />
       <Row gutter={12} style={{ marginTop: 8 }}>
         <Col span={14}>

@@ -96,6 +96,27 @@ describe("sync screen", () => {
     expect(screen.queryByText("离线")).not.toBeInTheDocument();
   });
 
+  it("a refused signature's findings in the user's words, not the platform's English (issue 12 §6)", async () => {
+    renderSync(
+      syncOverview({
+        rejected_ops: 1,
+        rejected: [
+          rejectedChange({
+            op_id: "op-rx",
+            operation: "sign_prescription",
+            record: { kind: "prescription", id: "9a0c7a52-1111-4222-8333-944455556666" },
+            rejection: { code: "invalid_prescription", message: "invalid prescription: unknown_drug@1, diagnosis_missing", findings: ["unknown_drug@1", "diagnosis_missing"] },
+          }),
+        ],
+      }),
+    );
+    const reason = await screen.findByTestId("rejection-op-rx");
+    expect(reason).toHaveTextContent("处方不符合开具规定");
+    expect(reason).toHaveTextContent("第 1 行：药品未从药品列表中选择");
+    expect(reason).toHaveTextContent("缺少临床诊断");
+    expect(reason).not.toHaveTextContent("invalid prescription");
+  });
+
   it("every rejected operation with its translated reason, the server's message, and the kept draft", async () => {
     renderSync(
       syncOverview({

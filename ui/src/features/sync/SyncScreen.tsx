@@ -5,6 +5,7 @@ import type { ReactNode } from "react";
 import type { RejectedChange, SyncOverview } from "../../backend";
 import { useBackend } from "../../backend/context";
 import { errorText } from "../../app/errors";
+import { refusalFindingText } from "../../components/findings";
 import { useI18n } from "../../i18n";
 import { useNow } from "../queue/useNow";
 import { allSynced, connectionOf, named, relativeTime, splitError, stateText, SYNC_KEY, type Connection } from "./model";
@@ -128,7 +129,7 @@ function Overview({ o, answeredAt, heading }: { o: SyncOverview; answeredAt: num
 }
 
 function Rejected({ rejected, total }: { rejected: RejectedChange[]; total: number }) {
-  const { t, dateTime } = useI18n();
+  const { t, lang, dateTime } = useI18n();
   return (
     <Card
       size="small"
@@ -170,9 +171,19 @@ function Rejected({ rejected, total }: { rejected: RejectedChange[]; total: numb
                 render: (_, r) => (
                   <div data-testid={`rejection-${r.op_id}`}>
                     <Tag color="red">{named(t, "sync.code", r.rejection.code)}</Tag>
-                    <Typography.Text type="secondary" className="wrap-anywhere">
-                      {r.rejection.message}
-                    </Typography.Text>
+                    {r.rejection.findings && r.rejection.findings.length > 0 ? (
+                      // A validity refusal names its findings by code: said in the user's words,
+                      // not the platform's English (issue 12 §6).
+                      <ul style={{ margin: 0, paddingLeft: 18 }} data-testid={`rejection-findings-${r.op_id}`}>
+                        {r.rejection.findings.map((f, i) => (
+                          <li key={`${f}-${i}`}>{refusalFindingText(t, lang, f)}</li>
+                        ))}
+                      </ul>
+                    ) : (
+                      <Typography.Text type="secondary" className="wrap-anywhere">
+                        {r.rejection.message}
+                      </Typography.Text>
+                    )}
                   </div>
                 ),
               },
