@@ -115,19 +115,28 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<
     })
 }
 
-/// Verify each file; print one line per file; fail when any does not verify.
+/// Verify each file; print one line per file; fail when any does not verify. One verifier
+/// per trust bundle: a certificate met in many documents is checked once.
 pub fn verify_files(
     files: &[PathBuf],
     trust: Option<&Path>,
     require_timestamp: bool,
 ) -> Result<(), String> {
-    let fixed: Option<meddesk_signature::TrustBundle> = match trust {
-        Some(path) => Some(read_json(path, "trust bundle")?),
-        None => None,
-    };
+    let mut verifiers: std::collections::HashMap<PathBuf, Loaded> = Default::default();
     let mut failed = 0usize;
     for file in files {
-        match verify_one(file, fixed.as_ref(), require_timestamp) {
+        let trust_path = match trust {
+            Some(path) => path.to_path_buf(),
+            None => file.parent().unwrap_or(Path::new(".")).join("trust.json"),
+        };
+        let outcome = match verifiers.entry(trust_path.clone()) {
+            std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                load_trust(&trust_path, trust.is_some(), require_timestamp).map(|l| e.insert(l))
+            }
+        }
+        .and_then(|loaded| verify_one(file, loaded));
+        match outcome {
             Ok(line) => println!("ok {}: {line}", file.display()),
             Err(e) => {
                 failed += 1;
@@ -145,29 +154,31 @@ pub fn verify_files(
     }
 }
 
-fn verify_one(
-    file: &Path,
-    fixed: Option<&meddesk_signature::TrustBundle>,
-    require_timestamp: bool,
-) -> Result<String, String> {
+/// A trust bundle and the verifier made from it.
+struct Loaded {
+    bundle: meddesk_signature::TrustBundle,
+    verifier: meddesk_signature::Verifier,
+}
+
+fn load_trust(path: &Path, given: bool, require_timestamp: bool) -> Result<Loaded, String> {
+    if !given && !path.is_file() {
+        return Err(format!(
+            "trust_missing: no --trust given and no {} beside the document",
+            path.display()
+        ));
+    }
+    let bundle: meddesk_signature::TrustBundle = read_json(path, "trust bundle")?;
+    let verifier = meddesk_signature::Verifier::new(bundle.trust(require_timestamp))
+        .map_err(|e| format!("{}: {e}", e.code()))?;
+    Ok(Loaded { bundle, verifier })
+}
+
+fn verify_one(file: &Path, loaded: &Loaded) -> Result<String, String> {
     let mut doc: meddesk_signature::SignedPrescription = read_json(file, "signed prescription")?;
-    let beside;
-    let bundle = match fixed {
-        Some(b) => b,
-        None => {
-            let path = file.parent().unwrap_or(Path::new(".")).join("trust.json");
-            if !path.is_file() {
-                return Err(format!(
-                    "trust_missing: no --trust given and no {} beside the document",
-                    path.display()
-                ));
-            }
-            beside = read_json::<meddesk_signature::TrustBundle>(&path, "trust bundle")?;
-            &beside
-        }
-    };
-    bundle.complete(&mut doc);
-    let v = meddesk_signature::verify(&doc, &bundle.trust(require_timestamp))
+    loaded.bundle.complete(&mut doc);
+    let v = loaded
+        .verifier
+        .verify(&doc)
         .map_err(|e| format!("{}: {e}", e.code()))?;
     let at = |ms: i64| {
         chrono::DateTime::from_timestamp_millis(ms)

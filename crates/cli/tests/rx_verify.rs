@@ -234,15 +234,24 @@ fn a_signed_prescription_verifies_offline_and_every_tampering_fails_with_its_cod
 #[test]
 fn hostile_or_missing_files_get_a_named_error() {
     let dir = tempfile::tempdir().unwrap();
+    let w = world();
     let junk = dir.path().join("junk.json");
     std::fs::write(&junk, b"{\"format\": [[[[").unwrap();
-    std::fs::write(dir.path().join("trust.json"), b"{}").unwrap();
+    write(dir.path(), "trust.json", &bundle(&w, vec![]));
     fails_with(&verify(&[&junk]), "malformed");
+    // A trust bundle that is not one is named too.
+    let bad_trust_dir = tempfile::tempdir().unwrap();
+    std::fs::write(bad_trust_dir.path().join("trust.json"), b"{}").unwrap();
+    let doc = write(
+        bad_trust_dir.path(),
+        "rx.json",
+        &approved(&w, "rx-8", "p-1"),
+    );
+    fails_with(&verify(&[&doc]), "is not a trust bundle");
     let huge = dir.path().join("huge.json");
     std::fs::write(&huge, vec![b' '; 5 * 1024 * 1024]).unwrap();
     fails_with(&verify(&[&huge]), "too_large");
     let lonely_dir = tempfile::tempdir().unwrap();
-    let w = world();
     let lonely = write(lonely_dir.path(), "rx.json", &approved(&w, "rx-9", "p-1"));
     fails_with(&verify(&[&lonely]), "trust_missing");
     fails_with(&verify(&[&dir.path().join("absent.json")]), "unreadable");
