@@ -525,4 +525,6 @@ export const en: Messages = {
   "signature.invalid": "Signature invalid",
   "signature.timestamp": "platform time {time}",
   "signature.invalidBlocks": "The physician's e-signature is invalid ({code}): the prescription cannot be approved.",
+  "app.labelValue": "{label}: {value}",
+  "app.labelColon": "{label}: ",
 };

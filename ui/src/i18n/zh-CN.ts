@@ -523,6 +523,8 @@ export const zhCN = {
   "signature.invalid": "签名无效",
   "signature.timestamp": "平台时间 {time}",
   "signature.invalidBlocks": "医师电子签名无效（{code}），不能审核通过。",
+  "app.labelValue": "{label}：{value}",
+  "app.labelColon": "{label}：",
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -531,7 +531,7 @@ export function PrescriptionEditor({ view, prescription, onPrescription, onNew }
           {prescription && <Tag data-testid="rx-status" data-status={prescription.status}>{t("rx.status", { status: t(`rxStatus.${prescription.status}`) })}</Tag>}
           {refusal && <Tag color="red" data-testid="rx-refused-tag">{t("rx.refusedTag")}</Tag>}
           <Tag color="geekblue" data-testid="rx-kind" data-kind={kind}>
-            {t("kind.label")}：{t(`kind.${kind}`)}
+            {t("app.labelValue", { label: t("kind.label"), value: t(`kind.${kind}`) })}
           </Tag>
           {editable && unsaved && <Tag color="gold" data-testid="rx-unsaved">{t("rx.unsaved")}</Tag>}
         </Space>
@@ -568,7 +568,7 @@ export function PrescriptionEditor({ view, prescription, onPrescription, onNew }
     >
       {refusal && <RefusalAlert refusal={refusal} kind={kind} />}
       <div data-testid="rx-diagnosis" style={{ marginBottom: 8 }}>
-        <Typography.Text strong>{t("rx.diagnosis")}：</Typography.Text>
+        <Typography.Text strong>{t("app.labelColon", { label: t("rx.diagnosis") })}</Typography.Text>
         {noDiagnosis ? (
           <Typography.Text type="danger">{t("finding.diagnosis_missing")}</Typography.Text>
         ) : (
