@@ -91,8 +91,13 @@ fn passphrase() -> Option<Zeroizing<String>> {
         .map(Zeroizing::new)
 }
 
-pub fn load_key(_args: &ProfileArgs, files: &ProfileFiles) -> Result<DbKey, String> {
-    let source = profile::key_source(files, passphrase()).map_err(code)?;
+pub fn load_key(args: &ProfileArgs, files: &ProfileFiles) -> Result<DbKey, String> {
+    // The demo profile's passphrase is public (it holds synthetic patients only).
+    let given = passphrase().or_else(|| {
+        args.demo
+            .then(|| Zeroizing::new(meddesk_workstation::demo::DEMO_PASSPHRASE.to_owned()))
+    });
+    let source = profile::key_source(files, given).map_err(code)?;
     source.load().map_err(code)
 }
 

@@ -256,3 +256,60 @@ fn hostile_or_missing_files_get_a_named_error() {
     fails_with(&verify(&[&lonely]), "trust_missing");
     fails_with(&verify(&[&dir.path().join("absent.json")]), "unreadable");
 }
+
+fn meddesk_demo(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_meddesk"))
+        .arg("--demo")
+        .arg("--data-dir")
+        .arg(data)
+        .arg("--assets")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets"))
+        .args(args)
+        .env("MEDDESK_FORBID_KEYCHAIN", "1")
+        .env_remove("MEDDESK_PASSPHRASE")
+        .output()
+        .unwrap()
+}
+
+/// On a fresh machine: `demo seed` leaves a prescription signed by the demo physician,
+/// approved by the demo pharmacist and countersigned by the demo's own platform (through
+/// the real use cases and a real sync); `rx export` writes it with the trust bundle and
+/// `rx verify --require-timestamp` accepts it — and refuses it once a dose is changed.
+#[test]
+fn the_demo_profile_exports_a_prescription_that_verifies() {
+    let data = tempfile::tempdir().unwrap();
+    let seeded = meddesk_demo(data.path(), &["demo", "seed"]);
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    let out = data.path().join("export");
+    let exported = meddesk_demo(
+        data.path(),
+        &["rx", "export", "--all", "--out", out.to_str().unwrap()],
+    );
+    assert!(
+        exported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&exported.stderr)
+    );
+    let docs: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().is_some_and(|n| n != "trust.json"))
+        .collect();
+    assert!(!docs.is_empty());
+    let mut args: Vec<&str> = vec!["rx", "verify", "--require-timestamp"];
+    args.extend(docs.iter().map(|p| p.to_str().unwrap()));
+    let verified = meddesk_demo(data.path(), &args);
+    let stdout = String::from_utf8_lossy(&verified.stdout);
+    assert!(verified.status.success(), "{stdout}");
+    assert!(stdout.contains("approved by ph.demo"), "{stdout}");
+
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&docs[0]).unwrap()).unwrap();
+    doc["content"]["draft"]["items"][0]["dose"]["value"] = json!(50);
+    std::fs::write(&docs[0], serde_json::to_vec(&doc).unwrap()).unwrap();
+    let tampered = meddesk_demo(data.path(), &["rx", "verify", docs[0].to_str().unwrap()]);
+    fails_with(&tampered, "content_changed");
+}

@@ -56,8 +56,9 @@ const DEMO_USERS: &[DemoUser] = &[
 ];
 
 /// The demo's intake channel on its embedded platform (the patient simulator's account).
-const DEMO_INTAKE_USER: &str = "intake.demo";
-const DEMO_INTAKE_PASSWORD: &str = "demo-intake";
+/// The demo platform's patient channel (public, like every demo credential).
+pub const DEMO_INTAKE_USER: &str = "intake.demo";
+pub const DEMO_INTAKE_PASSWORD: &str = "demo-intake";
 /// `MEDDESK_DEMO_ARRIVALS_PER_MIN`: how many synthetic requests the demo's simulator files
 /// per minute (default 2; 0 turns it off — the browser tests do, to keep the queue fixed).
 pub const ARRIVALS_ENV: &str = "MEDDESK_DEMO_ARRIVALS_PER_MIN";
@@ -298,4 +299,17 @@ pub fn seed(ws: &Workstation) -> Result<usize, ApiError> {
         )?;
     }
     Ok(file.consultations.len())
+}
+
+/// Whether the demo profile holds a prescription whose electronic signature document carries
+/// the pharmacist's review and the platform's timestamps (R-RX-10: what `rx verify` checks).
+pub fn has_countersigned_prescription(ws: &Workstation) -> Result<bool, ApiError> {
+    let store = ws.open_store()?;
+    let docs = store.read(&Actor::system(), ws.now(), |r| {
+        meddesk_store::tables::workflow_documents::signed_documents(r)
+    })?;
+    Ok(docs.iter().any(|(_, json)| {
+        serde_json::from_str::<meddesk_signature::SignedPrescription>(json)
+            .is_ok_and(|d| d.review.is_some() && d.timestamps.len() >= 2)
+    }))
 }

@@ -287,6 +287,8 @@ pub struct PrescriptionView {
     /// The clinical picture the prescription was checked against (R-RX-9: what the
     /// pharmacist reviews with); none for prescriptions stored before it was kept.
     pub context: Option<CheckPatient>,
+    /// The electronic signatures as verified here (R-RX-10); none for a draft.
+    pub signature: Option<crate::signing::SignatureCheck>,
 }
 
 fn status_of(s: prescriptions::RxStatus) -> RxStatus {
@@ -377,6 +379,10 @@ pub(crate) fn view(
             .context
             .as_deref()
             .and_then(|c| serde_json::from_str(c).ok()),
+        signature: match l.doc.signature.as_deref() {
+            None => None,
+            Some(doc) => Some(crate::signing::check(store, Some(doc))?),
+        },
         reviews: reviews
             .into_iter()
             .map(|r| {

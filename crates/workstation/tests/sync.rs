@@ -543,6 +543,20 @@ async fn a_prescription_signed_on_one_workstation_is_reviewed_on_another() {
         .await;
     let s = doctor.until("the signature acknowledged", settled).await;
     assert_eq!(s["rejected_ops"], 0, "{s}");
+    // R-RX-10: the physician's own copy is the platform's countersigned document.
+    let mine = doctor
+        .poll(
+            "the countersigned document",
+            "rx_get",
+            json!({"prescription_id": rx_id}),
+            |rx| {
+                rx["signature"]["timestamp_ms"]
+                    .is_number()
+                    .then(|| rx.clone())
+            },
+        )
+        .await;
+    assert_eq!(mine["signature"]["status"], "verified", "{mine}");
 
     // The pharmacist's workstation never saw the consultation: the signed prescription
     // arrives with the patient's basics, the findings and the override reasons.

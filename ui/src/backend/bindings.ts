@@ -404,7 +404,11 @@ refusal: Refusal | null,
  * The clinical picture the prescription was checked against (R-RX-9: what the
  * pharmacist reviews with); none for prescriptions stored before it was kept.
  */
-context: Patient | null, };
+context: Patient | null, 
+/**
+ * The electronic signatures as verified here (R-RX-10); none for a draft.
+ */
+signature: SignatureCheck | null, };
 
 export type Priority = "emergency" | "urgent" | "normal";
 
