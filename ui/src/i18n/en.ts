@@ -527,4 +527,8 @@ export const en: Messages = {
   "signature.invalidBlocks": "The physician's e-signature is invalid ({code}): the prescription cannot be approved.",
   "app.labelValue": "{label}: {value}",
   "app.labelColon": "{label}: ",
+  "rx.discardTitle": "Discard unsaved prescription changes?",
+  "rx.discardBody": "This prescription has unsaved changes; opening another one discards them.",
+  "rx.discard": "Discard and open",
+  "rx.keepEditing": "Keep editing",
 };

@@ -525,6 +525,10 @@ export const zhCN = {
   "signature.invalidBlocks": "医师电子签名无效（{code}），不能审核通过。",
   "app.labelValue": "{label}：{value}",
   "app.labelColon": "{label}：",
+  "rx.discardTitle": "放弃未保存的处方修改？",
+  "rx.discardBody": "当前处方有未保存的修改，打开其他处方会丢弃这些修改。",
+  "rx.discard": "放弃并打开",
+  "rx.keepEditing": "继续编辑",
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Button, Card, Col, Descriptions, Empty, Row, Skeleton, Space, Tag, Typography } from "antd";
+import { Alert, Button, Card, Col, Descriptions, Empty, Modal, Row, Skeleton, Space, Tag, Typography } from "antd";
 import { useEffect, useRef, useState } from "react";
 import type { ConsultationView, SyncStatus } from "../../backend";
 import { useBackend } from "../../backend/context";
@@ -159,6 +159,13 @@ function Consultation({ consultationId }: { consultationId: string }) {
     setOpenId(id);
     setEditorKey((k) => k + 1);
   };
+  // Opening another prescription over unsaved lines asks first; the open one stays as it is.
+  const [discarding, setDiscarding] = useState<string | null>(null);
+  const open = (id: string) => {
+    if (id === openId) return;
+    if (lines.read() !== undefined) setDiscarding(id);
+    else show(id);
+  };
   const complete = useMutation({
     mutationFn: () => backend.call("consultation_complete", { consultation_id: consultationId }),
     onSuccess: (v) => client.setQueryData(["consultation_get", v.id], v),
@@ -184,7 +191,7 @@ function Consultation({ consultationId }: { consultationId: string }) {
               <Card size="small" title={<h3 style={{ margin: 0, fontSize: 15 }}>{t("consultation.prescriptions")}</h3>}>
                 <Space wrap>
                   {v.prescriptions.map((p, i) => (
-                    <Button key={p.id} size="small" type={p.id === openId ? "primary" : "default"} onClick={() => show(p.id)} data-testid={`open-rx-${i}`}>
+                    <Button key={p.id} size="small" type={p.id === openId ? "primary" : "default"} onClick={() => open(p.id)} data-testid={`open-rx-${i}`}>
                       #{i + 1} · {t(`rxStatus.${p.status}`)} · {p.lines}
                     </Button>
                   ))}
@@ -207,6 +214,20 @@ function Consultation({ consultationId }: { consultationId: string }) {
                 onNew={() => show(undefined)}
               />
             )}
+            <Modal
+              open={discarding !== null}
+              title={t("rx.discardTitle")}
+              okText={t("rx.discard")}
+              cancelText={t("rx.keepEditing")}
+              okButtonProps={{ danger: true, ...({ "data-testid": "confirm-discard" } as Record<`data-${string}`, string>) }}
+              onOk={() => {
+                if (discarding) show(discarding);
+                setDiscarding(null);
+              }}
+              onCancel={() => setDiscarding(null)}
+            >
+              {t("rx.discardBody")}
+            </Modal>
             {prescription?.status === "approved" && <GuidancePanel prescriptionId={prescription.id} />}
             {complete.isError && <Alert type="error" showIcon role="alert" title={errorText(t, complete.error)} />}
             {v.status === "claimed" ? (

@@ -192,6 +192,23 @@ describe("a signature the platform refused (one truth on screen)", () => {
     expect(screen.getByTestId("rx-sign")).toBeInTheDocument();
   });
 
+  it("edits are kept when the open prescription's button is pressed again; another one asks before discarding them", async () => {
+    withDiagnosis({ prescriptions: [...summary.prescriptions, { id: "rx-10", status: "draft", lines: 1 }] }, { rxGet: refused });
+    await userEvent.click(await screen.findByTestId("open-rx-0"));
+    await screen.findByTestId("rx-refusal");
+    await userEvent.type(screen.getByTestId("dose-0"), "2");
+    expect(screen.getByTestId("rx-unsaved")).toBeInTheDocument();
+    await userEvent.click(screen.getByTestId("open-rx-0"));
+    expect(screen.getByTestId("dose-0")).toHaveValue("2");
+    await userEvent.click(screen.getByTestId("open-rx-1"));
+    expect(await screen.findByText("当前处方有未保存的修改，打开其他处方会丢弃这些修改。")).toBeInTheDocument();
+    await userEvent.click(screen.getByRole("button", { name: "继续编辑" }));
+    expect(screen.getByTestId("dose-0")).toHaveValue("2");
+    await userEvent.click(screen.getByTestId("open-rx-1"));
+    await userEvent.click(await screen.findByTestId("confirm-discard"));
+    await vi.waitFor(() => expect(screen.queryByTestId("rx-unsaved")).toBeNull());
+  });
+
   it("in English too", async () => {
     withDiagnosis(summary, { rxGet: refused, language: "en" });
     await userEvent.click(await screen.findByTestId("open-rx-0"));
