@@ -91,14 +91,26 @@ fn passphrase() -> Option<Zeroizing<String>> {
         .map(Zeroizing::new)
 }
 
-pub fn load_key(args: &ProfileArgs, files: &ProfileFiles) -> Result<DbKey, String> {
-    // The demo profile's passphrase is public (it holds synthetic patients only).
+pub fn load_key(_args: &ProfileArgs, files: &ProfileFiles) -> Result<DbKey, String> {
+    let source = profile::key_source(files, passphrase()).map_err(code)?;
+    source.load().map_err(code)
+}
+
+/// As [`open`], and for the demo profile without `MEDDESK_PASSPHRASE` the demo's public
+/// passphrase (it holds synthetic patients only): what a read-only export of the demo needs.
+pub fn open_or_demo(args: &ProfileArgs) -> Result<(ProfileFiles, DbKey, Store), String> {
+    let files = files(args)?;
     let given = passphrase().or_else(|| {
         args.demo
             .then(|| Zeroizing::new(meddesk_workstation::demo::DEMO_PASSPHRASE.to_owned()))
     });
-    let source = profile::key_source(files, given).map_err(code)?;
-    source.load().map_err(code)
+    let key = profile::key_source(&files, given)
+        .map_err(code)?
+        .load()
+        .map_err(code)?;
+    let store =
+        Store::open(&files, &key, Utc::now()).map_err(|e| with_restore_hint(&files, &key, e))?;
+    Ok((files, key, store))
 }
 
 /// Open the profile's store with its own key source.

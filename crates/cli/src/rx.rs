@@ -219,7 +219,7 @@ fn export(
     if id.is_none() && !all {
         return Err("invalid_request: name a prescription id or pass --all".into());
     }
-    let (_, _, store) = crate::db::open(profile)?;
+    let (_, _, store) = crate::db::open_or_demo(profile)?;
     let now = chrono::Utc::now();
     let actor = meddesk_store::Actor::new("meddesk-cli");
     let docs = store

@@ -17,6 +17,13 @@ pub enum GuidanceError {
     /// A font given to the PDF renderer could not be parsed or subset.
     #[error("font_invalid: the {which} font: {reason}")]
     FontInvalid { which: &'static str, reason: String },
+    /// A prescription slip (处方笺) field cannot be printed as given (names the field, never
+    /// the value).
+    #[error("slip_invalid: field `{field}`: {reason}")]
+    SlipInvalid {
+        field: &'static str,
+        reason: &'static str,
+    },
     /// A demonstration's `steps.toml` breaks its schema.
     #[error("media_invalid: {media}: {reason}")]
     MediaInvalid { media: String, reason: String },
@@ -30,6 +37,7 @@ impl GuidanceError {
             GuidanceError::InvalidLine { .. } => "invalid_line",
             GuidanceError::FontInvalid { .. } => "font_invalid",
             GuidanceError::MediaInvalid { .. } => "media_invalid",
+            GuidanceError::SlipInvalid { .. } => "slip_invalid",
         }
     }
 }

@@ -133,16 +133,16 @@ pub fn missing_glyphs(
     Ok(missing)
 }
 
-struct FontRefs {
-    type0: Ref,
-    cid: Ref,
-    descriptor: Ref,
-    file: Ref,
-    cmap: Ref,
+pub(crate) struct FontRefs {
+    pub(crate) type0: Ref,
+    pub(crate) cid: Ref,
+    pub(crate) descriptor: Ref,
+    pub(crate) file: Ref,
+    pub(crate) cmap: Ref,
 }
 
 /// One embedded font: the parsed face, the glyphs used so far and the text they stand for.
-struct FontSlot<'a> {
+pub(crate) struct FontSlot<'a> {
     which: &'static str,
     data: &'a [u8],
     face: Face<'a>,
@@ -178,7 +178,7 @@ impl<'a> FontSlot<'a> {
         ) * self.scale
     }
 
-    fn write(&self, pdf: &mut Pdf, refs: &FontRefs) -> Result<(), GuidanceError> {
+    pub(crate) fn write(&self, pdf: &mut Pdf, refs: &FontRefs) -> Result<(), GuidanceError> {
         let invalid = |reason: String| GuidanceError::FontInvalid {
             which: self.which,
             reason,
@@ -270,13 +270,13 @@ fn subset_tag(chars: &BTreeMap<u16, char>) -> String {
         .collect()
 }
 
-struct FontSet<'a> {
+pub(crate) struct FontSet<'a> {
     /// 0: Latin, 1: CJK (resource names F0, F1).
-    slots: [FontSlot<'a>; 2],
+    pub(crate) slots: [FontSlot<'a>; 2],
 }
 
 impl<'a> FontSet<'a> {
-    fn new(fonts: &PdfFonts<'a>) -> Result<Self, GuidanceError> {
+    pub(crate) fn new(fonts: &PdfFonts<'a>) -> Result<Self, GuidanceError> {
         Ok(FontSet {
             slots: [
                 FontSlot::new("latin", fonts.latin)?,
@@ -286,7 +286,7 @@ impl<'a> FontSet<'a> {
     }
 
     /// Which font draws `c`, and its glyph id there (0: neither has it).
-    fn pick(&self, c: char) -> (usize, u16) {
+    pub(crate) fn pick(&self, c: char) -> (usize, u16) {
         let order: [usize; 2] = if is_wide(c) { [1, 0] } else { [0, 1] };
         for slot in order {
             if let Some(g) = self.slots[slot].face.glyph_index(c) {
@@ -297,7 +297,7 @@ impl<'a> FontSet<'a> {
     }
 
     /// Width of `text` at `size` points.
-    fn width(&self, text: &str, size: f32) -> f32 {
+    pub(crate) fn width(&self, text: &str, size: f32) -> f32 {
         text.chars()
             .map(|c| {
                 let (slot, gid) = self.pick(c);
@@ -553,7 +553,7 @@ fn layout(blocks: &[Block], fonts: &FontSet<'_>) -> Vec<Line> {
 
 /// Greedy line breaking: anywhere between CJK characters, at spaces between Latin words, and
 /// inside a Latin word only when the word alone is wider than the line.
-fn wrap(text: &str, max: f32, size: f32, fonts: &FontSet<'_>) -> Vec<String> {
+pub(crate) fn wrap(text: &str, max: f32, size: f32, fonts: &FontSet<'_>) -> Vec<String> {
     enum Tok {
         Space,
         Word(String),
@@ -736,7 +736,7 @@ fn page_content(
 
 /// Show `text` at (x, y): one text object, switching font whenever the character's font
 /// changes; each run is a string of two-byte CIDs of the subset.
-fn show(
+pub(crate) fn show(
     c: &mut Content,
     set: &mut FontSet<'_>,
     text: &str,
@@ -751,6 +751,30 @@ fn show(
     c.set_fill_rgb(rgb.0, rgb.1, rgb.2);
     c.begin_text();
     c.next_line(x, y);
+    runs(c, set, text, size);
+    c.end_text();
+}
+
+/// Show `text` with the text matrix `matrix` (e.g. rotated).
+pub(crate) fn show_matrix(
+    c: &mut Content,
+    set: &mut FontSet<'_>,
+    text: &str,
+    matrix: [f32; 6],
+    size: f32,
+    rgb: (f32, f32, f32),
+) {
+    if text.is_empty() {
+        return;
+    }
+    c.set_fill_rgb(rgb.0, rgb.1, rgb.2);
+    c.begin_text();
+    c.set_text_matrix(matrix);
+    runs(c, set, text, size);
+    c.end_text();
+}
+
+fn runs(c: &mut Content, set: &mut FontSet<'_>, text: &str, size: f32) {
     let mut run: Vec<u8> = Vec::new();
     let mut current: Option<usize> = None;
     for ch in text.chars() {
@@ -770,7 +794,6 @@ fn show(
     if let Some(slot) = current {
         flush(c, slot, &run, size);
     }
-    c.end_text();
 }
 
 fn flush(c: &mut Content, slot: usize, run: &[u8], size: f32) {

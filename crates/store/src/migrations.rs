@@ -43,6 +43,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0007_signing_keys.sql",
         include_str!("../migrations/0007_signing_keys.sql"),
     ),
+    (
+        8,
+        "0008_outbox_per_user.sql",
+        include_str!("../migrations/0008_outbox_per_user.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -410,7 +410,16 @@ async fn first_claim_wins_across_workstations_and_the_loser_keeps_a_draft() {
     b.ok("user_suspend", json!({"user_id": "dr.a", "reason": null}))
         .await;
     let s = b.until("the reinstatement acknowledged", settled).await;
-    assert_eq!(s["rejected_ops"], 2, "only the two refused earlier: {s}");
+    // R-SEC-7: the two refusals of dr.b's work earlier on this shared workstation are
+    // dr.b's; the administrator sees none of them.
+    assert_eq!(
+        s["rejected_ops"], 0,
+        "another user's refusals are not shown: {s}"
+    );
+    assert!(
+        s["rejected"].as_array().is_some_and(|r| r.is_empty()),
+        "{s}"
+    );
     a.poll(
         "dr.a's own workstation to learn of the reinstatement",
         "session_status",
@@ -1021,4 +1030,132 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
             std::fs::copy(entry.path(), &target).expect("copy");
         }
     }
+}
+
+/// R-SEC-7, a clinic PC shared by a physician and a pharmacist: each user's pending work,
+/// refusals and pull position stay theirs. dr.a claims a consultation while the line is
+/// down and signs out; ph.c signs in with the line back: nothing of dr.a's is pushed under
+/// ph.c's identity or shown to ph.c, and ph.c — pulling from their own position, not from
+/// where dr.a's pulls left off — sees the whole review queue, including a prescription
+/// another workstation signed. When dr.a signs in again, the claim goes through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_users_on_one_workstation_keep_their_work_and_their_view_apart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let node = platform(dir.path()).await;
+    let direct = format!("http://{node}");
+    let line = Line::start(node).await;
+    let specialties: &[&str] = &["general", "cardiology"];
+    let shared = desk(
+        &[
+            ("dr.a", Role::Physician, specialties),
+            ("ph.c", Role::Pharmacist, &[]),
+        ],
+        &line.url(),
+    );
+    let elsewhere = desk(&[("dr.b", Role::Physician, specialties)], &direct);
+
+    // dr.b, on another workstation, signs a prescription.
+    file_requests(&direct, 12).await;
+    elsewhere
+        .ok(
+            "sign_in",
+            json!({"user_id": "dr.b", "password": password("dr.b")}),
+        )
+        .await;
+    elsewhere
+        .queue_until("dr.b's queue fills", |ids| ids.len() >= 6)
+        .await;
+    let pick = |queue: &Value, skip: &[String]| -> String {
+        queue["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .find(|e| {
+                e["patient"]["age_years"].as_u64().is_some_and(|a| a >= 18)
+                    && e["patient"]["identity_verified"] == true
+                    && e["held"] == false
+                    && e["claimable"] == true
+                    && !skip.iter().any(|s| e["id"] == s.as_str())
+            })
+            .expect("an adult's consultation")["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    };
+    let theirs = pick(&elsewhere.ok("queue_list", json!({})).await, &[]);
+    elsewhere
+        .ok("consultation_claim", json!({"consultation_id": theirs}))
+        .await;
+    elsewhere.ok("record_save", json!({"consultation_id": theirs, "record": {"diagnoses": ["I10"], "allergies": [], "clinical": {"weight_kg": 70, "egfr": 80, "current_medications": []}}})).await;
+    let amlodipine = json!({"drug": "amlodipine", "strength": "5 mg", "dose": {"value": 5, "unit": "mg"}, "route": "oral", "frequency": "QD", "days": 28, "quantity": 28});
+    let draft = elsewhere
+        .ok(
+            "rx_save",
+            json!({"consultation_id": theirs, "draft": {"kind": "chronic", "items": [amlodipine]}}),
+        )
+        .await;
+    let rx_b = draft["id"].as_str().expect("id").to_owned();
+    let overrides = support::overrides_for_warnings(&draft["check"], "复诊续方");
+    elsewhere
+        .ok(
+            "rx_sign",
+            json!({"prescription_id": rx_b, "overrides": overrides}),
+        )
+        .await;
+    elsewhere
+        .until("dr.b's signature acknowledged", settled)
+        .await;
+
+    // dr.a syncs on the shared PC (their pulls move past dr.b's prescription, which a
+    // physician may not see), then claims a consultation with the line down and signs out.
+    shared
+        .ok(
+            "sign_in",
+            json!({"user_id": "dr.a", "password": password("dr.a")}),
+        )
+        .await;
+    shared.until("dr.a up to date", settled).await;
+    let mine = pick(&shared.ok("queue_list", json!({})).await, &[theirs.clone()]);
+    line.set_up(false);
+    shared
+        .ok("consultation_claim", json!({"consultation_id": mine}))
+        .await;
+    let offline = shared.ok("sync_status", json!({})).await;
+    assert_eq!(offline["pending_ops"], 1, "{offline}");
+    shared.ok("sign_out", json!({})).await;
+
+    // ph.c on the same PC, the line back.
+    line.set_up(true);
+    shared
+        .ok(
+            "sign_in",
+            json!({"user_id": "ph.c", "password": password("ph.c")}),
+        )
+        .await;
+    let status = shared.until("ph.c up to date", settled).await;
+    assert_eq!(
+        status["pending_ops"], 0,
+        "dr.a's claim is not ph.c's: {status}"
+    );
+    assert_eq!(
+        status["rejected_ops"], 0,
+        "nothing pushed under ph.c's identity: {status}"
+    );
+    let item = review_until(&shared, &rx_b).await;
+    assert_eq!(item["prescription"]["physician_id"], "dr.b");
+    shared.ok("sign_out", json!({})).await;
+
+    // dr.a again: their claim goes through, under their own identity.
+    shared
+        .ok(
+            "sign_in",
+            json!({"user_id": "dr.a", "password": password("dr.a")}),
+        )
+        .await;
+    let status = shared.until("dr.a's claim pushed", settled).await;
+    assert_eq!(status["rejected_ops"], 0, "{status}");
+    let view = shared
+        .ok("consultation_get", json!({"consultation_id": mine}))
+        .await;
+    assert_eq!(view["sync"], "synced", "{view}");
 }

@@ -49,9 +49,11 @@ pub struct RejectedOp {
 
 /// Queue a change in the caller's transaction (so it commits with the change). Not audited
 /// separately: the change it carries already is. Queuing the same `op_id` again is a no-op.
+#[allow(clippy::too_many_arguments)]
 pub fn enqueue(
     w: &mut Writer<'_>,
     op_id: &str,
+    user_id: &str,
     entity: &str,
     entity_id: &str,
     op: &str,
@@ -59,10 +61,18 @@ pub fn enqueue(
 ) -> Result<i64> {
     w.conn()
         .prepare_cached(
-            "INSERT INTO sync_outbox(op_id, entity, entity_id, op, payload, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(op_id) DO NOTHING",
+            "INSERT INTO sync_outbox(op_id, user_id, entity, entity_id, op, payload, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(op_id) DO NOTHING",
         )?
-        .execute(params![op_id, entity, entity_id, op, payload, w.now_ms()])?;
+        .execute(params![
+            op_id,
+            user_id,
+            entity,
+            entity_id,
+            op,
+            payload,
+            w.now_ms()
+        ])?;
     Ok(w.conn().last_insert_rowid())
 }
 
@@ -77,15 +87,16 @@ fn op_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxOp> {
     })
 }
 
-/// The oldest unsettled operations.
-pub fn pending(r: &Reader<'_>, limit: u32) -> Result<Vec<OutboxOp>> {
+/// The oldest unsettled operations of `user_id` (R-SEC-7: only they are pushed, under
+/// their token; another user's wait for their owner).
+pub fn pending(r: &Reader<'_>, user_id: &str, limit: u32) -> Result<Vec<OutboxOp>> {
     let rows: Vec<OutboxOp> = r
         .conn()
         .prepare_cached(
             "SELECT seq, op_id, entity, entity_id, op, payload FROM sync_outbox
-             WHERE sent_at IS NULL ORDER BY seq LIMIT ?1",
+             WHERE sent_at IS NULL AND user_id = ?1 ORDER BY seq LIMIT ?2",
         )?
-        .query_map([limit], op_from)?
+        .query_map(params![user_id, limit], op_from)?
         .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }
@@ -135,25 +146,27 @@ fn settle(
     Ok(())
 }
 
-/// How many entries are pending and how many were rejected.
-pub fn counts(r: &Reader<'_>) -> Result<(u32, u32)> {
+/// How many of `user_id`'s entries are pending and how many were rejected.
+pub fn counts(r: &Reader<'_>, user_id: &str) -> Result<(u32, u32)> {
     Ok(r.conn()
         .prepare_cached(
-            "SELECT (SELECT count(*) FROM sync_outbox WHERE sent_at IS NULL),
-                (SELECT count(*) FROM sync_outbox WHERE rejection IS NOT NULL)",
+            "SELECT (SELECT count(*) FROM sync_outbox WHERE sent_at IS NULL AND user_id = ?1),
+                (SELECT count(*) FROM sync_outbox WHERE rejection IS NOT NULL AND user_id = ?1)",
         )?
-        .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))?)
+        .query_row([user_id], |row| Ok((row.get(0)?, row.get(1)?)))?)
 }
 
-/// The newest rejected entries (their payloads are the user's kept work: audited as read).
-pub fn rejected(r: &mut Reader<'_>, limit: u32) -> Result<Vec<RejectedOp>> {
+/// `user_id`'s newest rejected entries (their payloads are the user's kept work: audited
+/// as read). Nobody sees another user's refusals.
+pub fn rejected(r: &mut Reader<'_>, user_id: &str, limit: u32) -> Result<Vec<RejectedOp>> {
     let rows: Vec<RejectedOp> = r
         .conn()
         .prepare_cached(
             "SELECT seq, op_id, entity, entity_id, op, payload, rejection, created_at, sent_at
-             FROM sync_outbox WHERE rejection IS NOT NULL ORDER BY seq DESC LIMIT ?1",
+             FROM sync_outbox WHERE rejection IS NOT NULL AND user_id = ?1
+             ORDER BY seq DESC LIMIT ?2",
         )?
-        .query_map([limit], |row| {
+        .query_map(params![user_id, limit], |row| {
             Ok(RejectedOp {
                 op: op_from(row)?,
                 rejection: row.get(6)?,

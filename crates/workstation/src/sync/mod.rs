@@ -380,6 +380,7 @@ pub(crate) fn enqueue_following(
     sync_outbox::enqueue(
         w,
         &op.op_id.to_string(),
+        &op.user,
         target.kind.as_str(),
         &target.id,
         "upsert",
@@ -469,7 +470,10 @@ impl Command for SyncStatusRequest {
         let (who, store) = ws.active()?;
         let now = ws.now();
         let (counts, rejected) = store.read(&who.actor(), now, |r| {
-            Ok((sync_outbox::counts(r)?, sync_outbox::rejected(r, 50)?))
+            Ok((
+                sync_outbox::counts(r, &who.id.0)?,
+                sync_outbox::rejected(r, &who.id.0, 50)?,
+            ))
         })?;
         let s = ws.hub().lock();
         let online = matches!(

@@ -12,7 +12,12 @@ use uuid::Uuid;
 use crate::Workstation;
 use crate::session::SignedIn;
 
-const CURSOR_STREAM: &str = "platform";
+/// Each user pulls from their own position (R-SEC-7): what one user's role may see is never
+/// skipped because another user's pull moved a shared cursor past it. A user new to this
+/// workstation starts from the beginning (applying is idempotent).
+fn cursor_stream(user_id: &str) -> String {
+    format!("platform:{user_id}")
+}
 
 /// The outbox, the pulled records and the cursor of one open store, for one signed-in user.
 pub struct StoreReplica {
@@ -57,7 +62,7 @@ impl Replica for StoreReplica {
         let rows = self
             .store
             .read(&self.actor, self.ws.now(), |r| {
-                sync_outbox::pending(r, limit)
+                sync_outbox::pending(r, &self.who.id.0, limit)
             })
             .map_err(|e| failed("read the outbox", e))?;
         rows.into_iter()
@@ -137,7 +142,7 @@ impl Replica for StoreReplica {
         self.store
             .write(&self.actor, self.ws.now(), |w| {
                 super::apply::apply(&self.ws, w, &plan)?;
-                sync_cursors::set(w, CURSOR_STREAM, &cursor.to_string())?;
+                sync_cursors::set(w, &cursor_stream(&self.who.id.0), &cursor.to_string())?;
                 w.audit(
                     meddesk_store::audit::Action::Update,
                     "sync_page",
@@ -155,7 +160,7 @@ impl Replica for StoreReplica {
         let raw = self
             .store
             .read(&self.actor, self.ws.now(), |r| {
-                sync_cursors::get(r, CURSOR_STREAM)
+                sync_cursors::get(r, &cursor_stream(&self.who.id.0))
             })
             .map_err(|e| failed("read the cursor", e))?;
         match raw {
