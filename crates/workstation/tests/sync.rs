@@ -1115,7 +1115,10 @@ async fn two_users_on_one_workstation_keep_their_work_and_their_view_apart() {
         )
         .await;
     shared.until("dr.a up to date", settled).await;
-    let mine = pick(&shared.ok("queue_list", json!({})).await, &[theirs.clone()]);
+    let mine = pick(
+        &shared.ok("queue_list", json!({})).await,
+        std::slice::from_ref(&theirs),
+    );
     line.set_up(false);
     shared
         .ok("consultation_claim", json!({"consultation_id": mine}))
