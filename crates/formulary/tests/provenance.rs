@@ -106,7 +106,7 @@ fn shipped_share() -> f64 {
 /// The share measured when the re-sourcing last landed; it may only go up. Raise it as
 /// labels are located (`cargo test -p meddesk-formulary --test provenance -- --nocapture`
 /// prints the current value).
-const PRIMARY_SHARE_FLOOR: f64 = 95.0;
+const PRIMARY_SHARE_FLOOR: f64 = 96.0;
 
 #[test]
 fn shipped_pack_primary_share_does_not_fall() {
