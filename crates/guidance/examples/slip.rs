@@ -1,5 +1,6 @@
 //! Render a sample prescription slip (处方笺) to look at it:
-//! `cargo run -p meddesk-guidance --example slip -- /tmp/slip.pdf [emergency|paediatric|chronic|ordinary] [approved]`
+//! `cargo run -p meddesk-guidance --example slip -- /tmp/slip.pdf [emergency|paediatric|chronic|ordinary] [approved|pending] [long]`
+//! (`long`: long institution and department names and five medicines, to check the fit).
 
 use std::path::Path;
 
@@ -35,7 +36,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ),
     ];
     lines[1].contraindication_notes = Some("严重肾功能不全（eGFR < 30）禁用".into());
-    let slip = Slip {
+    let long = args.get(4).is_some_and(|a| a == "long");
+    if long {
+        for i in 3..=5 {
+            lines.push(line(
+                &format!("阿托伐他汀钙片（第{i}种）"),
+                "20 mg",
+                "14片",
+                "每次20 mg，每晚1次，口服；服药期间定期复查肝功能",
+            ));
+        }
+    }
+    let mut slip = Slip {
         institution: "MedDesk 互联网医院".into(),
         fee_type: "自费".into(),
         patient_name: "张明".into(),
@@ -60,6 +72,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             platform: "platform.meddesk.example".into(),
         },
     };
+    if long {
+        slip.institution = "某某省某某市第一人民医院互联网医院（儿童医学中心分院）".into();
+        slip.department = "小儿呼吸与过敏反应专病门诊".into();
+        slip.clinical_diagnosis =
+            "原发性高血压 2级（高危）；2型糖尿病伴周围神经病变；高脂血症；慢性稳定型心绞痛".into();
+    }
     let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets");
     let cjk = std::fs::read(assets.join("fonts/DroidSansFallbackFull.ttf"))?;
     let latin = std::fs::read(assets.join("fonts/Roboto-Regular.ttf"))?;

@@ -468,12 +468,24 @@ fn field(
     let label = format!("{label}：");
     show(c, set, &label, x, y, FIELD, INK);
     let vx = x + set.width(&label, FIELD);
-    show(c, set, value, vx + 2.0, y, FIELD, INK);
+    let size = fit(set, value, end - vx - 4.0, FIELD);
+    show(c, set, value, vx + 2.0, y, size, INK);
     c.set_stroke_rgb(MUTED.0, MUTED.1, MUTED.2);
     c.set_line_width(0.5);
     c.move_to(vx, y - 3.0);
     c.line_to(end, y - 3.0);
     c.stroke();
+}
+
+/// The font size at which `text` fits `max` points: `size`, or smaller down to 60 % of it
+/// (past that it runs over rather than becoming unreadable).
+fn fit(set: &FontSet<'_>, text: &str, max: f32, size: f32) -> f32 {
+    let w = set.width(text, size);
+    if w <= max || w <= 0.0 {
+        size
+    } else {
+        (size * max / w).max(size * 0.6)
+    }
 }
 
 fn rule(c: &mut Content, y: f32, width: f32) {
@@ -543,7 +555,10 @@ fn page(
 
     // Header.
     let mut y = PAGE_H - M - 14.0;
-    centered(&mut c, set, &slip.institution, y, 14.0, INK);
+    // Centred between the margins, clear of the corner label on both sides.
+    let room = PAGE_W - 2.0 * (M + lw + 12.0 + 8.0);
+    let size = fit(set, &slip.institution, room, 14.0);
+    centered(&mut c, set, &slip.institution, y, size, INK);
     y -= 26.0;
     centered(&mut c, set, "处方笺", y, 18.0, INK);
     y -= 20.0;
@@ -722,4 +737,35 @@ pub fn qr_modules(code: &SlipCode) -> Result<Vec<Vec<bool>>, GuidanceError> {
         .chunks(w)
         .map(|r| r.iter().map(|c| *c == Color::Dark).collect())
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn font(name: &str) -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../assets/fonts")
+            .join(name);
+        std::fs::read(path).expect("shipped font")
+    }
+
+    #[test]
+    fn a_long_value_shrinks_to_its_field_but_stays_readable() {
+        let (cjk, latin) = (
+            font("DroidSansFallbackFull.ttf"),
+            font("Roboto-Regular.ttf"),
+        );
+        let set = FontSet::new(&PdfFonts {
+            cjk: &cjk,
+            latin: &latin,
+        })
+        .expect("fonts parse");
+        assert_eq!(fit(&set, "全科", 100.0, 10.0), 10.0);
+        let long = "心血管内科高血压与动脉硬化专病门诊";
+        let size = fit(&set, long, 120.0, 10.0);
+        assert!(size < 10.0 && set.width(long, size) <= 120.01, "{size}");
+        assert_eq!(fit(&set, &long.repeat(4), 120.0, 10.0), 6.0);
+        assert_eq!(fit(&set, "", 0.0, 10.0), 10.0);
+    }
 }

@@ -507,3 +507,17 @@ fn rendering_is_deterministic() {
     let s = slip(SlipKind::Paediatric, false);
     assert_eq!(render(&s), render(&s));
 }
+
+#[test]
+fn long_values_still_print_whole() {
+    let mut s = slip(SlipKind::Paediatric, false);
+    s.institution = "某某省某某市第一人民医院互联网医院（儿童医学中心分院）".into();
+    s.department = "小儿呼吸与过敏反应专病门诊".into();
+    s.record_number = "MZ-2026-12-04-000000123456".into();
+    let pdf_bytes = render(&s);
+    assert_eq!(pages(&pdf_bytes), 1);
+    let t = flat(&text(&pdf_bytes));
+    for v in [&s.institution, &s.department, &s.record_number] {
+        assert!(t.contains(v.as_str()), "{v} in {t}");
+    }
+}
