@@ -56,9 +56,12 @@ pub enum RxCommand {
         /// Every signed prescription of the profile.
         #[arg(long, conflicts_with = "id")]
         all: bool,
-        /// The folder to write `<id>.json` and `trust.json` to.
+        /// The folder to write `<id>.json`, `<id>.pdf` (the 处方笺) and `trust.json` to.
         #[arg(long)]
         out: PathBuf,
+        /// The institution printed on the 处方笺.
+        #[arg(long, default_value = "互联网医院")]
+        institution: String,
     },
 }
 
@@ -70,7 +73,12 @@ pub fn run(args: RxArgs, profile: &crate::profile_args::ProfileArgs) -> Result<(
             trust,
             require_timestamp,
         } => verify_files(&files, trust.as_deref(), require_timestamp),
-        RxCommand::Export { id, all, out } => export(profile, id.as_deref(), all, &out),
+        RxCommand::Export {
+            id,
+            all,
+            out,
+            institution,
+        } => export(profile, id.as_deref(), all, &out, &institution),
         RxCommand::Check { input, pack } => {
             let dir = pack.unwrap_or_else(|| assets.join("formulary"));
             let pack = meddesk_formulary::load_dir(&dir).map_err(|e| e.to_string())?;
@@ -215,11 +223,14 @@ fn export(
     id: Option<&str>,
     all: bool,
     out: &Path,
+    institution: &str,
 ) -> Result<(), String> {
     if id.is_none() && !all {
         return Err("invalid_request: name a prescription id or pass --all".into());
     }
     let (_, _, store) = crate::db::open_or_demo(profile)?;
+    let knowledge = meddesk_workstation::knowledge::Knowledge::load(&profile.assets)
+        .map_err(|e| format!("{}: {}", e.code_str(), e.message))?;
     let now = chrono::Utc::now();
     let actor = meddesk_store::Actor::new("meddesk-cli");
     let docs = store
@@ -247,6 +258,19 @@ fn export(
         let text = serde_json::to_string_pretty(&doc).map_err(|e| format!("internal: {e}"))?;
         let path = out.join(format!("{rx}.json"));
         std::fs::write(&path, text).map_err(|e| format!("unwritable: {}: {e}", path.display()))?;
+        // The 处方笺 (R-RX-11), marked 未审核 — 不得调配 until approved.
+        let slip = meddesk_workstation::slip::pdf(
+            &store,
+            &knowledge,
+            &profile.assets,
+            &actor,
+            now,
+            rx,
+            institution,
+        )
+        .map_err(|e| format!("{}: {}", e.code_str(), e.message))?;
+        let path = out.join(format!("{rx}.pdf"));
+        std::fs::write(&path, slip).map_err(|e| format!("unwritable: {}: {e}", path.display()))?;
     }
     match store
         .setting(meddesk_workstation::signing::TRUST_SETTING)

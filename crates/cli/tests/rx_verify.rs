@@ -298,8 +298,24 @@ fn the_demo_profile_exports_a_prescription_that_verifies() {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.file_name().is_some_and(|n| n != "trust.json"))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     assert!(!docs.is_empty());
+    // Each with its 处方笺 (R-RX-11): approved, so no 未审核 mark; the Chinese text extracts.
+    let slip = docs[0].with_extension("pdf");
+    let pdf = std::fs::read(&slip).unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    let text = Command::new("pdftotext")
+        .arg(&slip)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("处方笺") && text.contains("氨氯地平"),
+        "{text}"
+    );
+    assert!(!text.contains("未审核"), "{text}");
     let mut args: Vec<&str> = vec!["rx", "verify", "--require-timestamp"];
     args.extend(docs.iter().map(|p| p.to_str().unwrap()));
     let verified = meddesk_demo(data.path(), &args);

@@ -27,6 +27,7 @@ pub mod review;
 pub mod session;
 pub mod settings;
 pub mod signing;
+pub mod slip;
 pub mod sync;
 
 use std::sync::{Arc, Mutex, MutexGuard};

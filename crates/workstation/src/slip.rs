@@ -1,0 +1,233 @@
+//! The prescription slip (处方笺, R-RX-11) of a stored prescription: what the physician
+//! wrote and signed, for whom, and who reviewed it, laid out by `meddesk_guidance::slip`.
+//! The printed slip carries the patient's name as the platform verified it (the screen shows
+//! it masked); before approval it is marked 未审核 — 不得调配; its QR code lets a pharmacy
+//! verify the signature (prescription id, the physician's signature digest, the platform).
+
+use chrono::{DateTime, FixedOffset, Utc};
+use meddesk_clinical::check::request::{ConsultationKind, RxDraft};
+use meddesk_domain::{Sex, TriageRoute};
+use meddesk_guidance::PdfFonts;
+use meddesk_guidance::slip::{Slip, SlipCode, SlipKind, SlipLine};
+use meddesk_store::tables::{consultations, patients, users};
+use meddesk_store::{Actor, Store};
+
+use crate::knowledge::Knowledge;
+use crate::{ApiError, ErrorCode};
+
+/// The clinic's time zone for the slip's date (China Standard Time).
+const CLINIC_OFFSET_S: i32 = 8 * 3600;
+
+fn wire<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn number(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v}")
+    }
+}
+
+fn frequency_zh(f: &str) -> String {
+    match f {
+        "QD" => "每日1次".into(),
+        "BID" => "每日2次".into(),
+        "TID" => "每日3次".into(),
+        "QID" => "每日4次".into(),
+        "QN" => "每晚1次".into(),
+        "QW" => "每周1次".into(),
+        "PRN" => "必要时".into(),
+        "ONCE" => "单次".into(),
+        "Q4H" => "每4小时1次".into(),
+        "Q6H" => "每6小时1次".into(),
+        "Q8H" => "每8小时1次".into(),
+        "Q12H" => "每12小时1次".into(),
+        other => other.to_owned(),
+    }
+}
+
+fn route_zh(r: &str) -> String {
+    match r {
+        "oral" => "口服",
+        "iv" => "静脉注射",
+        "im" => "肌内注射",
+        "sc" => "皮下注射",
+        "inhaled" => "吸入",
+        "topical" => "外用",
+        "rectal" => "直肠给药",
+        "vaginal" => "阴道给药",
+        "sublingual" => "舌下含服",
+        "ophthalmic" => "滴眼",
+        "nasal" => "鼻用",
+        "transdermal" => "经皮",
+        other => other,
+    }
+    .to_owned()
+}
+
+/// The slip of prescription `id` as a PDF.
+pub fn pdf(
+    store: &Store,
+    knowledge: &Knowledge,
+    assets: &std::path::Path,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    id: &str,
+    institution: &str,
+) -> Result<Vec<u8>, ApiError> {
+    let l = crate::prescribing::load(store, actor, now, id)?;
+    let draft: RxDraft = serde_json::from_str(&l.doc.draft).map_err(ApiError::internal)?;
+    let (c, p, ids, physician, reviews) = store.read(actor, now, |r| {
+        let c = consultations::get(r, &l.row.consultation_id)?;
+        let p = patients::get(r, &c.patient_id)?;
+        let ids = patients::identifiers(r, &c.patient_id)?;
+        let physician = users::get(r, &l.row.physician_id)?;
+        let reviews = meddesk_store::tables::pharmacist_reviews::of_prescription(r, id)?;
+        Ok((c, p, ids, physician, reviews))
+    })?;
+    let pack = &knowledge.pack;
+    let lines = draft
+        .items
+        .iter()
+        .map(|item| {
+            let drug = pack
+                .resolve_prescribed(&item.drug)
+                .and_then(|d| pack.drugs.get(d));
+            let usage = [
+                item.dose
+                    .map(|d| format!("每次{} {}", number(d.value), wire(&d.unit)))
+                    .unwrap_or_default(),
+                item.frequency
+                    .map(|f| frequency_zh(&wire(&f)))
+                    .unwrap_or_default(),
+                item.route.map(|r| route_zh(&wire(&r))).unwrap_or_default(),
+                item.days
+                    .map(|d| format!("共{}天", number(d)))
+                    .unwrap_or_default(),
+            ]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("，");
+            SlipLine {
+                generic_name: drug
+                    .map(|d| format!("{} {}", d.zh, d.inn))
+                    .unwrap_or_else(|| item.drug.clone()),
+                strength: item.strength.clone().unwrap_or_default(),
+                quantity: item.quantity.map(number).unwrap_or_default(),
+                usage,
+                contraindication_notes: None,
+            }
+        })
+        .collect();
+    let approved = l.lifecycle.status_at(now) == meddesk_clinical::lifecycle::RxStatus::Approved;
+    let reviewer = reviews
+        .iter()
+        .rev()
+        .find(|r| r.approved)
+        .map(|r| r.pharmacist_id.clone());
+    let reviewer_name = match &reviewer {
+        Some(u) => store
+            .read(actor, now, |r| users::get(r, u))?
+            .map(|u| u.display_name)
+            .or(reviewer.clone()),
+        None => None,
+    };
+    let signature: Option<meddesk_signature::SignedPrescription> = l
+        .doc
+        .signature
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok());
+    let (signature_sha256, platform) = match &signature {
+        Some(doc) => (
+            meddesk_signature::key::sha256_hex(doc.physician.signature.as_bytes()),
+            doc.timestamps
+                .first()
+                .map(|t| t.issuer.clone())
+                .unwrap_or_else(|| "pending".into()),
+        ),
+        None => ("unsigned".into(), "none".into()),
+    };
+    let kind = match (draft.kind, p.age_years) {
+        (_, Some(age)) if age < 14 => SlipKind::Paediatric,
+        (Some(ConsultationKind::Emergency), _) => SlipKind::Emergency,
+        (Some(ConsultationKind::Chronic), _) => SlipKind::Chronic,
+        _ => SlipKind::Ordinary,
+    };
+    let offset = FixedOffset::east_opt(CLINIC_OFFSET_S)
+        .ok_or_else(|| ApiError::internal("the clinic's time zone offset is out of range"))?;
+    let date = l
+        .lifecycle
+        .signed_at
+        .unwrap_or(now)
+        .with_timezone(&offset)
+        .format("%Y-%m-%d")
+        .to_string();
+    let department = match &c.route {
+        TriageRoute::General => "全科".to_owned(),
+        TriageRoute::Emergency => "急诊".to_owned(),
+        TriageRoute::Specialist { specialty } => specialty.clone(),
+    };
+    let slip = Slip {
+        institution: institution.to_owned(),
+        fee_type: "自费".into(),
+        patient_name: ids
+            .map(|i| i.into_inner().full_name)
+            .unwrap_or_else(|| p.masked_name.as_str().to_owned()),
+        sex: match p.sex {
+            Some(Sex::Female) => "女".into(),
+            Some(Sex::Male) => "男".into(),
+            None => String::new(),
+        },
+        age: p.age_years.map(|a| format!("{a}岁")).unwrap_or_default(),
+        record_number: c
+            .id
+            .0
+            .to_string()
+            .chars()
+            .rev()
+            .take(12)
+            .collect::<String>()
+            .chars()
+            .rev()
+            .collect(),
+        department,
+        clinical_diagnosis: draft.diagnoses.join("；"),
+        date,
+        kind,
+        lines,
+        physician: physician
+            .map(|u| u.display_name)
+            .unwrap_or_else(|| l.row.physician_id.clone()),
+        reviewing_pharmacist: if approved { reviewer_name } else { None },
+        dispensing_pharmacist: None,
+        checking_pharmacist: None,
+        amount: None,
+        approved,
+        verification: SlipCode {
+            prescription_id: id.to_owned(),
+            signature_sha256,
+            platform,
+        },
+    };
+    let fonts = assets.join("fonts");
+    let read = |name: &str| {
+        std::fs::read(fonts.join(name))
+            .map_err(|e| ApiError::new(ErrorCode::CorruptAsset, format!("fonts/{name}: {e}")))
+    };
+    let cjk = read("DroidSansFallbackFull.ttf")?;
+    let latin = read("Roboto-Regular.ttf")?;
+    meddesk_guidance::slip::pdf(
+        &slip,
+        &PdfFonts {
+            cjk: &cjk,
+            latin: &latin,
+        },
+    )
+    .map_err(|e| ApiError::new(ErrorCode::Internal, format!("slip: {e}")))
+}
