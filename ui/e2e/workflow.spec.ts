@@ -250,6 +250,9 @@ test("pharmacist: review queue with findings; approve one, reject one with struc
   await expect(context.getByTestId("context-allergies")).toHaveText("未记录");
   await expect(context.getByTestId("context-weight")).toHaveText("未记录");
   await expect(context.getByTestId("context-identity")).toHaveText("已实名认证");
+  // R-RX-10: the physician's signature, checked before the review (verified, or waiting for its certificate).
+  await expect(items.first().getByTestId("signature-status")).toBeVisible();
+  await expect(items.first().getByTestId("signature-status")).not.toHaveAttribute("data-status", "invalid");
   await expectAccessible(page);
   await page.screenshot({ path: path.join(shots, "review.png"), fullPage: true });
   // Approve asks first, showing what takes effect.

@@ -179,6 +179,7 @@ export function prescriptionView(over: Partial<PrescriptionView> = {}): Prescrip
     reviews: [],
     refusal: null,
     context: null,
+    signature: null,
     ...over,
   };
 }

@@ -30,7 +30,14 @@ function renderConsultation(over: Partial<ConsultationView> = {}, opts: { rxGet?
     rx_save: (r) => prescriptionView({ draft: r.draft }),
     rx_sign: (r) => {
       signs.push(r);
-      return prescriptionView({ id: r.prescription_id, status: "signed", overrides: r.overrides, validity_days: r.validity_days ?? 3, signed_at: new Date().toISOString() });
+      return prescriptionView({
+        id: r.prescription_id,
+        status: "signed",
+        overrides: r.overrides,
+        validity_days: r.validity_days ?? 3,
+        signed_at: new Date().toISOString(),
+        signature: { status: "pending_certificate", code: null, timestamp_ms: null },
+      });
     },
   });
   render(
@@ -156,6 +163,8 @@ describe("prescribing", () => {
       validity_days: 3,
     });
     expect(await screen.findByTestId("rx-status")).toHaveTextContent("待审核");
+    // R-RX-10: the physician's own copy says where its signature stands.
+    expect(screen.getByTestId("signature-status")).toHaveTextContent("签名待平台认证证书");
   });
 });
 

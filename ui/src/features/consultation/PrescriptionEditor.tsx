@@ -20,6 +20,7 @@ import { useBackend } from "../../backend/context";
 import { useDraftHandle, useDraftSelect } from "../../app/drafts";
 import { errorText } from "../../app/errors";
 import { FindingList, findingLabel, linesText, refusalFindingText, SEVERITY_COLOR } from "../../components/findings";
+import { SignatureTag } from "../../components/signature";
 import { useI18n } from "../../i18n";
 import { recordDraft, rxLinesDraft, type RecordFields } from "./drafts";
 import { DrugPicker } from "./DrugPicker";
@@ -530,6 +531,7 @@ export function PrescriptionEditor({ view, prescription, onPrescription, onNew }
           <h3 style={{ margin: 0, fontSize: 16 }}>{t("rx.heading")}</h3>
           {prescription && <Tag data-testid="rx-status" data-status={prescription.status}>{t("rx.status", { status: t(`rxStatus.${prescription.status}`) })}</Tag>}
           {refusal && <Tag color="red" data-testid="rx-refused-tag">{t("rx.refusedTag")}</Tag>}
+          {prescription?.signature && <SignatureTag check={prescription.signature} />}
           <Tag color="geekblue" data-testid="rx-kind" data-kind={kind}>
             {t("app.labelValue", { label: t("kind.label"), value: t(`kind.${kind}`) })}
           </Tag>

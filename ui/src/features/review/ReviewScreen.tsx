@@ -1,11 +1,12 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, Button, Card, Checkbox, Col, Descriptions, Empty, Form, Input, Modal, Row, Skeleton, Space, Table, Tag, Typography } from "antd";
 import { useState } from "react";
-import type { Item, RejectionReason, ReviewItem, SignatureStatus } from "../../backend";
+import type { Item, RejectionReason, ReviewItem } from "../../backend";
 import { useBackend } from "../../backend/context";
 import { errorText } from "../../app/errors";
 import { useI18n } from "../../i18n";
 import { FindingList, findingLabel } from "../../components/findings";
+import { SignatureTag } from "../../components/signature";
 
 export const REJECTION_REASONS: RejectionReason[] = [
   "inappropriate_indication",
@@ -41,8 +42,6 @@ function Lines({ items }: { items: Item[] }) {
 }
 
 const none = (v: unknown) => v === null || v === undefined;
-
-const SIGNATURE_COLOR: Record<SignatureStatus, string> = { verified: "green", pending_certificate: "blue", not_checked: "default", invalid: "red" };
 
 /**
  * The clinical picture the prescription was checked against (R-RX-9), as kept with it: what
@@ -179,11 +178,7 @@ function ReviewCard({ item, onReject }: { item: ReviewItem; onReject: (id: strin
           <Tag color={rx.check.verdict === "block" ? "red" : rx.check.verdict === "warn" ? "orange" : "green"}>
             {rx.check.verdict === "pass" ? t("verdict.pass") : t(`severity.${rx.check.verdict}`)}
           </Tag>
-          <Tag color={SIGNATURE_COLOR[item.signature.status]} data-testid="signature-status" data-status={item.signature.status}>
-            {t(`signature.${item.signature.status}`)}
-            {item.signature.status === "invalid" && item.signature.code && t("app.paren", { text: item.signature.code })}
-            {item.signature.timestamp_ms !== null && t("app.paren", { text: t("signature.timestamp", { time: dateTime(new Date(item.signature.timestamp_ms).toISOString()) }) })}
-          </Tag>
+          <SignatureTag check={item.signature} />
           {rx.signed_at && (
             <Typography.Text type="secondary" style={{ fontWeight: "normal" }}>
               {t("review.signedAt")} {dateTime(rx.signed_at)}
