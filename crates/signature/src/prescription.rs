@@ -116,21 +116,34 @@ pub fn sign_prescription(
 ) -> Result<SignedPrescription, Error> {
     let ids = content_ids(&content)?;
     check_signing_certificate(cert, signer, Role::Physician, ids.org_id, at_ms)?;
+    let mut doc = attest(content, cert.body.serial.clone(), signer, at_ms)?;
+    doc.certificates.push(cert.clone());
+    Ok(doc)
+}
+
+/// The physician's attestation over `content` naming certificate `serial`, and no
+/// certificate yet.
+fn attest(
+    content: Value,
+    serial: String,
+    signer: &dyn Signer,
+    at_ms: i64,
+) -> Result<SignedPrescription, Error> {
     let content_sha256 = sha256_hex(&canonical::to_vec(&content)?);
-    let message = sign_message(&cert.body.serial, &content_sha256, at_ms)?;
+    let message = sign_message(&serial, &content_sha256, at_ms)?;
     let signature = signer.sign(&message)?;
     Ok(SignedPrescription {
         format: FORMAT.to_owned(),
         content,
         physician: Attestation {
-            certificate: cert.body.serial.clone(),
+            certificate: serial,
             signed_at_ms: at_ms,
             content_sha256,
             signature,
         },
         review: None,
         timestamps: Vec::new(),
-        certificates: vec![cert.clone()],
+        certificates: Vec::new(),
     })
 }
 
@@ -179,23 +192,7 @@ pub fn sign_prescription_pending(
     at_ms: i64,
 ) -> Result<SignedPrescription, Error> {
     content_ids(&content)?;
-    let serial = serial_of(signer);
-    let content_sha256 = sha256_hex(&canonical::to_vec(&content)?);
-    let message = sign_message(&serial, &content_sha256, at_ms)?;
-    let signature = signer.sign(&message)?;
-    Ok(SignedPrescription {
-        format: FORMAT.to_owned(),
-        content,
-        physician: Attestation {
-            certificate: serial,
-            signed_at_ms: at_ms,
-            content_sha256,
-            signature,
-        },
-        review: None,
-        timestamps: Vec::new(),
-        certificates: Vec::new(),
-    })
+    attest(content, serial_of(signer), signer, at_ms)
 }
 
 /// As [`add_review`], for a pharmacist's key whose certificate is not here yet: the review

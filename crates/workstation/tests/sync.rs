@@ -441,6 +441,53 @@ async fn rx_until(desk: &Desk, rx_id: &str, status: &str) -> Value {
 }
 
 /// Poll the pharmacist's review queue until `rx_id` is in it.
+/// An adult's claimable consultation whose identity the platform verified, not in `skip`.
+fn adult_consultation(queue: &Value, skip: &[String]) -> String {
+    queue["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .find(|e| {
+            e["patient"]["age_years"].as_u64().is_some_and(|a| a >= 18)
+                && e["patient"]["identity_verified"] == true
+                && e["held"] == false
+                && e["claimable"] == true
+                && !skip.iter().any(|s| e["id"] == s.as_str())
+        })
+        .expect("an adult's consultation")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
+}
+
+/// Four weeks of amlodipine for hypertension on a chronic consultation.
+fn amlodipine() -> Value {
+    json!({"drug": "amlodipine", "strength": "5 mg", "dose": {"value": 5, "unit": "mg"}, "route": "oral", "frequency": "QD", "days": 28, "quantity": 28})
+}
+
+/// Claim `consultation`, record hypertension, save and sign [`amlodipine`] with every
+/// warning overridden: the signed prescription.
+async fn claim_and_sign_amlodipine(desk: &Desk, consultation: &str) -> Value {
+    desk.ok(
+        "consultation_claim",
+        json!({"consultation_id": consultation}),
+    )
+    .await;
+    desk.ok("record_save", json!({"consultation_id": consultation, "record": {"diagnoses": ["I10"], "allergies": [], "clinical": {"weight_kg": 70, "egfr": 80, "current_medications": []}}})).await;
+    let draft = desk
+        .ok(
+            "rx_save",
+            json!({"consultation_id": consultation, "draft": {"kind": "chronic", "items": [amlodipine()]}}),
+        )
+        .await;
+    let overrides = support::overrides_for_warnings(&draft["check"], "复诊续方");
+    desk.ok(
+        "rx_sign",
+        json!({"prescription_id": draft["id"], "overrides": overrides}),
+    )
+    .await
+}
+
 async fn review_until(desk: &Desk, rx_id: &str) -> Value {
     desk.poll(
         "the prescription in the pharmacist's review queue",
@@ -962,40 +1009,10 @@ async fn a_signature_the_platform_refuses_shows_on_the_prescription_as_a_draft_a
     doctor
         .queue_until("the queue fills", |ids| ids.len() >= 6)
         .await;
-    let queue = doctor.ok("queue_list", json!({})).await;
-    let adult = queue["entries"]
-        .as_array()
-        .expect("entries")
-        .iter()
-        .find(|e| {
-            e["patient"]["age_years"].as_u64().is_some_and(|a| a >= 18)
-                && e["patient"]["identity_verified"] == true
-                && e["held"] == false
-                && e["claimable"] == true
-        })
-        .expect("an adult's consultation")["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    doctor
-        .ok("consultation_claim", json!({"consultation_id": adult}))
-        .await;
-    doctor.ok("record_save", json!({"consultation_id": adult, "record": {"diagnoses": ["I10"], "allergies": [], "clinical": {"weight_kg": 70, "egfr": 80, "current_medications": []}}})).await;
-    let amlodipine = json!({"drug": "amlodipine", "strength": "5 mg", "dose": {"value": 5, "unit": "mg"}, "route": "oral", "frequency": "QD", "days": 28, "quantity": 28});
-    let draft = doctor
-        .ok(
-            "rx_save",
-            json!({"consultation_id": adult, "draft": {"kind": "chronic", "items": [amlodipine]}}),
-        )
-        .await;
-    let rx_id = draft["id"].as_str().expect("id").to_owned();
-    let overrides = support::overrides_for_warnings(&draft["check"], "复诊续方");
-    let signed = doctor
-        .ok(
-            "rx_sign",
-            json!({"prescription_id": rx_id, "overrides": overrides}),
-        )
-        .await;
+    let adult = adult_consultation(&doctor.ok("queue_list", json!({})).await, &[]);
+    let signed = claim_and_sign_amlodipine(&doctor, &adult).await;
+    let rx_id = signed["id"].as_str().expect("id").to_owned();
+    let amlodipine = amlodipine();
     assert_eq!(signed["status"], "signed");
     assert!(signed["refusal"].is_null());
     doctor
@@ -1065,43 +1082,11 @@ async fn two_users_on_one_workstation_keep_their_work_and_their_view_apart() {
     elsewhere
         .queue_until("dr.b's queue fills", |ids| ids.len() >= 6)
         .await;
-    let pick = |queue: &Value, skip: &[String]| -> String {
-        queue["entries"]
-            .as_array()
-            .expect("entries")
-            .iter()
-            .find(|e| {
-                e["patient"]["age_years"].as_u64().is_some_and(|a| a >= 18)
-                    && e["patient"]["identity_verified"] == true
-                    && e["held"] == false
-                    && e["claimable"] == true
-                    && !skip.iter().any(|s| e["id"] == s.as_str())
-            })
-            .expect("an adult's consultation")["id"]
-            .as_str()
-            .expect("id")
-            .to_owned()
-    };
-    let theirs = pick(&elsewhere.ok("queue_list", json!({})).await, &[]);
-    elsewhere
-        .ok("consultation_claim", json!({"consultation_id": theirs}))
-        .await;
-    elsewhere.ok("record_save", json!({"consultation_id": theirs, "record": {"diagnoses": ["I10"], "allergies": [], "clinical": {"weight_kg": 70, "egfr": 80, "current_medications": []}}})).await;
-    let amlodipine = json!({"drug": "amlodipine", "strength": "5 mg", "dose": {"value": 5, "unit": "mg"}, "route": "oral", "frequency": "QD", "days": 28, "quantity": 28});
-    let draft = elsewhere
-        .ok(
-            "rx_save",
-            json!({"consultation_id": theirs, "draft": {"kind": "chronic", "items": [amlodipine]}}),
-        )
-        .await;
-    let rx_b = draft["id"].as_str().expect("id").to_owned();
-    let overrides = support::overrides_for_warnings(&draft["check"], "复诊续方");
-    elsewhere
-        .ok(
-            "rx_sign",
-            json!({"prescription_id": rx_b, "overrides": overrides}),
-        )
-        .await;
+    let theirs = adult_consultation(&elsewhere.ok("queue_list", json!({})).await, &[]);
+    let rx_b = claim_and_sign_amlodipine(&elsewhere, &theirs).await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
     elsewhere
         .until("dr.b's signature acknowledged", settled)
         .await;
@@ -1115,7 +1100,7 @@ async fn two_users_on_one_workstation_keep_their_work_and_their_view_apart() {
         )
         .await;
     shared.until("dr.a up to date", settled).await;
-    let mine = pick(
+    let mine = adult_consultation(
         &shared.ok("queue_list", json!({})).await,
         std::slice::from_ref(&theirs),
     );
