@@ -47,9 +47,11 @@ export function AppShell() {
   const userId = session.data?.user?.id;
   useEffect(() => {
     // R-SEC-6: leaving the active state (idle lock noticed by polling) forgets patient data.
-    if (state !== undefined && state !== "active") clearPatientData(client);
-    // Drafts are the user's unsaved work: kept through a lock, forgotten on sign-out (R-SEC-7).
-    if (state === "signed_out") forgetAllDrafts();
+    // Unsaved drafts hold patient data too: forgotten on lock and sign-out alike.
+    if (state !== undefined && state !== "active") {
+      clearPatientData(client);
+      forgetAllDrafts();
+    }
   }, [state, userId, client]);
 
   let body;

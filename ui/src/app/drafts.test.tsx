@@ -117,14 +117,14 @@ describe("the draft store", () => {
     expect(a.result.current[0]).toBe("dr.a's notes");
   });
 
-  it("forgets every draft on sign-out, not on lock", () => {
+  it("forgets every draft on lock and on sign-out (R-SEC-6)", () => {
     const a = renderHook(() => useDraft<string>("rx-lines:c-1"), { wrapper: scope("dr.a") });
     act(() => a.result.current[1]("lines"));
     const client = newQueryClient();
     act(() => setSession(client, { ...signedOut(), state: "locked", locked_user: "dr.a" }));
-    expect(a.result.current[0]).toBe("lines");
+    expect(a.result.current[0]).toBeUndefined();
+    act(() => a.result.current[1]("more lines"));
     act(() => setSession(client, signedOut()));
     expect(a.result.current[0]).toBeUndefined();
-    act(() => forgetAllDrafts());
   });
 });

@@ -4,12 +4,12 @@ import { createContext, useCallback, useContext, useMemo, useSyncExternalStore, 
  * Unsaved clinical edits (prescription lines, the record form) live here, not inside a tab's
  * component state (house style; issue 12 §6): switching tabs in the consultation or going to
  * another screen unmounts the form, and its draft must still be there when the physician
- * comes back. A module-level map, so it also outlives the signed-in chunk's unmount on lock:
- * an idle lock does not throw away a half-written prescription.
+ * comes back. A module-level map outside the components. A lock or a sign-out forgets them
+ * all (R-SEC-6: a locked workstation holds no patient data, not even in memory).
  *
  * Drafts belong to the user who wrote them (R-SEC-7): every key is scoped by the signed-in
- * user's id (`DraftScope`), and signing out forgets them all (`forgetAllDrafts`, called with
- * the query cache's `clearPatientData` on sign-out).
+ * user's id (`DraftScope`); `forgetAllDrafts` runs with the query cache's
+ * `clearPatientData` whenever the session leaves the active state.
  */
 const entries = new Map<string, unknown>();
 const listeners = new Set<() => void>();

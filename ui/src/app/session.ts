@@ -39,8 +39,11 @@ export function sessionAwareBackend(raw: Backend, client: QueryClient): Backend 
 }
 
 export function setSession(client: QueryClient, status: SessionStatus) {
-  if (status.state !== "active") clearPatientData(client);
-  // Unsaved drafts survive a lock (the same user unlocks to finish them), never a sign-out.
-  if (status.state === "signed_out") forgetAllDrafts();
+  // R-SEC-6: a locked workstation holds no patient data, unsaved drafts included (they are
+  // the patient's record and prescription): a lock forgets them like a sign-out.
+  if (status.state !== "active") {
+    clearPatientData(client);
+    forgetAllDrafts();
+  }
   client.setQueryData(SESSION_KEY, status);
 }
