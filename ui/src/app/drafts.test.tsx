@@ -5,7 +5,7 @@ import type { ConsultationRecord, ConsultationView, PrescriptionView, QueueView 
 import { ScreenProviders as Providers } from "../../tests/providers";
 import { fakeBackend } from "../../tests/fakeBackend";
 import { consultation, entry, fakeCheck, ibuprofen, physician, prescriptionView, signedOut, syncOverview } from "../../tests/fixtures";
-import { DraftScope, forgetAllDrafts, useDraft } from "./drafts";
+import { DraftScope, useDraft } from "./drafts";
 import { newQueryClient } from "./Providers";
 import { setSession } from "./session";
 import { Workspace, type Tab } from "./Workspace";
