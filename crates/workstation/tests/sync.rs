@@ -1147,3 +1147,57 @@ async fn two_users_on_one_workstation_keep_their_work_and_their_view_apart() {
         .await;
     assert_eq!(view["sync"], "synced", "{view}");
 }
+
+/// R-RX-10 offline: a physician claims and signs while the clinic's line is down; when it
+/// returns, the claim and the signature go through, the platform verifies and countersigns,
+/// and the physician's copy verifies with the platform's time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prescription_signed_offline_is_verified_and_accepted_when_the_line_returns() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let node = platform(dir.path()).await;
+    let direct = format!("http://{node}");
+    let line = Line::start(node).await;
+    let doctor = desk(
+        &[("dr.a", Role::Physician, &["general", "cardiology"])],
+        &line.url(),
+    );
+    file_requests(&direct, 12).await;
+    doctor
+        .ok(
+            "sign_in",
+            json!({"user_id": "dr.a", "password": password("dr.a")}),
+        )
+        .await;
+    doctor
+        .queue_until("the queue fills", |ids| ids.len() >= 6)
+        .await;
+    doctor.until("dr.a up to date", settled).await;
+    let adult = adult_consultation(&doctor.ok("queue_list", json!({})).await, &[]);
+    line.set_up(false);
+    let signed = claim_and_sign_amlodipine(&doctor, &adult).await;
+    assert_eq!(signed["status"], "signed");
+    let rx = signed["id"].as_str().expect("id").to_owned();
+    let offline = doctor.ok("sync_status", json!({})).await;
+    assert!(
+        offline["pending_ops"].as_u64().unwrap_or(0) >= 3,
+        "{offline}"
+    );
+    line.set_up(true);
+    doctor.ok("sync_now", json!({})).await;
+    let status = doctor.until("back online", settled).await;
+    assert_eq!(status["rejected_ops"], 0, "{status}");
+    let mine = doctor
+        .poll(
+            "the countersigned document",
+            "rx_get",
+            json!({"prescription_id": rx}),
+            |rx| {
+                rx["signature"]["timestamp_ms"]
+                    .is_number()
+                    .then(|| rx.clone())
+            },
+        )
+        .await;
+    assert_eq!(mine["signature"]["status"], "verified", "{mine}");
+    assert_eq!(mine["status"], "signed");
+}
