@@ -209,8 +209,18 @@ async fn sign_in<S: Storage>(State(state): State<AppState<S>>, body: Bytes) -> R
                 .as_deref()
                 .ok_or(PlatformError::SignInFailed)?;
             let code = req.totp.as_deref().ok_or(PlatformError::TotpRequired)?;
-            if meddesk_sync::totp::verify(secret, code, u64::try_from(now_ms() / 1000).unwrap_or(0))
-                .is_none()
+            let Some(step) = meddesk_sync::totp::verify(
+                secret,
+                code,
+                u64::try_from(now_ms() / 1000).unwrap_or(0),
+            ) else {
+                return Err(PlatformError::SignInFailed);
+            };
+            // R-SEC-8: a code is used once, on every node (the step is kept in the database).
+            if !state
+                .store
+                .accept_totp_step(&account.username, step)
+                .await?
             {
                 return Err(PlatformError::SignInFailed);
             }

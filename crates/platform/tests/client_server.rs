@@ -549,6 +549,20 @@ async fn admin_totp_and_suspension(base: &str) {
         .sign_in("admin", &password("admin"), Some(&code))
         .await
         .unwrap();
+    // R-SEC-8: the same code is not accepted twice (here from another device).
+    let replay = meddesk_sync::SyncClient::new(
+        meddesk_sync::ClientConfig::new(base, "dev-admin-2"),
+        std::sync::Arc::new(std::sync::Mutex::new(meddesk_sync::MemoryReplica::new())),
+        std::sync::Arc::new(meddesk_sync::MemoryTokenStore::new()),
+    )
+    .unwrap();
+    match replay
+        .sign_in("admin", &password("admin"), Some(&code))
+        .await
+    {
+        Err(SyncError::SignInRefused { code }) => assert_eq!(code, "sign_in_failed"),
+        other => panic!("a replayed second factor was accepted: {other:?}"),
+    }
     admin.register_device("admin desk").await.unwrap();
     commit(
         &admin,

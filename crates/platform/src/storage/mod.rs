@@ -131,6 +131,14 @@ pub trait Storage: Send + Sync + 'static {
         now_ms: i64,
     ) -> impl Future<Output = Result<Option<(String, String)>>> + Send;
     fn purge_outcomes(&self, before_ms: i64) -> impl Future<Output = Result<u64>> + Send;
+    /// Accept TOTP time step `step` for `username` only when it is later than the last one
+    /// accepted (R-SEC-8: a second factor is used once). Atomic in the database, so every node
+    /// of a deployment refuses a replay; `false` when the step was already used.
+    fn accept_totp_step(
+        &self,
+        username: &str,
+        step: u64,
+    ) -> impl Future<Output = Result<bool>> + Send;
     /// Keep a signing certificate the platform issued (R-RX-10; JSON body).
     fn put_certificate(
         &self,

@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS devices (
     device_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, name TEXT NOT NULL, registered_at BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS refresh_tokens (
     token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, device_id TEXT NOT NULL, expires_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS totp_steps (username TEXT PRIMARY KEY, last_step BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS certificates (
     serial TEXT PRIMARY KEY, user_id TEXT NOT NULL, body TEXT NOT NULL, issued_at BIGINT NOT NULL,
     revoked_at BIGINT, revoked_reason TEXT);
@@ -488,6 +489,22 @@ impl Storage for PgStore {
             )
             .await
             .map_err(db)
+    }
+
+    async fn accept_totp_step(&self, username: &str, step: u64) -> Result<bool> {
+        let step =
+            i64::try_from(step).map_err(|_| PlatformError::InvalidRequest("totp step".into()))?;
+        let guard = self.checkout().await?;
+        let n = client(&guard)?
+            .execute(
+                "INSERT INTO totp_steps(username, last_step) VALUES ($1, $2)
+                 ON CONFLICT (username) DO UPDATE SET last_step = excluded.last_step
+                 WHERE totp_steps.last_step < excluded.last_step",
+                &[&username, &step],
+            )
+            .await
+            .map_err(db)?;
+        Ok(n == 1)
     }
 
     async fn put_certificate(

@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS devices (
     device_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, name TEXT NOT NULL, registered_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS refresh_tokens (
     token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, device_id TEXT NOT NULL, expires_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS totp_steps (username TEXT PRIMARY KEY, last_step INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS certificates (
     serial TEXT PRIMARY KEY, user_id TEXT NOT NULL, body TEXT NOT NULL, issued_at INTEGER NOT NULL,
     revoked_at INTEGER, revoked_reason TEXT);
@@ -435,6 +436,21 @@ impl Storage for SqliteStore {
             .execute("DELETE FROM op_outcomes WHERE created_at < ?1", [before_ms])
             .map_err(db)?;
         Ok(n as u64)
+    }
+
+    async fn accept_totp_step(&self, username: &str, step: u64) -> Result<bool> {
+        let step =
+            i64::try_from(step).map_err(|_| PlatformError::InvalidRequest("totp step".into()))?;
+        let conn = self.writer.lock().await;
+        let n = conn
+            .execute(
+                "INSERT INTO totp_steps(username, last_step) VALUES (?1, ?2)
+                 ON CONFLICT(username) DO UPDATE SET last_step = excluded.last_step
+                 WHERE totp_steps.last_step < excluded.last_step",
+                params![username, step],
+            )
+            .map_err(db)?;
+        Ok(n == 1)
     }
 
     async fn put_certificate(
