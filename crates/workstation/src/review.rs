@@ -57,11 +57,17 @@ impl Command for ReviewQueueRequest {
             })?;
             let p = store.read(&actor, now, |r| patients::get(r, &c.patient_id))?;
             let intake = load_intake(&store, &actor, now, &c.id.0.to_string())?;
-            let document = store.read(&actor, now, |r| docs::get_prescription(r, &id))?;
-            let signature = crate::signing::check(
-                &store,
-                document.as_ref().and_then(|d| d.signature.as_deref()),
-            )?;
+            // Verified once, in the view; a signed prescription without a signature
+            // document is invalid.
+            let signature =
+                prescription
+                    .signature
+                    .clone()
+                    .unwrap_or(crate::signing::SignatureCheck {
+                        status: crate::signing::SignatureStatus::Invalid,
+                        code: Some("signature_missing".into()),
+                        timestamp_ms: None,
+                    });
             items.push(ReviewItem {
                 signature,
                 round: prescription.reviews.len() as i64 + 1,

@@ -38,6 +38,35 @@ pub fn record(w: &mut Writer<'_>, r: &Review) -> Result<()> {
     w.audit(Action::Review, prescriptions::RECORD, &r.prescription_id)
 }
 
+/// The platform refused `pharmacist_id`'s latest decision on the prescription (R-RX-8, one
+/// truth on screen): it did not take effect, so it is withdrawn here and the prescription
+/// awaits review again. The withdrawal is audited; `false` when there was nothing to withdraw.
+pub fn withdraw_latest(
+    w: &mut Writer<'_>,
+    prescription_id: &str,
+    pharmacist_id: &str,
+) -> Result<bool> {
+    let n = w
+        .conn()
+        .prepare_cached(
+            "DELETE FROM pharmacist_reviews WHERE id = (SELECT id FROM pharmacist_reviews
+             WHERE prescription_id = ?1 AND pharmacist_id = ?2 ORDER BY decided_at DESC, id DESC
+             LIMIT 1)",
+        )?
+        .execute(params![prescription_id, pharmacist_id])?;
+    if n == 0 {
+        return Ok(false);
+    }
+    w.conn()
+        .prepare_cached(
+            "UPDATE prescriptions SET status = 'signed', updated_at = ?2
+             WHERE id = ?1 AND status IN ('approved', 'rejected')",
+        )?
+        .execute(params![prescription_id, w.now_ms()])?;
+    w.audit(Action::Update, prescriptions::RECORD, prescription_id)?;
+    Ok(true)
+}
+
 pub fn of_prescription(r: &mut Reader<'_>, prescription_id: &str) -> Result<Vec<Review>> {
     let rows: Vec<Review> = r
         .conn()

@@ -499,10 +499,11 @@ impl Command for SyncStatusRequest {
     }
 }
 
-/// A refused prescription signature shows where the work is (R-RX-8, one truth on screen):
-/// the prescription is the physician's draft again and carries the platform's refusal (code
-/// and findings, localised by the UI), instead of "awaiting the pharmacist" for something the
-/// platform does not hold. Called in the transaction that settles the refusal.
+/// A refused prescription signature or review shows where the work is (R-RX-8, one truth on
+/// screen): a refused signature makes the prescription the physician's draft again, a refused
+/// review puts it back in the review queue; either carries the platform's refusal (code and
+/// findings, localised by the UI), never "awaiting the pharmacist" or "approved" for
+/// something the platform does not hold. Called in the transaction that settles the refusal.
 pub(crate) fn refused_where_the_work_is(
     w: &mut meddesk_store::Writer<'_>,
     op_id: &str,
@@ -514,17 +515,28 @@ pub(crate) fn refused_where_the_work_is(
     let Ok(op) = serde_json::from_str::<Operation>(&payload) else {
         return Ok(());
     };
-    let prescription_id = match &op.kind {
+    use meddesk_store::tables::{pharmacist_reviews, prescriptions, workflow_documents as docs};
+    let (prescription_id, review) = match &op.kind {
         OpKind::SignPrescription {
             prescription_id, ..
         }
         | OpKind::SavePrescriptionDraft {
             prescription_id, ..
-        } => prescription_id.to_string(),
+        } => (prescription_id.to_string(), false),
+        OpKind::ReviewPrescription {
+            prescription_id, ..
+        } => (prescription_id.to_string(), true),
         _ => return Ok(()),
     };
-    use meddesk_store::tables::{prescriptions, workflow_documents as docs};
-    prescriptions::return_to_draft(w, &prescription_id)?;
+    if review {
+        // The pharmacist's decision did not take effect: it is withdrawn and the
+        // prescription awaits review again, never shown as approved or rejected.
+        if !pharmacist_reviews::withdraw_latest(w, &prescription_id, &op.user)? {
+            return Ok(());
+        }
+    } else {
+        prescriptions::return_to_draft(w, &prescription_id)?;
+    }
     let mut doc = docs::prescription_in_write(w, &prescription_id)?;
     if let Some(doc) = doc.as_mut() {
         let refusal = crate::prescribing::Refusal {
@@ -533,6 +545,20 @@ pub(crate) fn refused_where_the_work_is(
             at: w.now_ms(),
         };
         doc.refusal = serde_json::to_string(&refusal).ok();
+        if review {
+            doc.review_rounds = (doc.review_rounds - 1).max(0);
+            // The local copy of the signature document loses the refused review.
+            doc.signature = doc
+                .signature
+                .as_deref()
+                .and_then(|s| serde_json::from_str::<meddesk_signature::SignedPrescription>(s).ok())
+                .map(|mut d| {
+                    d.review = None;
+                    d
+                })
+                .and_then(|d| serde_json::to_string(&d).ok())
+                .or(doc.signature.take());
+        }
         docs::put_prescription(w, &prescription_id, doc)?;
     }
     Ok(())
