@@ -21,6 +21,7 @@ pub const COMMAND_NAMES: &[&str] = &[
     "record_save",
     "message_send",
     "consultation_complete",
+    "consultation_set_type",
     "icd10_search",
     "drug_search",
     "rx_check",

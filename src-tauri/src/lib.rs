@@ -60,6 +60,7 @@ pub fn run() {
             commands::consultation::record_save,
             commands::consultation::message_send,
             commands::consultation::consultation_complete,
+            commands::consultation::consultation_set_type,
             commands::consultation::icd10_search,
             commands::prescribing::drug_search,
             commands::prescribing::rx_check,

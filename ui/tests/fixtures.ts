@@ -74,6 +74,7 @@ export function consultation(over: Partial<ConsultationView> = {}): Consultation
     flags: [],
     kind: "ordinary",
     prescription_kind: "ordinary",
+    prescription_kind_reason: null,
     record: {
       chief_complaint: "",
       history: "",

@@ -173,6 +173,13 @@ async fn sign_and_approve(ws: &Workstation, url: &str) -> Result<(), String> {
         json!({"consultation_id": consultation}),
     )
     .await?;
+    call(
+        ws,
+        "consultation_set_type",
+        json!({"consultation_id": consultation, "consultation_type": "chronic",
+               "reason": "原发性高血压长期随访（演示）"}),
+    )
+    .await?;
     call(ws, "record_save", json!({"consultation_id": consultation, "record": {
         "chief_complaint": "高血压复诊（演示）", "history": "原发性高血压（演示数据）",
         "medication_history": "", "allergies": [], "diagnoses": ["I10"], "advice": "低盐饮食，规律监测血压",

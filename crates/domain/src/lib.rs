@@ -10,7 +10,9 @@ pub mod patient;
 pub mod sensitive;
 pub mod user;
 
-pub use consultation::{Channel, ConsultationId, ConsultationStatus, Priority, TriageRoute};
+pub use consultation::{
+    Channel, ConsultationId, ConsultationKind, ConsultationStatus, Priority, TriageRoute,
+};
 pub use patient::{MaskedName, PatientId, Sex};
 pub use sensitive::Sensitive;
 pub use user::{Role, UserId};

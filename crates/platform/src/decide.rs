@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use meddesk_clinical::check::request::RxDraft;
+use meddesk_clinical::check::request::{ConsultationKind, RxDraft};
 use meddesk_clinical::check::validity;
 use meddesk_formulary::Pack;
 use meddesk_signature::{Certificate, RevocationList, SignedPrescription, TimestampOf, Trust};
@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::signing::PlatformSigning;
 use meddesk_sync::hlc::MAX_DRIFT_MS;
 use meddesk_sync::{
-    AccountRole, ComplaintEntry, ConsultationRecord, FieldHistoryEntry, FieldValue, FollowUpEntry,
+    AccountRole, ComplaintEntry, ConsultationRecord, ConsultationTypeEntry, FieldHistoryEntry, FieldValue, FollowUpEntry,
     MessageEntry, MessageSender, OpKind, Operation, PhysicianRecord, PrescriptionRecord,
     PrescriptionStatus, QueueStatus, RecordBody, RecordKey, RecordKind, Rejection, RejectionCode,
     ReviewDecision, ReviewEntry, SignedDocument,
@@ -135,6 +135,20 @@ fn non_empty(value: &str, field: &str) -> Result<(), Rejection> {
 /// workstation's checker runs (`meddesk_clinical::check::validity`), over the signed
 /// draft and what the platform verified of the patient's identity. A prescription with no
 /// signed document is not signed.
+/// A reason given with a consultation-type change.
+const MAX_REASON_CHARS: usize = 500;
+
+/// The consultation's type: the treating physician's last setting, else the intake's default
+/// by the rule the workstation shows.
+pub fn consultation_type(c: &ConsultationRecord) -> ConsultationKind {
+    c.consultation_types
+        .last()
+        .map(|t| t.consultation_type)
+        .unwrap_or_else(|| {
+            validity::default_consultation_kind(c.request.chronic_icd10.is_some(), c.request.priority)
+        })
+}
+
 fn valid_prescription(
     pack: &Pack,
     p: &PrescriptionRecord,
@@ -155,6 +169,19 @@ fn valid_prescription(
             ),
         )
     })?;
+    // The course limit is the consultation type's (R-RX-4): a signature names the type the
+    // consultation had when the draft was saved, never one of its own choosing.
+    if let Some(kind) = p.consultation_type
+        && draft.kind != Some(kind)
+    {
+        return Err(reject(
+            RejectionCode::InvalidPrescription,
+            format!(
+                "the signed consultation type is not the consultation's ({})",
+                kind.as_str()
+            ),
+        ));
+    }
     let identity = p.consultation.as_ref().map(|c| c.patient.identity_verified);
     let findings = validity::validate_draft(pack, &draft, identity);
     if findings.is_empty() {
@@ -402,6 +429,7 @@ pub fn decide(
                     follow_ups: Vec::new(),
                     complaints: Vec::new(),
                     messages: Vec::new(),
+                    consultation_types: Vec::new(),
                 })),
             )])
         }
@@ -467,6 +495,30 @@ pub fn decide(
             }
             Ok(vec![(target, RecordBody::Consultation(Box::new(next)))])
         }
+        OpKind::SetConsultationType {
+            consultation_type,
+            reason,
+            ..
+        } => {
+            require_role(actor, AccountRole::Physician, "setting the consultation type")?;
+            not_suspended(actor, loaded)?;
+            let (_, c) = own_consultation(actor, loaded, &target)?;
+            non_empty(reason, "reason")?;
+            if reason.chars().count() > MAX_REASON_CHARS {
+                return Err(reject(
+                    RejectionCode::InvalidInput,
+                    "`reason` must be at most 500 characters",
+                ));
+            }
+            let mut next = c.clone();
+            next.consultation_types.push(ConsultationTypeEntry {
+                consultation_type: *consultation_type,
+                reason: reason.trim().to_owned(),
+                by: actor.user_id.clone(),
+                hlc: op.hlc,
+            });
+            Ok(vec![(target, RecordBody::Consultation(Box::new(next)))])
+        }
         OpKind::SavePrescriptionDraft {
             consultation_id,
             diagnosis,
@@ -517,6 +569,7 @@ pub fn decide(
                     lines: lines.clone(),
                     reviews,
                     consultation: Some(c.request.clone()),
+                    consultation_type: Some(consultation_type(c)),
                     signed: None,
                 })),
             )])
@@ -1020,6 +1073,7 @@ mod tests {
                     follow_ups: Vec::new(),
                     complaints: Vec::new(),
                     messages: Vec::new(),
+                    consultation_types: Vec::new(),
                 })),
             ),
         );
@@ -1398,6 +1452,7 @@ mod tests {
                     lines: vec![line()],
                     reviews: vec![],
                     consultation: Some(request),
+                    consultation_type: None,
                     signed: (status != PrescriptionStatus::Draft).then_some(signed),
                 })),
             ),
@@ -1467,6 +1522,121 @@ mod tests {
                 case.name
             );
         }
+    }
+
+    /// The consultation type is the treating physician's call, with a reason; the draft
+    /// takes it, and a signature naming another type is refused (R-RX-4, R-RX-8).
+    #[test]
+    fn the_consultation_type_is_the_physicians_and_a_signature_follows_it() {
+        let doc = actor("doc", AccountRole::Physician, &["cardiology"]);
+        let other = actor("other", AccountRole::Physician, &["cardiology"]);
+        let pharm = actor("pharm", AccountRole::Pharmacist, &[]);
+        let set = |a: &Actor, reason: &str| {
+            op(
+                a,
+                3,
+                NOW,
+                OpKind::SetConsultationType {
+                    consultation_id: Uuid::from_u128(1),
+                    consultation_type: ConsultationKind::Emergency,
+                    reason: reason.into(),
+                },
+            )
+        };
+        let mine = consultation(QueueStatus::Claimed, Some("doc"));
+        assert_eq!(
+            code(decide(&set(&doc, "  "), &doc, &mine, NOW, &rules())),
+            Some(RejectionCode::InvalidInput)
+        );
+        assert_eq!(
+            code(decide(&set(&doc, &"长".repeat(501)), &doc, &mine, NOW, &rules())),
+            Some(RejectionCode::InvalidInput)
+        );
+        assert_eq!(
+            code(decide(&set(&other, "急"), &other, &mine, NOW, &rules())),
+            Some(RejectionCode::NotPermitted)
+        );
+        assert_eq!(
+            code(decide(&set(&pharm, "急"), &pharm, &mine, NOW, &rules())),
+            Some(RejectionCode::NotPermitted)
+        );
+        let changed = decide(&set(&doc, "胸痛伴出汗，按急诊处理"), &doc, &mine, NOW, &rules())
+            .expect("the treating physician sets the type");
+        let RecordBody::Consultation(c) = &changed[0].1 else {
+            panic!("a consultation record")
+        };
+        assert_eq!(c.consultation_types.len(), 1);
+        assert_eq!(c.consultation_types[0].consultation_type, ConsultationKind::Emergency);
+        assert_eq!(c.consultation_types[0].by, "doc");
+        assert_eq!(consultation_type(c), ConsultationKind::Emergency);
+
+        // The draft takes the consultation's type: the set one, else the intake's default
+        // (this request is a chronic follow-up of I10).
+        let save = op(
+            &doc,
+            0,
+            NOW,
+            OpKind::SavePrescriptionDraft {
+                prescription_id: Uuid::from_u128(9),
+                consultation_id: Uuid::from_u128(1),
+                diagnosis: "I10".into(),
+                lines: vec![line()],
+            },
+        );
+        let type_of_draft = |loaded: &Loaded| match decide(&save, &doc, loaded, NOW, &rules())
+            .expect("draft saved")
+            .remove(0)
+            .1
+        {
+            RecordBody::Prescription(p) => p.consultation_type,
+            _ => panic!("a prescription record"),
+        };
+        assert_eq!(type_of_draft(&mine), Some(ConsultationKind::Chronic));
+        let mut set_loaded = mine.clone();
+        set_loaded.insert(changed[0].0.clone(), (4, changed[0].1.clone()));
+        assert_eq!(type_of_draft(&set_loaded), Some(ConsultationKind::Emergency));
+
+        // A signature naming another type than the consultation's is refused, even when the
+        // prescription is otherwise valid.
+        let case = validity_cases()
+            .into_iter()
+            .find(|c| c.expect.is_empty())
+            .expect("a valid case");
+        let mut draft = signed_record(&case, PrescriptionStatus::Draft);
+        let signed_doc = match signed_record(&case, PrescriptionStatus::Signed)
+            .remove(&RecordKey::prescription(Uuid::from_u128(9)))
+        {
+            Some((_, RecordBody::Prescription(p))) => p.signed.clone(),
+            _ => None,
+        };
+        let signed_kind: Option<ConsultationKind> = signed_doc
+            .as_ref()
+            .and_then(|d| serde_json::from_value::<RxDraft>(d.draft.clone()).ok())
+            .and_then(|d| d.kind);
+        let sign = op(
+            &doc,
+            2,
+            NOW,
+            OpKind::SignPrescription {
+                prescription_id: Uuid::from_u128(9),
+                signed: signed_doc,
+            },
+        );
+        assert!(decide(&sign, &doc, &draft, NOW, &rules()).is_ok(), "{}", case.name);
+        let Some((_, RecordBody::Prescription(p))) =
+            draft.get_mut(&RecordKey::prescription(Uuid::from_u128(9)))
+        else {
+            panic!("a prescription record")
+        };
+        p.consultation_type = Some(if signed_kind == Some(ConsultationKind::Emergency) {
+            ConsultationKind::Ordinary
+        } else {
+            ConsultationKind::Emergency
+        });
+        assert_eq!(
+            code(decide(&sign, &doc, &draft, NOW, &rules())),
+            Some(RejectionCode::InvalidPrescription)
+        );
     }
 
     #[test]

@@ -48,6 +48,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0008_outbox_per_user.sql",
         include_str!("../migrations/0008_outbox_per_user.sql"),
     ),
+    (
+        9,
+        "0009_consultation_type.sql",
+        include_str!("../migrations/0009_consultation_type.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use meddesk_domain::{Channel, Priority};
+use meddesk_domain::{Channel, ConsultationKind, Priority};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
@@ -60,6 +60,15 @@ pub enum OpKind {
         #[ts(type = "string")]
         consultation_id: Uuid,
         fields: BTreeMap<RecordField, String>,
+    },
+    /// The treating physician sets the consultation type (常见病 / 急诊 / 慢性病 / 专科): the
+    /// course limits of its prescriptions follow it (R-RX-4, R-RX-8). A change needs a reason;
+    /// every earlier setting stays in the record's history.
+    SetConsultationType {
+        #[ts(type = "string")]
+        consultation_id: Uuid,
+        consultation_type: ConsultationKind,
+        reason: String,
     },
     /// Create or revise a draft (also after a pharmacist's rejection, R-RX-6).
     SavePrescriptionDraft {
@@ -137,6 +146,7 @@ impl OpKind {
             OpKind::CreateConsultation { .. } => "create_consultation",
             OpKind::ClaimConsultation { .. } => "claim_consultation",
             OpKind::UpdateRecord { .. } => "update_record",
+            OpKind::SetConsultationType { .. } => "set_consultation_type",
             OpKind::SavePrescriptionDraft { .. } => "save_prescription_draft",
             OpKind::SignPrescription { .. } => "sign_prescription",
             OpKind::ReviewPrescription { .. } => "review_prescription",
@@ -154,6 +164,9 @@ impl OpKind {
             OpKind::CreateConsultation { request } => RecordKey::consultation(request.id),
             OpKind::ClaimConsultation { consultation_id }
             | OpKind::UpdateRecord {
+                consultation_id, ..
+            }
+            | OpKind::SetConsultationType {
                 consultation_id, ..
             }
             | OpKind::AddFollowUpRecord {
@@ -344,6 +357,20 @@ pub struct ConsultationRecord {
     /// The consultation's thread, oldest first (absent in records written before it).
     #[serde(default)]
     pub messages: Vec<MessageEntry>,
+    /// The consultation type the treating physician set, newest last; empty while it follows
+    /// the intake (`meddesk_clinical::check::validity::default_consultation_kind`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consultation_types: Vec<ConsultationTypeEntry>,
+}
+
+/// One setting of the consultation type by the treating physician, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct ConsultationTypeEntry {
+    pub consultation_type: ConsultationKind,
+    pub reason: String,
+    pub by: String,
+    pub hlc: Hlc,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -433,6 +460,11 @@ pub struct PrescriptionRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub consultation: Option<NewConsultation>,
+    /// The consultation type when the draft was last saved: a signature must name it, and its
+    /// course limit is the one validity applies (R-RX-4). Absent in records before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub consultation_type: Option<ConsultationKind>,
     /// The signed document as the physician's workstation sent it with the signature; none
     /// while a draft.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -98,6 +98,7 @@ commands![
     crate::consultation::RecordSaveRequest,
     crate::consultation::MessageSendRequest,
     crate::consultation::CompleteRequest,
+    crate::consultation::SetTypeRequest,
     crate::consultation::Icd10SearchRequest,
     crate::prescribing::DrugSearchRequest,
     crate::prescribing::RxCheckRequest,

@@ -94,6 +94,8 @@ pub struct ConsultationView {
     /// The prescription kind this consultation implies (course limits, R-RX-4): chronic for
     /// a chronic follow-up, emergency after emergency triage, else ordinary.
     pub prescription_kind: meddesk_clinical::check::request::ConsultationKind,
+    /// Why the treating physician set the type; `None` while the intake's default applies.
+    pub prescription_kind_reason: Option<String>,
     pub record: ConsultationRecord,
     pub prescriptions: Vec<PrescriptionSummary>,
     /// The signed-in physician treats this patient.
@@ -165,8 +167,9 @@ pub(crate) fn view(
     }
     let key = id.0.to_string();
     // One snapshot and one audit commit for the whole view.
-    let (row, patient, rows, sync, thread) = store.read(&actor, now, |r| {
+    let (row, patient, rows, sync, thread, set_type) = store.read(&actor, now, |r| {
         let sync = crate::sync::record_status(r, &meddesk_sync::RecordKey::consultation(id.0))?;
+        let set_type = consultations::type_of(r, id)?;
         let thread = messages::of_consultation(r, id)?;
         let row = docs::get_record(r, &key)?;
         let patient = patients::get(r, &c.patient_id)?;
@@ -176,7 +179,7 @@ pub(crate) fn view(
             let validity = docs::get_prescription(r, &rx)?.map(|d| d.validity_days);
             rows.push((p, validity));
         }
-        Ok((row, patient, rows, sync, thread))
+        Ok((row, patient, rows, sync, thread, set_type))
     })?;
     let (intake, record) = match row {
         None => (None, ConsultationRecord::default()),
@@ -232,7 +235,11 @@ pub(crate) fn view(
             .map(|d| d.triage.flags.clone())
             .unwrap_or_default(),
         kind: intake.as_ref().map(|d| d.kind).unwrap_or_default(),
-        prescription_kind: crate::prescribing::default_kind(intake.as_ref()),
+        prescription_kind: crate::prescribing::consultation_kind(
+            set_type.as_ref(),
+            intake.as_ref(),
+        ),
+        prescription_kind_reason: set_type.map(|t| t.reason),
         record,
         prescriptions: summaries,
         mine,
@@ -582,6 +589,65 @@ fn validate_record(r: &ConsultationRecord) -> Result<(), ApiError> {
         ));
     }
     Ok(())
+}
+
+/// The treating physician sets the consultation type (常见病 / 急诊 / 慢性病 / 专科) with a
+/// reason: an audited change, synced to the platform, which holds every prescription
+/// signature to it (R-RX-4, R-RX-8).
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct SetTypeRequest {
+    pub consultation_id: ConsultationId,
+    pub consultation_type: meddesk_domain::ConsultationKind,
+    pub reason: String,
+}
+
+/// The longest reason for a consultation-type change (the platform's limit too).
+const MAX_TYPE_REASON_CHARS: usize = 500;
+
+impl Command for SetTypeRequest {
+    const NAME: &'static str = "consultation_set_type";
+    type Output = ConsultationView;
+    async fn run(self, ws: &Workstation) -> Result<ConsultationView, ApiError> {
+        let (who, store, _) = treating_open(ws, &self.consultation_id, "changes its type")?;
+        let reason = self.reason.trim();
+        if reason.is_empty() {
+            return Err(ApiError::invalid_value(
+                "reason",
+                "a change of the consultation type needs a reason",
+            ));
+        }
+        if reason.chars().count() > MAX_TYPE_REASON_CHARS {
+            return Err(ApiError::invalid_value(
+                "reason",
+                "must be at most 500 characters",
+            ));
+        }
+        let now = ws.now();
+        store.write(&who.actor(), now, |w| {
+            consultations::set_type(
+                w,
+                &self.consultation_id,
+                &consultations::ConsultationType {
+                    kind: self.consultation_type,
+                    reason: reason.to_owned(),
+                },
+            )?;
+            crate::sync::enqueue(
+                ws,
+                w,
+                &who,
+                Some(&self.consultation_id.0),
+                meddesk_sync::OpKind::SetConsultationType {
+                    consultation_id: self.consultation_id.0,
+                    consultation_type: self.consultation_type,
+                    reason: reason.to_owned(),
+                },
+            )?;
+            Ok(())
+        })?;
+        view(ws, &who, &store, &self.consultation_id)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]

@@ -11,7 +11,7 @@ use meddesk_clinical::check::request::{
 };
 use meddesk_clinical::lifecycle::{self, Event, Override, RxStatus};
 use meddesk_clinical::triage::ConsultationKind;
-use meddesk_domain::{ConsultationId, Priority, Role, Sensitive, UserId};
+use meddesk_domain::{ConsultationId, Role, Sensitive, UserId};
 use meddesk_formulary::Target;
 use meddesk_store::tables::{
     consultations, finding_overrides, findings, pharmacist_reviews, prescription_lines,
@@ -35,14 +35,17 @@ pub use meddesk_clinical::check::request::RxDraft;
 /// emergency-triaged consultation is an emergency, anything else ordinary.
 pub(crate) fn default_kind(intake: Option<&IntakeDoc>) -> RxKind {
     match intake {
-        Some(d) if d.kind == ConsultationKind::ChronicFollowup => RxKind::Chronic,
-        Some(d) if d.triage.priority == Priority::Emergency => RxKind::Emergency,
-        _ => RxKind::Ordinary,
+        Some(d) => meddesk_clinical::check::validity::default_consultation_kind(
+            d.kind == ConsultationKind::ChronicFollowup,
+            d.triage.priority,
+        ),
+        None => RxKind::default(),
     }
 }
 
 pub(crate) fn check_request(
     id: &str,
+    kind: RxKind,
     intake: Option<&IntakeDoc>,
     sex: Option<meddesk_domain::Sex>,
     identity_verified: Option<bool>,
@@ -59,9 +62,7 @@ pub(crate) fn check_request(
     }
     CheckRequest {
         id: id.to_owned(),
-        consultation: Some(CheckConsultation {
-            kind: draft.kind.unwrap_or_else(|| default_kind(intake)),
-        }),
+        consultation: Some(CheckConsultation { kind }),
         patient: CheckPatient {
             age_years: intake.and_then(|d| d.age_years),
             sex,
@@ -92,6 +93,8 @@ struct Context {
     who: SignedIn,
     store: std::sync::Arc<Store>,
     consultation: consultations::Consultation,
+    /// The type the treating physician set; `None`: the intake's default.
+    consultation_type: Option<consultations::ConsultationType>,
     intake: Option<IntakeDoc>,
     record: ConsultationRecord,
     sex: Option<meddesk_domain::Sex>,
@@ -105,12 +108,13 @@ fn context(ws: &Workstation, consultation_id: &ConsultationId) -> Result<Context
     let (who, store) = ws.acting_as(Role::Physician)?;
     let now = ws.now();
     let key = consultation_id.0.to_string();
-    let (consultation, row, patient) = store
+    let (consultation, consultation_type, row, patient) = store
         .read(&who.actor(), now, |r| {
             let c = consultations::get(r, consultation_id)?;
+            let t = consultations::type_of(r, consultation_id)?;
             let row = docs::get_record(r, &key)?;
             let patient = meddesk_store::tables::patients::get(r, &c.patient_id)?;
-            Ok((c, row, patient))
+            Ok((c, t, row, patient))
         })
         .map_err(|_| ApiError::not_found("consultation"))?;
     if consultation.physician_id.as_deref() != Some(who.id.0.as_str()) {
@@ -140,6 +144,7 @@ fn context(ws: &Workstation, consultation_id: &ConsultationId) -> Result<Context
         who,
         store,
         consultation,
+        consultation_type,
         intake,
         record,
         sex: patient.sex,
@@ -151,9 +156,26 @@ fn run_check(ws: &Workstation, cx: &Context, id: &str, draft: &RxDraft) -> Check
     check(&ws.knowledge().pack, &request_of(cx, id, draft))
 }
 
+impl Context {
+    /// The consultation type whose course limit applies (R-RX-4).
+    fn kind(&self) -> RxKind {
+        consultation_kind(self.consultation_type.as_ref(), self.intake.as_ref())
+    }
+}
+
+/// The consultation's type: the treating physician's setting, else the intake's default.
+/// A draft never chooses its own: the consultation's type is what is checked and signed.
+pub(crate) fn consultation_kind(
+    set: Option<&consultations::ConsultationType>,
+    intake: Option<&IntakeDoc>,
+) -> RxKind {
+    set.map(|t| t.kind).unwrap_or_else(|| default_kind(intake))
+}
+
 fn request_of(cx: &Context, id: &str, draft: &RxDraft) -> CheckRequest {
     check_request(
         id,
+        cx.kind(),
         cx.intake.as_ref(),
         cx.sex,
         Some(cx.identity_verified),
@@ -515,6 +537,20 @@ impl Command for RxSaveRequest {
                 "prescribe within an open consultation",
             ));
         }
+        // The course limit is the consultation's type (R-RX-4); a draft does not choose its
+        // own. The treating physician changes it on the consultation, with a reason.
+        if let Some(kind) = self.draft.kind
+            && kind != cx.kind()
+        {
+            return Err(ApiError::invalid_value(
+                "draft.kind",
+                &format!(
+                    "the consultation's type is {}; change it on the consultation \
+                     (consultation_set_type) with a reason",
+                    cx.kind().as_str()
+                ),
+            ));
+        }
         let lines: Vec<_> = self.draft.items.iter().map(|i| store_line(ws, i)).collect();
         let draft_json = serde_json::to_string(&self.draft).map_err(ApiError::internal)?;
         let (id, review_rounds) = match &self.prescription_id {
@@ -605,11 +641,7 @@ impl Command for RxSignRequest {
         // check used are written into the draft, so the platform and the pharmacist
         // re-validate exactly what the physician saw (R-RX-8), not defaults of their own.
         let draft = RxDraft {
-            kind: Some(
-                draft
-                    .kind
-                    .unwrap_or_else(|| default_kind(cx.intake.as_ref())),
-            ),
+            kind: Some(cx.kind()),
             diagnoses: result_diagnoses(&cx.record, &draft),
             items: draft.items,
         };

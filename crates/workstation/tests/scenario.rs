@@ -687,6 +687,16 @@ async fn nothing_that_may_not_exist_is_signed() {
         w.sign_in("dr.li").await;
         w.ok("consultation_claim", json!({"consultation_id": c}))
             .await;
+        // The case's consultation type is the physician's call on the consultation.
+        if let Some(kind) = case["draft"]["kind"].as_str() {
+            let view = w
+                .ok(
+                    "consultation_set_type",
+                    json!({"consultation_id": c, "consultation_type": kind, "reason": "按病情确定就诊类型"}),
+                )
+                .await;
+            assert_eq!(view["prescription_kind"], kind, "{name}");
+        }
         w.ok("record_save", json!({"consultation_id": c, "record": {"diagnoses": [], "allergies": [], "clinical": {"weight_kg": 70, "egfr": 95, "current_medications": []}}})).await;
         let draft = case["draft"].clone();
         let check = w
@@ -721,4 +731,129 @@ async fn nothing_that_may_not_exist_is_signed() {
             assert_eq!(signed.err(), Some(ErrorCode::RuleViolation), "{name}");
         }
     }
+}
+
+/// The consultation type is the treating physician's call (R-RX-4, R-RX-8): shown on the
+/// consultation, changed only by them and only with a reason; the course limit follows it
+/// and the finding names the limit that applied; a draft cannot choose its own type.
+#[tokio::test]
+async fn the_physician_sets_the_consultation_type_and_the_course_limit_follows_it() {
+    let w = world();
+    let c = w.request(
+        "p-t1",
+        "赵六",
+        "血压偏高，要求开药",
+        json!({"patient": {"id": "p-t1", "full_name": "赵六", "age_years": 58, "sex": "male", "identity_verified": true}}),
+    );
+    w.sign_in("dr.li").await;
+    w.ok("consultation_claim", json!({"consultation_id": c}))
+        .await;
+    let view = w.ok("consultation_get", json!({"consultation_id": c})).await;
+    assert_eq!(view["prescription_kind"], "ordinary");
+    assert!(view["prescription_kind_reason"].is_null());
+    w.ok("record_save", json!({"consultation_id": c, "record": {"diagnoses": ["I10"], "allergies": [], "clinical": {"weight_kg": 72, "egfr": 90, "current_medications": []}}})).await;
+
+    // Four weeks of amlodipine on an ordinary consultation: over the 7-day limit, a block.
+    let amlodipine = json!({"drug": "amlodipine", "strength": "5 mg", "dose": {"value": 5, "unit": "mg"}, "route": "oral", "frequency": "QD", "days": 28, "quantity": 28});
+    let draft = json!({"items": [amlodipine]});
+    let check = w
+        .ok("rx_check", json!({"consultation_id": c, "draft": draft}))
+        .await;
+    let course: Vec<&Value> = check["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "course_too_long")
+        .collect();
+    assert_eq!(course.len(), 1, "{check}");
+    assert_eq!(course[0]["severity"], "block");
+    assert!(
+        course[0]["message"]["en"]
+            .as_str()
+            .is_some_and(|m| m.contains('7')),
+        "the finding names the limit that applied: {check}"
+    );
+
+    // Only with a reason, only by the treating physician, only a known type.
+    assert_eq!(
+        w.err(
+            "consultation_set_type",
+            json!({"consultation_id": c, "consultation_type": "chronic", "reason": "  "})
+        )
+        .await,
+        ErrorCode::InvalidValue
+    );
+    assert_eq!(
+        w.err(
+            "consultation_set_type",
+            json!({"consultation_id": c, "consultation_type": "weekly", "reason": "x"})
+        )
+        .await,
+        ErrorCode::InvalidRequest
+    );
+    w.sign_in("dr.wang").await;
+    assert_eq!(
+        w.err(
+            "consultation_set_type",
+            json!({"consultation_id": c, "consultation_type": "chronic", "reason": "复诊"})
+        )
+        .await,
+        ErrorCode::NotFound
+    );
+    w.sign_in("dr.li").await;
+    let view = w
+        .ok(
+            "consultation_set_type",
+            json!({"consultation_id": c, "consultation_type": "chronic", "reason": "原发性高血压，病情稳定，长期处方"}),
+        )
+        .await;
+    assert_eq!(view["prescription_kind"], "chronic");
+    assert_eq!(
+        view["prescription_kind_reason"],
+        "原发性高血压，病情稳定，长期处方"
+    );
+
+    // Now the 12-week limit applies; a draft naming another type is refused by name.
+    let check = w
+        .ok("rx_check", json!({"consultation_id": c, "draft": draft}))
+        .await;
+    assert!(
+        !codes(&check).iter().any(|(code, _)| code == "course_too_long"),
+        "{check}"
+    );
+    assert_eq!(
+        w.err(
+            "rx_save",
+            json!({"consultation_id": c, "draft": {"kind": "emergency", "items": [amlodipine]}})
+        )
+        .await,
+        ErrorCode::InvalidValue
+    );
+    let rx = w
+        .ok("rx_save", json!({"consultation_id": c, "draft": draft}))
+        .await;
+    let overrides = support::overrides_for_warnings(&rx["check"], "长期随访");
+    let signed = w
+        .ok(
+            "rx_sign",
+            json!({"prescription_id": rx["id"], "overrides": overrides}),
+        )
+        .await;
+    assert_eq!(signed["status"], "signed", "{signed}");
+    // What was signed names the type whose limit applied.
+    assert_eq!(signed["draft"]["kind"], "chronic", "{signed}");
+
+    // Back to ordinary (with a reason): the same course blocks again.
+    w.ok(
+        "consultation_set_type",
+        json!({"consultation_id": c, "consultation_type": "ordinary", "reason": "改为普通门诊处方"}),
+    )
+    .await;
+    let check = w
+        .ok("rx_check", json!({"consultation_id": c, "draft": draft}))
+        .await;
+    assert!(
+        codes(&check).contains(&("course_too_long".into(), "block".into())),
+        "{check}"
+    );
 }

@@ -473,6 +473,7 @@ async fn claim_and_sign_amlodipine(desk: &Desk, consultation: &str) -> Value {
         json!({"consultation_id": consultation}),
     )
     .await;
+    set_chronic(desk, consultation).await;
     desk.ok("record_save", json!({"consultation_id": consultation, "record": {"diagnoses": ["I10"], "allergies": [], "clinical": {"weight_kg": 70, "egfr": 80, "current_medications": []}}})).await;
     let draft = desk
         .ok(
@@ -486,6 +487,18 @@ async fn claim_and_sign_amlodipine(desk: &Desk, consultation: &str) -> Value {
         json!({"prescription_id": draft["id"], "overrides": overrides}),
     )
     .await
+}
+
+/// The treating physician makes the consultation a chronic-disease one (12-week course
+/// limit, R-RX-4), with the reason.
+async fn set_chronic(desk: &Desk, consultation: &str) {
+    let view = desk
+        .ok(
+            "consultation_set_type",
+            json!({"consultation_id": consultation, "consultation_type": "chronic", "reason": "原发性高血压，长期随访（R-RX-4）"}),
+        )
+        .await;
+    assert_eq!(view["prescription_kind"], "chronic");
 }
 
 async fn review_until(desk: &Desk, rx_id: &str) -> Value {
@@ -557,6 +570,7 @@ async fn a_prescription_signed_on_one_workstation_is_reviewed_on_another() {
     doctor
         .ok("consultation_claim", json!({"consultation_id": adult}))
         .await;
+    set_chronic(&doctor, &adult).await;
     let record = json!({
         "chief_complaint": "高血压复诊", "history": "高血压5年", "medication_history": "华法林",
         "allergies": [], "diagnoses": ["I10"], "advice": "低盐饮食",

@@ -1,6 +1,6 @@
 use meddesk_workstation::consultation::{
     CompleteRequest, ConsultationGetRequest, Icd10SearchRequest, MessageSendRequest,
-    MyConsultationsRequest, RecordSaveRequest,
+    MyConsultationsRequest, RecordSaveRequest, SetTypeRequest,
 };
 use meddesk_workstation::{ApiError, Command, Workstation};
 use tauri::State;
@@ -42,6 +42,14 @@ pub async fn consultation_complete(
     ws: State<'_, Workstation>,
     request: CompleteRequest,
 ) -> Result<<CompleteRequest as Command>::Output, ApiError> {
+    ws.execute(request).await
+}
+
+#[tauri::command]
+pub async fn consultation_set_type(
+    ws: State<'_, Workstation>,
+    request: SetTypeRequest,
+) -> Result<<SetTypeRequest as Command>::Output, ApiError> {
     ws.execute(request).await
 }
 

@@ -106,7 +106,11 @@ export type ConsultationView = { id: ConsultationId, status: ConsultationStatus,
  * The prescription kind this consultation implies (course limits, R-RX-4): chronic for
  * a chronic follow-up, emergency after emergency triage, else ordinary.
  */
-prescription_kind: ConsultationKind, record: ConsultationRecord, prescriptions: Array<PrescriptionSummary>, 
+prescription_kind: ConsultationKind, 
+/**
+ * Why the treating physician set the type; `None` while the intake's default applies.
+ */
+prescription_kind_reason: string | null, record: ConsultationRecord, prescriptions: Array<PrescriptionSummary>, 
 /**
  * The signed-in physician treats this patient.
  */
@@ -555,6 +559,8 @@ locked_user: string | null, idle_timeout_seconds: number, demo_accounts: Array<D
 
 export type SessionStatusRequest = Record<symbol, never>;
 
+export type SetTypeRequest = { consultation_id: ConsultationId, consultation_type: ConsultationKind, reason: string, };
+
 export type SettingsGetRequest = Record<symbol, never>;
 
 export type SettingsSetRequest = { 
@@ -690,6 +696,7 @@ export type Commands = {
   record_save: { request: RecordSaveRequest; response: ConsultationView };
   message_send: { request: MessageSendRequest; response: ConsultationView };
   consultation_complete: { request: CompleteRequest; response: ConsultationView };
+  consultation_set_type: { request: SetTypeRequest; response: ConsultationView };
   icd10_search: { request: Icd10SearchRequest; response: Icd10Hits };
   drug_search: { request: DrugSearchRequest; response: DrugHits };
   rx_check: { request: RxCheckRequest; response: CheckResponse };
@@ -738,6 +745,7 @@ export const COMMAND_NAMES: CommandName[] = [
   "record_save",
   "message_send",
   "consultation_complete",
+  "consultation_set_type",
   "icd10_search",
   "drug_search",
   "rx_check",

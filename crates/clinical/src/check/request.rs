@@ -42,30 +42,7 @@ pub struct Consultation {
     pub kind: ConsultationKind,
 }
 
-/// The consultation type, the treating physician's call (常见病 / 急诊 / 慢性病 / 专科). It
-/// drives the course limit (R-RX-4): ordinary and specialist ≤ 7 days, emergency ≤ 3,
-/// chronic ≤ 12 weeks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum ConsultationKind {
-    #[default]
-    #[serde(alias = "普通", alias = "routine", alias = "regular")]
-    Ordinary,
-    #[serde(alias = "急诊", alias = "emergent", alias = "urgent")]
-    Emergency,
-    #[serde(
-        alias = "long_term",
-        alias = "long-term",
-        alias = "长期处方",
-        alias = "长期",
-        alias = "慢病",
-        alias = "慢性病"
-    )]
-    Chronic,
-    /// 专科: a specialist consultation; the ordinary course limit applies.
-    #[serde(alias = "专科", alias = "specialty")]
-    Specialist,
-}
+pub use meddesk_domain::ConsultationKind;
 
 /// Every field is optional: a check that needs an absent field says so as `info`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, TS)]

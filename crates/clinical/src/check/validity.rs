@@ -108,6 +108,23 @@ pub fn course_limit(kind: ConsultationKind) -> f64 {
     }
 }
 
+/// The consultation type before the treating physician sets one: a chronic-disease
+/// follow-up is chronic, an emergency-priority request is an emergency, anything else is
+/// ordinary. The workstation shows it and the platform holds a signature to it, so both
+/// call this one rule.
+pub fn default_consultation_kind(
+    chronic_followup: bool,
+    priority: meddesk_domain::Priority,
+) -> ConsultationKind {
+    if chronic_followup {
+        ConsultationKind::Chronic
+    } else if priority == meddesk_domain::Priority::Emergency {
+        ConsultationKind::Emergency
+    } else {
+        ConsultationKind::Ordinary
+    }
+}
+
 pub fn check(cx: &Context<'_>, out: &mut Findings) {
     diagnosis(cx, out);
     identity(cx, out);

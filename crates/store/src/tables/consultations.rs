@@ -1,7 +1,7 @@
 //! `consultations` and the intake queue (R-TRI-1..3, R-ROLE-1).
 
 use meddesk_domain::{
-    Channel, ConsultationId, ConsultationStatus, MaskedName, PatientId, Priority, Sensitive,
+    Channel, ConsultationId, ConsultationKind, ConsultationStatus, MaskedName, PatientId, Priority, Sensitive,
     TriageRoute,
 };
 use rusqlite::{OptionalExtension, Row, params};
@@ -312,4 +312,59 @@ pub fn taken_on_platform(
         )?
         .execute(params![key, physician_id, w.now_ms()])?;
     w.audit(Action::Update, RECORD, &key)
+}
+
+/// The consultation type the treating physician set, with the reason given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsultationType {
+    pub kind: ConsultationKind,
+    pub reason: String,
+}
+
+/// Set the consultation type (the treating physician's call, R-RX-4): an audited update.
+pub fn set_type(w: &mut Writer<'_>, id: &ConsultationId, t: &ConsultationType) -> Result<()> {
+    let key = id.0.to_string();
+    let n = w
+        .conn()
+        .prepare_cached(
+            "UPDATE consultations SET consultation_type = ?2, consultation_type_reason = ?3,
+             updated_at = ?4 WHERE id = ?1",
+        )?
+        .execute(params![key, t.kind.as_str(), t.reason, w.now_ms()])?;
+    if n == 0 {
+        return Err(not_found(RECORD, &key));
+    }
+    w.audit(Action::Update, RECORD, &key)
+}
+
+/// The consultation type the physician set; `None` while the intake's default applies.
+pub fn type_of(r: &mut Reader<'_>, id: &ConsultationId) -> Result<Option<ConsultationType>> {
+    let key = id.0.to_string();
+    let t = type_in(r.conn(), id)?.ok_or_else(|| not_found(RECORD, &key))?;
+    r.touched(RECORD, &key);
+    Ok(t)
+}
+
+/// [`type_of`] for the sync applier: `None` when the consultation is not here.
+pub fn type_in(
+    conn: &rusqlite::Connection,
+    id: &ConsultationId,
+) -> Result<Option<Option<ConsultationType>>> {
+    let row: Option<(Option<String>, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT consultation_type, consultation_type_reason FROM consultations WHERE id = ?1",
+        )?
+        .query_row([id.0.to_string()], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    let Some((kind, reason)) = row else {
+        return Ok(None);
+    };
+    let Some(k) = kind else {
+        return Ok(Some(None));
+    };
+    let kind = ConsultationKind::parse(&k).ok_or_else(|| unknown("consultation_type", &k))?;
+    Ok(Some(Some(ConsultationType {
+        kind,
+        reason: reason.unwrap_or_default(),
+    })))
 }

@@ -142,6 +142,9 @@ fn consultation(
     if !rec.fields.is_empty() {
         merge_fields(w, rec)?;
     }
+    if let Some(latest) = rec.consultation_types.last() {
+        consultation_type(w, rec, latest)?;
+    }
     // The thread (R-SVC-1): the patient's messages, and the physician's own from another
     // device; a message already here is not stored twice.
     for m in &rec.messages {
@@ -186,6 +189,27 @@ fn merge_fields(w: &mut Writer<'_>, rec: &ConsultationRecord) -> meddesk_store::
         docs::put_record(w, &key, &json, "platform")?;
     }
     Ok(())
+}
+
+/// The consultation type the treating physician set on another device (or this one, as the
+/// platform recorded it) — unless a change made here is still on its way.
+fn consultation_type(
+    w: &mut Writer<'_>,
+    rec: &ConsultationRecord,
+    latest: &meddesk_sync::ConsultationTypeEntry,
+) -> meddesk_store::Result<()> {
+    let id = ConsultationId(rec.request.id);
+    let Some(here) = consultations::type_in(w.conn(), &id)? else {
+        return Ok(());
+    };
+    let wanted = consultations::ConsultationType {
+        kind: latest.consultation_type,
+        reason: latest.reason.clone(),
+    };
+    if here.as_ref() == Some(&wanted) || pending_here(w, "consultation", &rec.request.id.to_string())? {
+        return Ok(());
+    }
+    consultations::set_type(w, &id, &wanted)
 }
 
 /// A consultation request the platform holds: new here, it is triaged by the local rules and

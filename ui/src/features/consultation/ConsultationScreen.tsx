@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Button, Card, Col, Descriptions, Empty, Modal, Row, Skeleton, Space, Tag, Typography } from "antd";
+import { Alert, Button, Card, Col, Descriptions, Empty, Input, Modal, Radio, Row, Skeleton, Space, Tag, Typography } from "antd";
 import { useEffect, useRef, useState } from "react";
-import type { ConsultationView, SyncStatus } from "../../backend";
+import type { ConsultationKind, ConsultationView, SyncStatus } from "../../backend";
 import { useBackend } from "../../backend/context";
 import { useDraft, useDraftHandle } from "../../app/drafts";
 import { errorText } from "../../app/errors";
@@ -24,6 +24,92 @@ function RecordSyncTag({ sync }: { sync: SyncStatus }) {
     <Tag color={SYNC_COLOR[sync]} data-testid="record-sync" data-sync={sync} style={{ marginInlineEnd: 0 }}>
       {t("sync.record.label")}: {t(`sync.record.${sync}`)}
     </Tag>
+  );
+}
+
+const KINDS: ConsultationKind[] = ["ordinary", "chronic", "emergency", "specialist"];
+
+/**
+ * The consultation type (常见病 / 慢性病 / 急诊 / 专科) is the treating physician's call, changed
+ * with a reason; the prescription's course limit follows it (R-RX-4, issue 12).
+ */
+function ConsultationType({ view }: { view: ConsultationView }) {
+  const { t } = useI18n();
+  const backend = useBackend();
+  const client = useQueryClient();
+  const [editing, setEditing] = useState(false);
+  const [kind, setKind] = useState<ConsultationKind>(view.prescription_kind);
+  const [reason, setReason] = useState("");
+  const change = useMutation({
+    mutationFn: () =>
+      backend.call("consultation_set_type", { consultation_id: view.id, consultation_type: kind, reason: reason.trim() }),
+    onSuccess: (v) => {
+      client.setQueryData(["consultation_get", v.id], v);
+      setEditing(false);
+    },
+  });
+  const canChange = view.mine && view.status === "claimed";
+  return (
+    <Space size={4} wrap>
+      <Tag color="geekblue" data-testid="consultation-kind" data-kind={view.prescription_kind} style={{ marginInlineEnd: 0 }}>
+        {t(`kind.${view.prescription_kind}`)}
+      </Tag>
+      <Typography.Text type="secondary" data-testid="consultation-kind-reason">
+        {view.prescription_kind_reason ? t("kind.setBecause", { reason: view.prescription_kind_reason }) : t("kind.fromIntake")}
+      </Typography.Text>
+      {canChange && (
+        <Button
+          size="small"
+          type="link"
+          data-testid="consultation-kind-change"
+          onClick={() => {
+            setKind(view.prescription_kind);
+            setReason("");
+            change.reset();
+            setEditing(true);
+          }}
+        >
+          {t("kind.change")}
+        </Button>
+      )}
+      <Modal
+        open={editing}
+        title={t("kind.changeTitle")}
+        okText={t("kind.confirm")}
+        cancelText={t("kind.cancel")}
+        okButtonProps={{
+          disabled: reason.trim() === "" || kind === view.prescription_kind,
+          loading: change.isPending,
+          ...({ "data-testid": "consultation-kind-ok" } as Record<`data-${string}`, string>),
+        }}
+        onOk={() => change.mutate()}
+        onCancel={() => setEditing(false)}
+        destroyOnHidden
+      >
+        <Space orientation="vertical" style={{ width: "100%" }}>
+          <Typography.Paragraph type="secondary" style={{ marginBottom: 0 }}>
+            {t("kind.limits")}
+          </Typography.Paragraph>
+          <Radio.Group value={kind} onChange={(e) => setKind(e.target.value as ConsultationKind)} data-testid="consultation-kind-options" aria-label={t("kind.label")}>
+            {KINDS.map((k) => (
+              <Radio.Button key={k} value={k} data-testid={`consultation-kind-${k}`}>
+                {t(`kind.${k}`)}
+              </Radio.Button>
+            ))}
+          </Radio.Group>
+          <Input.TextArea
+            rows={2}
+            maxLength={500}
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+            placeholder={t("kind.reasonPlaceholder")}
+            aria-label={t("kind.reason")}
+            data-testid="consultation-kind-reason-input"
+          />
+          {change.isError && <Alert type="error" showIcon role="alert" title={errorText(t, change.error)} />}
+        </Space>
+      </Modal>
+    </Space>
   );
 }
 
@@ -51,9 +137,7 @@ function PatientHeader({ view }: { view: ConsultationView }) {
         </Descriptions.Item>
         <Descriptions.Item label={t("complaints.status")}>{t(`consultation.status.${view.status}`)}</Descriptions.Item>
         <Descriptions.Item label={t("kind.label")}>
-          <Tag color="geekblue" data-testid="consultation-kind" data-kind={view.prescription_kind}>
-            {t(`kind.${view.prescription_kind}`)}
-          </Tag>
+          <ConsultationType view={view} />
         </Descriptions.Item>
       </Descriptions>
       <Space wrap>
