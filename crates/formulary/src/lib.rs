@@ -16,3 +16,4 @@ pub use error::{FormularyError, Issue};
 pub use index::{Hit, NameIndex, NameKind, Target};
 pub use pack::{Pack, PackFile, Ref, load_dir};
 pub use provenance::CitationStats;
+pub use schema::Contraindications;

@@ -67,8 +67,8 @@ pub struct Pack {
     cross_to: Vec<Vec<Ref>>,
 }
 
-/// The order files are hashed and read in: pack, sources, classes, interactions, then
-/// `drugs/*.toml` by name. Stable across machines, so the hash is too.
+/// The order files are hashed and read in: pack, sources, classes, interactions,
+/// contraindications, then `drugs/*.toml` by name. Stable across machines, so the hash is too.
 pub fn ordered_paths(mut drug_files: Vec<String>) -> Vec<String> {
     drug_files.sort();
     let mut v: Vec<String> = [
@@ -76,6 +76,7 @@ pub fn ordered_paths(mut drug_files: Vec<String>) -> Vec<String> {
         "sources.toml",
         "classes.toml",
         "interactions.toml",
+        "contraindications.toml",
     ]
     .iter()
     .map(|s| (*s).to_owned())
@@ -106,10 +107,13 @@ pub fn load_dir(dir: &Path) -> Result<Pack, FormularyError> {
         let full = dir.join(&path);
         match std::fs::read_to_string(&full) {
             Ok(text) => files.push(PackFile { path, text }),
-            // classes and interactions may be absent in a small pack; pack and sources not.
+            // classes, interactions and contraindications may be absent in a small pack;
+            // pack and sources not.
             Err(e)
                 if e.kind() == std::io::ErrorKind::NotFound
-                    && (path == "classes.toml" || path == "interactions.toml") => {}
+                    && (path == "classes.toml"
+                        || path == "interactions.toml"
+                        || path == CONTRAINDICATIONS_FILE) => {}
             Err(e) => return Err(unreadable(&path, e)),
         }
     }
@@ -174,6 +178,10 @@ impl Pack {
             .and_then(|f| parse_file(f, &mut issues))
             .unwrap_or_default();
         let grading = interactions.grading.clone().unwrap_or_default();
+        let contraindications: ContraindicationsFile = by_path
+            .get(CONTRAINDICATIONS_FILE)
+            .and_then(|f| parse_file(f, &mut issues))
+            .unwrap_or_default();
         let mut drugs: Vec<(String, Drug)> = Vec::new();
         for f in sorted.iter().filter(|f| f.path.starts_with("drugs/")) {
             if let Some(df) = parse_file::<DrugsFile>(f, &mut issues) {
@@ -189,6 +197,7 @@ impl Pack {
             interactions: interactions.interaction,
             grading,
             drugs,
+            contraindications: contraindications.contraindications,
         };
         let pack = compile(raw, content_hash, &mut issues);
         match pack {
@@ -388,7 +397,11 @@ struct Raw {
     interactions: Vec<Interaction>,
     grading: Grading,
     drugs: Vec<(String, Drug)>,
+    contraindications: Vec<ContraindicationEntry>,
 }
+
+/// The file holding the label contraindication notes (禁忌说明) of the pack's drugs.
+pub const CONTRAINDICATIONS_FILE: &str = "contraindications.toml";
 
 fn file_issue(file: &str, message: &str) -> Issue {
     Issue {
@@ -467,7 +480,7 @@ fn locate(path: &str, text: &str, e: &toml::de::Error) -> Issue {
             if let Some((k, v)) = t.split_once('=') {
                 let v = v.trim().trim_matches('"').to_owned();
                 match k.trim() {
-                    "id" | "from" => id = Some(v),
+                    "id" | "from" | "drug" => id = Some(v),
                     "a" => a = Some(v),
                     "b" => b = Some(v),
                     _ => {}
@@ -853,6 +866,86 @@ fn check_amount_dims(
     }
 }
 
+/// Validate `contraindications.toml` and attach each entry to its drug: the drug exists
+/// and has one entry; `zh` and `en` are non-empty, note for note (same length), each note
+/// non-blank and at most [`CONTRAINDICATION_NOTE_MAX_CHARS`] characters; the source is
+/// checked like every other citation (its id here; kind, product and the primary count
+/// with the other citations, see `provenance::citations`).
+fn attach_contraindications(
+    entries: Vec<ContraindicationEntry>,
+    drugs: &mut [(String, Drug)],
+    drug_ix: &HashMap<String, usize>,
+    sc: &SourceCheck<'_>,
+    issues: &mut Vec<Issue>,
+) {
+    let f = CONTRAINDICATIONS_FILE;
+    let mut seen: HashSet<String> = HashSet::new();
+    for c in entries {
+        let e = c.drug.as_str();
+        let mut ok = true;
+        let mut fail = |field: &str, m: String, issues: &mut Vec<Issue>| {
+            ok = false;
+            issues.push(issue(f, e, field, m));
+        };
+        let target = drug_ix.get(e).copied();
+        if target.is_none() {
+            fail(
+                "drug",
+                format!("unknown drug id `{e}` (not in drugs/*.toml)"),
+                issues,
+            );
+        }
+        if !seen.insert(c.drug.clone()) {
+            fail(
+                "drug",
+                format!("a second entry for `{e}`: one entry per drug"),
+                issues,
+            );
+        }
+        for (lang, notes) in [("zh", &c.zh), ("en", &c.en)] {
+            if notes.is_empty() {
+                fail(lang, "at least one note is required".into(), issues);
+            }
+            for (k, n) in notes.iter().enumerate() {
+                let len = n.chars().count();
+                if n.trim().is_empty() {
+                    fail(&format!("{lang}[{k}]"), "empty note".into(), issues);
+                } else if len > CONTRAINDICATION_NOTE_MAX_CHARS {
+                    fail(
+                        &format!("{lang}[{k}]"),
+                        format!(
+                            "note of {len} characters; at most \
+                             {CONTRAINDICATION_NOTE_MAX_CHARS} (a short note, not the label text)"
+                        ),
+                        issues,
+                    );
+                }
+            }
+        }
+        if c.zh.len() != c.en.len() {
+            fail(
+                "en",
+                format!(
+                    "{} zh notes but {} en notes: zh[i] and en[i] are the same note",
+                    c.zh.len(),
+                    c.en.len()
+                ),
+                issues,
+            );
+        }
+        let before = issues.len();
+        sc.check(&c.source, f, e, "source", issues);
+        ok &= issues.len() == before;
+        if let (true, Some(i)) = (ok, target) {
+            drugs[i].1.contraindications = Some(Contraindications {
+                zh: c.zh,
+                en: c.en,
+                source: c.source,
+            });
+        }
+    }
+}
+
 fn compile(raw: Raw, content_hash: String, issues: &mut Vec<Issue>) -> Option<Pack> {
     let Raw {
         meta,
@@ -861,7 +954,8 @@ fn compile(raw: Raw, content_hash: String, issues: &mut Vec<Issue>) -> Option<Pa
         cross,
         interactions,
         grading,
-        drugs,
+        mut drugs,
+        contraindications,
     } = raw;
 
     if let Some(m) = &meta {
@@ -1067,7 +1161,16 @@ fn compile(raw: Raw, content_hash: String, issues: &mut Vec<Issue>) -> Option<Pa
             sc.check(&g.source, file, e, "guidance.source", issues);
         }
         check_mechanism_facts(d, file, &sc, issues);
+        if d.contraindications.is_some() {
+            issues.push(issue(
+                file,
+                e,
+                "contraindications",
+                format!("a drug's contraindication notes live in {CONTRAINDICATIONS_FILE}"),
+            ));
+        }
     }
+    attach_contraindications(contraindications, &mut drugs, &drug_ix, &sc, issues);
 
     // Cross-reactivity and interactions.
     let mut cross_by_from: HashMap<Ref, Vec<usize>> = HashMap::new();

@@ -339,8 +339,9 @@ fn parse_subject(
     }
 }
 
-/// Every fact citation of the pack (drug facts, class sources, cross-reactivity,
-/// interactions) in file order.
+/// Every fact citation of the pack (drug facts including the contraindication notes
+/// attached from contraindications.toml, class sources, cross-reactivity, interactions)
+/// in file order.
 pub fn citations<'a>(
     drugs: &[(&'a str, &'a Drug)],
     classes: &'a [Class],
@@ -401,6 +402,16 @@ pub fn citations<'a>(
         }
         for (k, r) in d.paediatric_regimen.iter().enumerate() {
             add(format!("paediatric_regimen[{k}].source"), &r.source);
+        }
+        // Attached from contraindications.toml: reported against that file.
+        if let Some(c) = &d.contraindications {
+            out.push(Citation {
+                file: crate::pack::CONTRAINDICATIONS_FILE,
+                entry: d.id.clone(),
+                field: "source".into(),
+                text: &c.source,
+                subjects: vec![Subject::Drug(i)],
+            });
         }
     }
     for (i, c) in classes.iter().enumerate() {

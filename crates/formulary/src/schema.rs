@@ -686,7 +686,46 @@ pub struct Drug {
     /// `[[drug.paediatric_regimen]]`: indication-specific paediatric dosing.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub paediatric_regimen: Vec<PaediatricRegimen>,
+    /// The label's contraindications as short notes (禁忌说明, R-RX-2), attached at load
+    /// from `contraindications.toml`; a drug file may not carry them itself (the loader
+    /// rejects it). `None`: the label's section has not been transcribed (not checked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contraindications: Option<Contraindications>,
 }
+
+/// A drug's label contraindications as short, patient-independent notes (禁忌说明), in
+/// both languages, note for note (`zh[i]` and `en[i]` say the same thing). A prescription
+/// line is pre-filled from them; the physician may edit the line's copy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contraindications {
+    pub zh: Vec<String>,
+    pub en: Vec<String>,
+    /// "<source-id> <locator>", e.g. "fda-amoxicillin §4 Contraindications".
+    pub source: String,
+}
+
+/// `contraindications.toml`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContraindicationsFile {
+    #[serde(default)]
+    pub contraindications: Vec<ContraindicationEntry>,
+}
+
+/// One `[[contraindications]]` entry: a drug id of the pack and its notes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContraindicationEntry {
+    pub drug: String,
+    pub zh: Vec<String>,
+    pub en: Vec<String>,
+    pub source: String,
+}
+
+/// The longest contraindication note, in characters (a prescription line's 禁忌说明 is a
+/// short note, not the label's text).
+pub const CONTRAINDICATION_NOTE_MAX_CHARS: usize = 120;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
