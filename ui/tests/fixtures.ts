@@ -100,6 +100,8 @@ export const amoxicillin: DrugHit = {
   forms: [{ form: "capsule", strength: "250 mg" }],
   routes: ["oral"],
   controlled: false,
+  // A test fixture, not clinical content.
+  contraindications: { zh: ["测试禁忌甲", "测试禁忌乙"], en: ["Test contraindication A", "Test contraindication B"], sources: ["fixture §4"] },
 };
 export const ibuprofen: DrugHit = {
   id: "ibuprofen",
@@ -109,6 +111,7 @@ export const ibuprofen: DrugHit = {
   forms: [{ form: "tablet", strength: "200 mg" }],
   routes: ["oral"],
   controlled: false,
+  contraindications: { zh: [], en: [], sources: [] },
 };
 
 export function finding(over: Partial<Finding>): Finding {

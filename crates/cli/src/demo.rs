@@ -185,8 +185,17 @@ async fn sign_and_approve(ws: &Workstation, url: &str) -> Result<(), String> {
         "medication_history": "", "allergies": [], "diagnoses": ["I10"], "advice": "低盐饮食，规律监测血压",
         "clinical": {"weight_kg": 68, "egfr": 90, "hepatic_impairment": "none", "conditions": ["I10"],
                      "current_medications": [], "pregnant": false, "lactating": false}}})).await?;
-    let amlodipine = json!({"drug": "amlodipine", "strength": "5 mg", "dose": {"value": 5, "unit": "mg"},
-                            "route": "oral", "frequency": "QD", "days": 28, "quantity": 28});
+    // The line's 禁忌说明 starts from the pack's label contraindications, as in the editor.
+    let hits = call(ws, "drug_search", json!({"query": "amlodipine", "limit": 1})).await?;
+    let notes: Vec<&str> = hits["hits"][0]["contraindications"]["zh"]
+        .as_array()
+        .map(|n| n.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let mut amlodipine = json!({"drug": "amlodipine", "strength": "5 mg", "dose": {"value": 5, "unit": "mg"},
+                                "route": "oral", "frequency": "QD", "days": 28, "quantity": 28});
+    if !notes.is_empty() {
+        amlodipine["contraindications"] = json!(notes.join("；"));
+    }
     let draft = call(
         ws,
         "rx_save",

@@ -315,6 +315,11 @@ fn the_demo_profile_exports_a_prescription_that_verifies() {
         text.contains("处方笺") && text.contains("氨氯地平"),
         "{text}"
     );
+    // The line's 禁忌说明 (R-RX-2), from the label's contraindications, is on the slip.
+    assert!(
+        text.contains("禁忌") && text.contains("对氨氯地平过敏者禁用"),
+        "{text}"
+    );
     assert!(!text.contains("未审核"), "{text}");
     let mut args: Vec<&str> = vec!["rx", "verify", "--require-timestamp"];
     args.extend(docs.iter().map(|p| p.to_str().unwrap()));

@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod complaint;
+pub mod contraindications;
 pub mod follow_up;
 /// ICD-10 codes and ranges live in `meddesk-domain` (the formulary validator uses them too).
 pub use meddesk_domain::icd10;

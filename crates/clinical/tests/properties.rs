@@ -101,6 +101,7 @@ fn item() -> impl Strategy<Value = Item> {
                 frequency,
                 days,
                 quantity,
+                contraindications: None,
             },
         )
 }

@@ -222,6 +222,9 @@ pub(crate) fn store_line(ws: &Workstation, item: &Item) -> prescription_lines::L
     }
 }
 
+/// The longest 禁忌说明 a line carries (a label's list fits well within it).
+const MAX_CONTRAINDICATION_CHARS: usize = 1_000;
+
 fn validate_draft(draft: &RxDraft) -> Result<(), ApiError> {
     if draft.items.is_empty() {
         return Err(ApiError::invalid_value(
@@ -243,6 +246,16 @@ fn validate_draft(draft: &RxDraft) -> Result<(), ApiError> {
             return Err(ApiError::invalid_value(
                 &format!("draft.items[{i}].drug"),
                 "must not be empty",
+            ));
+        }
+        if item
+            .contraindications
+            .as_ref()
+            .is_some_and(|n| n.chars().count() > MAX_CONTRAINDICATION_CHARS)
+        {
+            return Err(ApiError::invalid_value(
+                &format!("draft.items[{i}].contraindications"),
+                "must be at most 1,000 characters",
             ));
         }
         if item
@@ -451,6 +464,9 @@ pub struct DrugHit {
     pub routes: Vec<meddesk_formulary::schema::Route>,
     /// Narcotic or psychotropic: not prescribable online (R-RX-5).
     pub controlled: bool,
+    /// The label's contraindications as the pack sources them: what a new line's 禁忌说明
+    /// starts from (R-RX-2).
+    pub contraindications: meddesk_clinical::contraindications::ContraindicationNotes,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -490,6 +506,7 @@ impl Command for DrugSearchRequest {
                     .collect(),
                 routes: d.routes.clone(),
                 controlled: d.controlled.is_some(),
+                contraindications: meddesk_clinical::contraindications::contraindication_notes(d),
             })
             .collect();
         Ok(DrugHits { hits })

@@ -121,7 +121,12 @@ pub fn pdf(
                 strength: item.strength.clone().unwrap_or_default(),
                 quantity: item.quantity.map(number).unwrap_or_default(),
                 usage,
-                contraindication_notes: None,
+                contraindication_notes: item
+                    .contraindications
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .map(str::to_owned),
             }
         })
         .collect();

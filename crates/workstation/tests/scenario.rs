@@ -857,3 +857,74 @@ async fn the_physician_sets_the_consultation_type_and_the_course_limit_follows_i
         "{check}"
     );
 }
+
+/// Each line carries its 禁忌说明 (R-RX-2): the drug search hands the pack's label
+/// contraindications with their sources, the physician's edited text is kept in the draft,
+/// signed with it and shown again; an oversized note is refused by name.
+#[tokio::test]
+async fn a_line_keeps_its_contraindication_notes_from_the_label_as_edited() {
+    let w = world();
+    let c = w.request(
+        "p-n1",
+        "孙七",
+        "血压控制不佳",
+        json!({"patient": {"id": "p-n1", "full_name": "孙七", "age_years": 50, "sex": "female", "identity_verified": true}}),
+    );
+    w.sign_in("dr.li").await;
+    w.ok("consultation_claim", json!({"consultation_id": c}))
+        .await;
+    let hits = w
+        .ok("drug_search", json!({"query": "amlodipine", "limit": 1}))
+        .await;
+    let notes = &hits["hits"][0]["contraindications"];
+    let zh: Vec<&str> = notes["zh"]
+        .as_array()
+        .expect("zh notes")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(!zh.is_empty(), "{hits}");
+    assert_eq!(
+        notes["en"].as_array().map(Vec::len),
+        Some(zh.len()),
+        "{hits}"
+    );
+    assert!(
+        notes["sources"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|s| s.as_str().is_some_and(|s| s.contains("§4")))),
+        "{hits}"
+    );
+    w.ok("record_save", json!({"consultation_id": c, "record": {"diagnoses": ["I10"], "allergies": [], "clinical": {"weight_kg": 60, "egfr": 90, "current_medications": []}}})).await;
+    let edited = format!("{}；既往用药后踝部水肿明显者慎用", zh.join("；"));
+    let line = json!({"drug": "amlodipine", "strength": "5 mg", "dose": {"value": 5, "unit": "mg"}, "route": "oral", "frequency": "QD", "days": 7, "quantity": 7, "contraindications": edited});
+    let mut too_long = line.clone();
+    too_long["contraindications"] = json!("禁".repeat(1_001));
+    assert_eq!(
+        w.err(
+            "rx_save",
+            json!({"consultation_id": c, "draft": {"items": [too_long]}})
+        )
+        .await,
+        ErrorCode::InvalidValue
+    );
+    let rx = w
+        .ok("rx_save", json!({"consultation_id": c, "draft": {"items": [line]}}))
+        .await;
+    assert_eq!(rx["draft"]["items"][0]["contraindications"], edited.as_str());
+    let overrides = support::overrides_for_warnings(&rx["check"], "已评估");
+    let signed = w
+        .ok(
+            "rx_sign",
+            json!({"prescription_id": rx["id"], "overrides": overrides}),
+        )
+        .await;
+    assert_eq!(signed["status"], "signed", "{signed}");
+    let again = w
+        .ok("rx_get", json!({"prescription_id": rx["id"]}))
+        .await;
+    assert_eq!(
+        again["draft"]["items"][0]["contraindications"],
+        edited.as_str()
+    );
+}

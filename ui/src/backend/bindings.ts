@@ -125,6 +125,8 @@ sync: SyncStatus,
  */
 messages: Array<ThreadMessage>, };
 
+export type ContraindicationNotes = { zh: Array<string>, en: Array<string>, sources: Array<string>, };
+
 export type CreatedUser = { user: SignedIn, 
 /**
  * For administrators: the `otpauth://` URI to load into an authenticator app, shown
@@ -156,7 +158,12 @@ matched: string, forms: Array<DrugForm>, routes: Array<Route>,
 /**
  * Narcotic or psychotropic: not prescribable online (R-RX-5).
  */
-controlled: boolean, };
+controlled: boolean, 
+/**
+ * The label's contraindications as the pack sources them: what a new line's 禁忌说明
+ * starts from (R-RX-2).
+ */
+contraindications: ContraindicationNotes, };
 
 export type DrugHits = { hits: Array<DrugHit>, };
 
@@ -283,7 +290,13 @@ export type IntakeRequest = { patient: IntakePatient, channel: Channel, complain
  */
 arrived_at: string | null, };
 
-export type Item = { drug: string, strength?: string, dose?: Dose, route?: Route, frequency?: Frequency, days?: number, quantity?: number, };
+export type Item = { drug: string, strength?: string, dose?: Dose, route?: Route, frequency?: Frequency, days?: number, quantity?: number, 
+/**
+ * 禁忌说明 (R-RX-2): the line's contraindication notes as the physician left them —
+ * pre-filled from the pack's label contraindications ([`crate::contraindications`]),
+ * editable, signed with the line and printed on the 处方笺.
+ */
+contraindications?: string, };
 
 export type ItemKind = "follow_up" | "revisit_reminder";
 

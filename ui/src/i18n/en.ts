@@ -437,6 +437,8 @@ export const en: Messages = {
   "kpi.distributionLabel": "Response times of {physician} in {month}: {counts}",
   "kpi.distributionEmpty": "No responses",
   "sync.code.invalid_prescription": "The prescription is not valid",
+  "rx.contraindications": "Contraindications (禁忌说明)",
+  "rx.contraindicationsNone": "None in the knowledge pack for this medicine — add any that apply",
   "kind.label": "Consultation type",
   "kind.ordinary": "Common illness",
   "kind.emergency": "Emergency",

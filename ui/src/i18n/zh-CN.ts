@@ -435,6 +435,8 @@ export const zhCN = {
   "kpi.distributionLabel": "{physician} {month} 响应时间分布：{counts}",
   "kpi.distributionEmpty": "无响应记录",
   "sync.code.invalid_prescription": "处方不符合开具规定",
+  "rx.contraindications": "禁忌说明",
+  "rx.contraindicationsNone": "知识库未收录本品禁忌，如有请填写",
   "kind.label": "问诊类型",
   "kind.ordinary": "常见病",
   "kind.emergency": "急诊",

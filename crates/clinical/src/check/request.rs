@@ -140,6 +140,12 @@ pub struct Item {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub quantity: Option<f64>,
+    /// 禁忌说明 (R-RX-2): the line's contraindication notes as the physician left them —
+    /// pre-filled from the pack's label contraindications ([`crate::contraindications`]),
+    /// editable, signed with the line and printed on the 处方笺.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub contraindications: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS)]

@@ -76,6 +76,21 @@ describe("prescribing", () => {
     expect(screen.getByTestId("sign-blocked")).toHaveTextContent("第 1 行：过敏");
   });
 
+  it("picking a drug pre-fills the line's 禁忌说明 from the label, which stays editable and travels with the line", async () => {
+    const { checks } = withDiagnosis();
+    await pickDrug(0, "amxl", "amoxicillin");
+    const notes = (await screen.findByTestId("contra-0")) as HTMLInputElement;
+    expect(notes.value).toBe("测试禁忌甲；测试禁忌乙");
+    await userEvent.type(notes, "；另加一条");
+    await vi.waitFor(() => expect(checks.at(-1)?.draft.items[0]?.contraindications).toBe("测试禁忌甲；测试禁忌乙；另加一条"));
+    // A drug the pack holds no contraindication for starts empty, with a prompt.
+    await userEvent.click(screen.getByTestId("add-line"));
+    await pickDrug(1, "blf", "ibuprofen");
+    const second = (await screen.findByTestId("contra-1")) as HTMLInputElement;
+    expect(second.value).toBe("");
+    expect(second.placeholder).toContain("知识库未收录");
+  });
+
   it("a drug typed but not picked is no drug: the unknown_drug block on its line with a pick-from-the-list hint, no way to sign", async () => {
     const { checks } = withDiagnosis();
     const row = await screen.findByTestId("rx-line-0");

@@ -45,6 +45,8 @@ export interface Line {
   days: number | null;
   quantity: number | null;
   quantityManual: boolean;
+  /** 禁忌说明 (R-RX-2): pre-filled from the label's contraindications when the drug is picked, editable. */
+  contraindications: string | null;
 }
 
 let nextKey = 1;
@@ -62,6 +64,7 @@ export function emptyLine(): Line {
     days: null,
     quantity: null,
     quantityManual: false,
+    contraindications: null,
   };
 }
 
@@ -78,6 +81,7 @@ function fromItem(item: Item): Line {
     days: item.days ?? null,
     quantity: item.quantity ?? null,
     quantityManual: item.quantity !== undefined,
+    contraindications: item.contraindications ?? null,
   };
 }
 
@@ -95,6 +99,7 @@ function toItem(l: Line): Item {
     ...(l.frequency ? { frequency: l.frequency } : {}),
     ...(l.days ? { days: l.days } : {}),
     ...(q ? { quantity: q } : {}),
+    ...(l.contraindications?.trim() ? { contraindications: l.contraindications.trim() } : {}),
   };
 }
 
@@ -102,6 +107,12 @@ function toItem(l: Line): Item {
 function draftOf(lines: Line[], kind: RxDraft["kind"], diagnoses: RxDraft["diagnoses"]): { filled: Line[]; draft: RxDraft | null } {
   const filled = lines.filter((l) => (l.drug ?? l.drugText).trim() !== "");
   return { filled, draft: filled.length ? { kind, diagnoses, items: filled.map(toItem) } : null };
+}
+
+/** A picked drug's 禁忌说明 as the pack sources it (empty: the pack holds none for it). */
+function contraindicationText(hit: DrugHit, lang: string): string | null {
+  const notes = lang === "zh-CN" ? hit.contraindications.zh.join("；") : hit.contraindications.en.join("; ");
+  return notes === "" ? null : notes;
 }
 
 const EDITABLE = new Set(["draft", "rejected"]);
@@ -172,6 +183,7 @@ const LineFields = memo(function LineFields({
                 drugText: lang === "zh-CN" ? hit.zh : hit.inn,
                 strength: hit.forms[0]?.strength ?? null,
                 route: hit.routes[0] ?? null,
+                contraindications: contraindicationText(hit, lang),
               })
             }
           />,
@@ -295,6 +307,23 @@ const LineFields = memo(function LineFields({
             data-testid={`qty-${i}`}
           />,
           7,
+        )}
+      </Row>
+      <Row gutter={6} style={{ marginTop: 4 }}>
+        {field(
+          `contra-${l.key}`,
+          t("rx.contraindications"),
+          <Input
+            id={`contra-${l.key}`}
+            size="small"
+            disabled={!editable}
+            maxLength={1000}
+            value={l.contraindications ?? ""}
+            placeholder={t("rx.contraindicationsNone")}
+            onChange={(e) => update(l.key, { contraindications: e.target.value === "" ? null : e.target.value })}
+            data-testid={`contra-${i}`}
+          />,
+          21,
         )}
       </Row>
     </>

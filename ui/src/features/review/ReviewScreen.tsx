@@ -36,6 +36,12 @@ function Lines({ items }: { items: Item[] }) {
         { title: t("rx.frequency"), key: "f", width: 110, render: (_, it) => (it.frequency ? t(`freq.${it.frequency}`) : "") },
         { title: t("rx.days"), dataIndex: "days", width: 60 },
         { title: t("rx.quantity"), dataIndex: "quantity", width: 70 },
+        {
+          title: t("rx.contraindications"),
+          key: "contra",
+          className: "wrap-anywhere",
+          render: (_, it) => <span data-testid={`review-contra-${it.n}`}>{it.contraindications ?? "—"}</span>,
+        },
       ]}
     />
   );
