@@ -29,6 +29,7 @@ pub const COMMAND_NAMES: &[&str] = &[
     "rx_sign",
     "rx_get",
     "rx_revoke",
+    "rx_slip",
     "template_save",
     "template_list",
     "review_queue",

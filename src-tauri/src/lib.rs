@@ -68,6 +68,7 @@ pub fn run() {
             commands::prescribing::rx_sign,
             commands::prescribing::rx_get,
             commands::prescribing::rx_revoke,
+            commands::prescribing::rx_slip,
             commands::prescribing::template_save,
             commands::prescribing::template_list,
             commands::review::review_queue,

@@ -3,6 +3,7 @@
 // from the Rust core over IPC, takes the demo patient who reports a penicillin allergy,
 // records it, prescribes amoxicillin and waits for the checker's block finding (issue 7).
 // Saves docs/screenshots/desktop-home.png (the README shows it) and desktop-prescribing.png.
+// Asks the core for a 处方笺 over IPC: the command is registered and the window may call it.
 //
 // Usage (from the repo root, inside xvfb-run): node tests/desktop/smoke.mjs <app-binary>
 import assert from "node:assert/strict";
@@ -96,6 +97,32 @@ try {
     const disabled = await script(session, `return document.querySelector('[data-testid="rx-sign"]').disabled;`);
     assert.equal(disabled, true, "sign is disabled while a block finding stands");
     await savePng(session, "desktop-prescribing.png");
+  });
+
+  await check("a drug typed and not picked is no drug: the unknown_drug block, and signing stays disabled", async () => {
+    await session.clickWhenReady('[data-testid="add-line"]', 5_000);
+    await type(session, '[data-testid="rx-line-1"] input[role="combobox"]', "blf");
+    const finding = await session.waitFor(
+      '[data-testid="findings"] [data-testid="finding-block"][data-code="unknown_drug"]',
+      10_000,
+    );
+    assert.match(await session.text(finding), /不可忽略/);
+    await session.waitFor('[data-testid="pick-hint-1"]', 5_000);
+    const disabled = await script(session, `return document.querySelector('[data-testid="rx-sign"]').disabled;`);
+    assert.equal(disabled, true, "sign is disabled while the typed drug is not picked");
+  });
+
+  await check("the 处方笺 command answers through the window's IPC (registered and permitted)", async () => {
+    const answer = await session.cmd("POST", "/execute/async", {
+      script: `const done = arguments[arguments.length - 1];
+        window.__TAURI_INTERNALS__
+          .invoke("rx_slip", { request: { prescription_id: "00000000-0000-7000-8000-000000000000" } })
+          .then(() => done({ ok: true }), (e) => done({ ok: false, error: JSON.stringify(e) }));`,
+      args: [],
+    });
+    // A prescription that does not exist: the core's own answer, not "command not allowed".
+    assert.equal(answer.ok, false);
+    assert.match(answer.error, /not_found/);
   });
 } catch (e) {
   results.push({ name: "session", ok: false });

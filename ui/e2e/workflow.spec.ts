@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import { appendFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
@@ -196,6 +197,22 @@ test("physician: a clean prescription is signed for review; lock hides patient d
   await expect(page.getByTestId("consultation-screen")).toBeVisible();
   // A chronic follow-up: 4-week courses are within its limit (R-RX-4).
   await expect(page.getByTestId("consultation-kind")).toHaveText("慢性病");
+  await expect(page.getByTestId("consultation-kind-reason")).toHaveText("按预问诊");
+  // The type is the physician's call, changed only with a reason (issue 12).
+  const changeKind = async (label: string, reason: string) => {
+    await page.getByTestId("consultation-kind-change").click();
+    const ok = page.getByTestId("consultation-kind-ok");
+    await page.locator(".ant-modal").evaluate((el) => Promise.all(el.getAnimations({ subtree: true }).map((a) => a.finished)));
+    await page.getByTestId("consultation-kind-options").locator("label").filter({ hasText: label }).click();
+    await expect(page.getByTestId("consultation-kind-options").getByRole("radio", { name: label })).toBeChecked();
+    await expect(ok).toBeDisabled();
+    await page.getByTestId("consultation-kind-reason-input").fill(reason);
+    await ok.click();
+    await expect(page.getByTestId("consultation-kind")).toHaveText(label);
+    await expect(page.getByTestId("consultation-kind-reason")).toContainText(reason);
+  };
+  await changeKind("急诊", "e2e：胸闷加重，按急诊处理");
+  await changeKind("慢性病", "e2e：血压平稳，长期随访");
   const dx = page.getByLabel("诊断（ICD-10）");
   await dx.fill("原发性高血压");
   await page.locator('.ant-select-dropdown:visible .ant-select-item-option[title^="I10 "]').click();
@@ -208,6 +225,8 @@ test("physician: a clean prescription is signed for review; lock hides patient d
     }
     const line = page.getByTestId("rx-line-0");
     await pickDrug(page, line, "amlodipine", "amlodipine");
+    // 禁忌说明 (R-RX-2) pre-filled from the label's contraindications, editable.
+    await expect(line.getByTestId("contra-0")).toHaveValue(/对氨氯地平过敏者禁用/);
     await line.getByRole("combobox", { name: "规格" }).fill("5 mg");
     await line.getByTestId("dose-0").fill("1");
     await pick(page, line.getByRole("combobox", { name: "单位" }), "片");
@@ -223,6 +242,26 @@ test("physician: a clean prescription is signed for review; lock hides patient d
     await page.getByTestId("confirm-sign").click();
     await expect(page.getByTestId("rx-status")).toContainText("待审核");
   }
+
+  // The 处方笺 (R-RX-11) of the signed prescription, from the real core: before approval it
+  // is marked 未审核 — 不得调配, and its Chinese text extracts.
+  await expect(page.getByTestId("rx-editor")).toContainText("未经药师审核");
+  const slipDownload = page.waitForEvent("download");
+  await page.getByTestId("rx-slip-pdf").click();
+  const slip = await slipDownload;
+  expect(slip.suggestedFilename()).toMatch(/^rx-slip-.*\.pdf$/);
+  const pdfPath = path.join(test.info().outputDir, "rx-slip.pdf");
+  await slip.saveAs(pdfPath);
+  const text = execFileSync("pdftotext", [pdfPath, "-"]).toString();
+  expect(text).toContain("处方笺");
+  expect(text).toContain("未审核");
+  expect(text).toContain("氨氯地平");
+  expect(text).toContain("对氨氯地平过敏者禁用");
+  // The printed page as the README shows it (rendered by poppler, as a printer would get it).
+  execFileSync("pdftoppm", ["-png", "-r", "110", "-singlefile", pdfPath, path.join(shots, "rx-slip")]);
+  // Printing goes through the webview's print dialog from a frame holding the same PDF.
+  await page.getByTestId("rx-slip-print").click();
+  await expect(page.locator('iframe[data-testid="rx-slip-print-frame"]')).toHaveCount(1);
 
   await page.getByTestId("lock-button").click();
   const lock = page.getByTestId("lock-screen");

@@ -60,7 +60,7 @@ pub enum RxCommand {
         #[arg(long)]
         out: PathBuf,
         /// The institution printed on the 处方笺.
-        #[arg(long, default_value = "互联网医院")]
+        #[arg(long, default_value = meddesk_workstation::slip::DEFAULT_INSTITUTION)]
         institution: String,
     },
 }

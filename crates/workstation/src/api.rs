@@ -106,6 +106,7 @@ commands![
     crate::prescribing::RxSignRequest,
     crate::prescribing::RxGetRequest,
     crate::prescribing::RxRevokeRequest,
+    crate::slip::RxSlipRequest,
     crate::prescribing::TemplateSaveRequest,
     crate::prescribing::TemplateListRequest,
     crate::review::ReviewQueueRequest,

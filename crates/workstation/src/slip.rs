@@ -51,6 +51,39 @@ fn frequency_zh(f: &str) -> String {
     }
 }
 
+/// A dose unit as a Chinese slip writes it (mass and volume units stay as symbols).
+fn unit_zh(u: &str) -> String {
+    match u {
+        "tablet" => "片",
+        "capsule" => "粒",
+        "puff" => "揿",
+        "drop" => "滴",
+        "sachet" => "袋",
+        "IU" | "U" => "单位",
+        other => other,
+    }
+    .to_owned()
+}
+
+/// The 科别 of a specialty code as the platform routes it (unknown codes print as given).
+fn department_zh(specialty: &str) -> String {
+    match specialty {
+        "cardiology" => "心血管内科",
+        "endocrinology" => "内分泌科",
+        "general" | "general_practice" => "全科",
+        "emergency" => "急诊科",
+        "pediatrics" => "儿科",
+        "dermatology" => "皮肤科",
+        "respiratory" => "呼吸内科",
+        "gastroenterology" => "消化内科",
+        "neurology" => "神经内科",
+        "gynaecology" | "gynecology" => "妇科",
+        "urology" => "泌尿外科",
+        other => other,
+    }
+    .to_owned()
+}
+
 fn route_zh(r: &str) -> String {
     match r {
         "oral" => "口服",
@@ -100,7 +133,7 @@ pub fn pdf(
                 .and_then(|d| pack.drugs.get(d));
             let usage = [
                 item.dose
-                    .map(|d| format!("每次{} {}", number(d.value), wire(&d.unit)))
+                    .map(|d| format!("每次{} {}", number(d.value), unit_zh(&wire(&d.unit))))
                     .unwrap_or_default(),
                 item.frequency
                     .map(|f| frequency_zh(&wire(&f)))
@@ -176,7 +209,7 @@ pub fn pdf(
     let department = match &c.route {
         TriageRoute::General => "全科".to_owned(),
         TriageRoute::Emergency => "急诊".to_owned(),
-        TriageRoute::Specialist { specialty } => specialty.clone(),
+        TriageRoute::Specialist { specialty } => department_zh(specialty),
     };
     let slip = Slip {
         institution: institution.to_owned(),
@@ -235,4 +268,50 @@ pub fn pdf(
         },
     )
     .map_err(|e| ApiError::new(ErrorCode::Internal, format!("slip: {e}")))
+}
+
+/// The institution printed on a slip when the clinic has not named one.
+pub const DEFAULT_INSTITUTION: &str = "互联网医院";
+
+/// The 处方笺 of a prescription as a PDF, to print or keep (R-RX-11): for the physician who
+/// wrote it, a pharmacist once it is signed, or an administrator. Before approval it is
+/// marked 未审核 — 不得调配.
+#[derive(Debug, Clone, serde::Deserialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+pub struct RxSlipRequest {
+    pub prescription_id: String,
+}
+
+impl crate::Command for RxSlipRequest {
+    const NAME: &'static str = "rx_slip";
+    type Output = crate::guidance::ExportedFile;
+    async fn run(self, ws: &crate::Workstation) -> Result<crate::guidance::ExportedFile, ApiError> {
+        use base64::Engine as _;
+        use meddesk_domain::Role;
+        let (who, store) = ws.active()?;
+        let now = ws.now();
+        let actor = who.actor();
+        let l = crate::prescribing::load(&store, &actor, now, &self.prescription_id)?;
+        let own = l.row.physician_id == who.id.0;
+        let reviewer = who.roles.contains(&Role::Pharmacist)
+            && l.lifecycle.status != meddesk_clinical::lifecycle::RxStatus::Draft;
+        if !(own || reviewer || who.roles.contains(&Role::Administrator)) {
+            return Err(ApiError::not_found("prescription"));
+        }
+        let bytes = pdf(
+            &store,
+            ws.knowledge(),
+            &ws.profile().assets_dir,
+            &actor,
+            now,
+            &self.prescription_id,
+            DEFAULT_INSTITUTION,
+        )?;
+        let short = &self.prescription_id[..8.min(self.prescription_id.len())];
+        Ok(crate::guidance::ExportedFile {
+            file_name: format!("rx-slip-{short}.pdf"),
+            mime: "application/pdf".into(),
+            base64: base64::engine::general_purpose::STANDARD.encode(bytes),
+        })
+    }
 }

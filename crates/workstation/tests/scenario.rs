@@ -927,4 +927,46 @@ async fn a_line_keeps_its_contraindication_notes_from_the_label_as_edited() {
         again["draft"]["items"][0]["contraindications"],
         edited.as_str()
     );
+
+    // The 处方笺 (R-RX-11) prints the line with its notes, marked 未审核 before approval.
+    let slip = w
+        .ok("rx_slip", json!({"prescription_id": rx["id"]}))
+        .await;
+    assert_eq!(slip["mime"], "application/pdf");
+    let text = pdf_text(&slip);
+    assert!(text.contains("处方笺"), "{text}");
+    assert!(text.contains("未审核"), "{text}");
+    assert!(text.contains("禁忌说明"), "{text}");
+    assert!(text.contains("氨氯地平"), "{text}");
+    // Not another physician's to print.
+    w.sign_in("dr.wang").await;
+    assert_eq!(
+        w.err("rx_slip", json!({"prescription_id": rx["id"]}))
+            .await,
+        ErrorCode::NotFound
+    );
+    // The pharmacist prints a signed one.
+    w.sign_in("ph.zhao").await;
+    let slip = w
+        .ok("rx_slip", json!({"prescription_id": rx["id"]}))
+        .await;
+    assert!(pdf_text(&slip).contains("处方笺"));
+}
+
+/// The text of an exported PDF (base64), read back with poppler's `pdftotext`.
+fn pdf_text(file: &Value) -> String {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(file["base64"].as_str().expect("base64"))
+        .expect("base64 decodes");
+    assert!(bytes.starts_with(b"%PDF"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("slip.pdf");
+    std::fs::write(&path, &bytes).expect("written");
+    let out = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by `cargo xtask test`");
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }

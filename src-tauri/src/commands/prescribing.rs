@@ -68,3 +68,11 @@ pub async fn template_list(
 ) -> Result<<TemplateListRequest as Command>::Output, ApiError> {
     ws.execute(request).await
 }
+
+#[tauri::command]
+pub async fn rx_slip(
+    ws: State<'_, Workstation>,
+    request: meddesk_workstation::slip::RxSlipRequest,
+) -> Result<<meddesk_workstation::slip::RxSlipRequest as Command>::Output, ApiError> {
+    ws.execute(request).await
+}

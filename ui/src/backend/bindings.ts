@@ -560,6 +560,8 @@ overrides: Array<Override>,
  */
 validity_days: number | null, };
 
+export type RxSlipRequest = { prescription_id: string, };
+
 export type RxStatus = "draft" | "signed" | "approved" | "rejected" | "revoked" | "expired";
 
 export type SessionStateKind = "signed_out" | "locked" | "active";
@@ -717,6 +719,7 @@ export type Commands = {
   rx_sign: { request: RxSignRequest; response: PrescriptionView };
   rx_get: { request: RxGetRequest; response: PrescriptionView };
   rx_revoke: { request: RxRevokeRequest; response: PrescriptionView };
+  rx_slip: { request: RxSlipRequest; response: ExportedFile };
   template_save: { request: TemplateSaveRequest; response: Template };
   template_list: { request: TemplateListRequest; response: Templates };
   review_queue: { request: ReviewQueueRequest; response: ReviewQueue };
@@ -766,6 +769,7 @@ export const COMMAND_NAMES: CommandName[] = [
   "rx_sign",
   "rx_get",
   "rx_revoke",
+  "rx_slip",
   "template_save",
   "template_list",
   "review_queue",

@@ -60,7 +60,6 @@ function ConsultationType({ view }: { view: ConsultationView }) {
       {canChange && (
         <Button
           size="small"
-          type="link"
           data-testid="consultation-kind-change"
           onClick={() => {
             setKind(view.prescription_kind);

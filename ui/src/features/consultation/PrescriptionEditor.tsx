@@ -24,6 +24,7 @@ import { SignatureTag } from "../../components/signature";
 import { useI18n } from "../../i18n";
 import { recordDraft, rxLinesDraft, type RecordFields } from "./drafts";
 import { DrugPicker } from "./DrugPicker";
+import { SlipButtons } from "./SlipButtons";
 import { icd10Label } from "./Icd10Picker";
 import { computeQuantity } from "./quantity";
 import { useLiveCheck } from "./useLiveCheck";
@@ -569,6 +570,7 @@ export function PrescriptionEditor({ view, prescription, onPrescription, onNew }
       }
       extra={
         <Space wrap>
+          {prescription && <SlipButtons prescriptionId={prescription.id} status={prescription.status} />}
           {editable && (
             <Select
               aria-label={t("rx.applyTemplate")}
