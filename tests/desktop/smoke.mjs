@@ -4,6 +4,7 @@
 // records it, prescribes amoxicillin and waits for the checker's block finding (issue 7).
 // Saves docs/screenshots/desktop-home.png (the README shows it) and desktop-prescribing.png.
 // Asks the core for a 处方笺 over IPC: the command is registered and the window may call it.
+// Then the pharmacist reviews a signed prescription: the clinical picture, the confirmation.
 //
 // Usage (from the repo root, inside xvfb-run): node tests/desktop/smoke.mjs <app-binary>
 import assert from "node:assert/strict";
@@ -123,6 +124,45 @@ try {
     // A prescription that does not exist: the core's own answer, not "command not allowed".
     assert.equal(answer.ok, false);
     assert.match(answer.error, /not_found/);
+  });
+
+  await check("the pharmacist sees the clinical picture and confirms an approval in the real window", async () => {
+    // The physician's prescription for the patient on screen, made through the core's IPC
+    // (the same commands the editor calls): a diagnosis, a complete loratadine line, signed
+    // with every warning's reason.
+    const made = await session.cmd("POST", "/execute/async", {
+      script: `const done = arguments[arguments.length - 1];
+        const call = (c, request) => window.__TAURI_INTERNALS__.invoke(c, { request });
+        (async () => {
+          const mine = await call("consultation_list_mine", {});
+          const c = mine.consultations.find((x) => x.status === "claimed");
+          await call("record_save", { consultation_id: c.id, record: {
+            chief_complaint: "", history: "", medication_history: "", advice: "",
+            allergies: [{ substance: "青霉素" }], diagnoses: ["J30.4"],
+            clinical: { weight_kg: 60, egfr: 95, current_medications: [] } } });
+          const line = { drug: "loratadine", strength: "10 mg", dose: { value: 10, unit: "mg" },
+            route: "oral", frequency: "QD", days: 5, quantity: 5 };
+          const rx = await call("rx_save", { consultation_id: c.id, draft: { items: [line] } });
+          const overrides = rx.check.findings.filter((f) => f.severity === "warn")
+            .map((f) => ({ code: f.code, items: f.items, reason: "桌面冒烟测试" }));
+          const signed = await call("rx_sign", { prescription_id: rx.id, overrides });
+          return signed.status;
+        })().then((status) => done({ ok: true, status }), (e) => done({ ok: false, error: JSON.stringify(e) }));`,
+      args: [],
+    });
+    assert.equal(made.ok, true, made.error);
+    assert.equal(made.status, "signed");
+    await session.clickWhenReady('[data-testid="sign-out-button"]', 5_000);
+    await session.clickWhenReady('[data-testid="fill-ph.demo"]', 10_000);
+    await session.clickWhenReady('[data-testid="sign-in-screen"] button[type="submit"]', 5_000);
+    const context = await session.waitFor('[data-testid="review-item"] [data-testid="review-context"]', 20_000);
+    assert.match(await session.text(context), /J30\.4/);
+    assert.match(await session.text(context), /青霉素/);
+    await session.clickWhenReady('[data-testid="review-item"] [data-testid="approve"]', 5_000);
+    const dialog = await session.waitFor('[data-testid="approve-dialog"]', 10_000);
+    assert.match(await session.text(dialog), /通过后处方立即生效/);
+    await session.clickWhenReady('[data-testid="confirm-approve"]', 5_000);
+    await session.waitFor('[data-testid="review-screen"] .ant-empty', 20_000);
   });
 } catch (e) {
   results.push({ name: "session", ok: false });

@@ -186,7 +186,12 @@ async fn sign_and_approve(ws: &Workstation, url: &str) -> Result<(), String> {
         "clinical": {"weight_kg": 68, "egfr": 90, "hepatic_impairment": "none", "conditions": ["I10"],
                      "current_medications": [], "pregnant": false, "lactating": false}}})).await?;
     // The line's 禁忌说明 starts from the pack's label contraindications, as in the editor.
-    let hits = call(ws, "drug_search", json!({"query": "amlodipine", "limit": 1})).await?;
+    let hits = call(
+        ws,
+        "drug_search",
+        json!({"query": "amlodipine", "limit": 1}),
+    )
+    .await?;
     let notes: Vec<&str> = hits["hits"][0]["contraindications"]["zh"]
         .as_array()
         .map(|n| n.iter().filter_map(Value::as_str).collect())

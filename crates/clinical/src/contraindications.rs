@@ -78,7 +78,11 @@ pub fn contraindication_notes(drug: &Drug) -> ContraindicationNotes {
             .map(|r| r.source.clone())
     };
     if let Some(source) = reproductive(&drug.pregnancy) {
-        out.push("孕妇禁用".into(), "Contraindicated in pregnancy".into(), &source);
+        out.push(
+            "孕妇禁用".into(),
+            "Contraindicated in pregnancy".into(),
+            &source,
+        );
     }
     if let Some(source) = reproductive(&drug.lactation) {
         out.push(
@@ -126,7 +130,11 @@ mod tests {
             assert_eq!(n.zh.len(), n.en.len(), "{}", drug.id);
             assert!(n.zh.is_empty() == n.sources.is_empty(), "{}", drug.id);
             for s in &n.sources {
-                assert!(!s.trim().is_empty(), "{}: a note without its source", drug.id);
+                assert!(
+                    !s.trim().is_empty(),
+                    "{}: a note without its source",
+                    drug.id
+                );
             }
             // Every label note the pack holds is in the line's notes, first and in order.
             if let Some(c) = &drug.contraindications {

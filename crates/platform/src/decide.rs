@@ -14,10 +14,10 @@ use uuid::Uuid;
 use crate::signing::PlatformSigning;
 use meddesk_sync::hlc::MAX_DRIFT_MS;
 use meddesk_sync::{
-    AccountRole, ComplaintEntry, ConsultationRecord, ConsultationTypeEntry, FieldHistoryEntry, FieldValue, FollowUpEntry,
-    MessageEntry, MessageSender, OpKind, Operation, PhysicianRecord, PrescriptionRecord,
-    PrescriptionStatus, QueueStatus, RecordBody, RecordKey, RecordKind, Rejection, RejectionCode,
-    ReviewDecision, ReviewEntry, SignedDocument,
+    AccountRole, ComplaintEntry, ConsultationRecord, ConsultationTypeEntry, FieldHistoryEntry,
+    FieldValue, FollowUpEntry, MessageEntry, MessageSender, OpKind, Operation, PhysicianRecord,
+    PrescriptionRecord, PrescriptionStatus, QueueStatus, RecordBody, RecordKey, RecordKind,
+    Rejection, RejectionCode, ReviewDecision, ReviewEntry, SignedDocument,
 };
 
 /// The signed-in account behind a request (from the access token).
@@ -145,7 +145,10 @@ pub fn consultation_type(c: &ConsultationRecord) -> ConsultationKind {
         .last()
         .map(|t| t.consultation_type)
         .unwrap_or_else(|| {
-            validity::default_consultation_kind(c.request.chronic_icd10.is_some(), c.request.priority)
+            validity::default_consultation_kind(
+                c.request.chronic_icd10.is_some(),
+                c.request.priority,
+            )
         })
 }
 
@@ -500,7 +503,11 @@ pub fn decide(
             reason,
             ..
         } => {
-            require_role(actor, AccountRole::Physician, "setting the consultation type")?;
+            require_role(
+                actor,
+                AccountRole::Physician,
+                "setting the consultation type",
+            )?;
             not_suspended(actor, loaded)?;
             let (_, c) = own_consultation(actor, loaded, &target)?;
             non_empty(reason, "reason")?;
@@ -1549,7 +1556,13 @@ mod tests {
             Some(RejectionCode::InvalidInput)
         );
         assert_eq!(
-            code(decide(&set(&doc, &"长".repeat(501)), &doc, &mine, NOW, &rules())),
+            code(decide(
+                &set(&doc, &"长".repeat(501)),
+                &doc,
+                &mine,
+                NOW,
+                &rules()
+            )),
             Some(RejectionCode::InvalidInput)
         );
         assert_eq!(
@@ -1560,13 +1573,22 @@ mod tests {
             code(decide(&set(&pharm, "急"), &pharm, &mine, NOW, &rules())),
             Some(RejectionCode::NotPermitted)
         );
-        let changed = decide(&set(&doc, "胸痛伴出汗，按急诊处理"), &doc, &mine, NOW, &rules())
-            .expect("the treating physician sets the type");
+        let changed = decide(
+            &set(&doc, "胸痛伴出汗，按急诊处理"),
+            &doc,
+            &mine,
+            NOW,
+            &rules(),
+        )
+        .expect("the treating physician sets the type");
         let RecordBody::Consultation(c) = &changed[0].1 else {
             panic!("a consultation record")
         };
         assert_eq!(c.consultation_types.len(), 1);
-        assert_eq!(c.consultation_types[0].consultation_type, ConsultationKind::Emergency);
+        assert_eq!(
+            c.consultation_types[0].consultation_type,
+            ConsultationKind::Emergency
+        );
         assert_eq!(c.consultation_types[0].by, "doc");
         assert_eq!(consultation_type(c), ConsultationKind::Emergency);
 
@@ -1594,7 +1616,10 @@ mod tests {
         assert_eq!(type_of_draft(&mine), Some(ConsultationKind::Chronic));
         let mut set_loaded = mine.clone();
         set_loaded.insert(changed[0].0.clone(), (4, changed[0].1.clone()));
-        assert_eq!(type_of_draft(&set_loaded), Some(ConsultationKind::Emergency));
+        assert_eq!(
+            type_of_draft(&set_loaded),
+            Some(ConsultationKind::Emergency)
+        );
 
         // A signature naming another type than the consultation's is refused, even when the
         // prescription is otherwise valid.
@@ -1622,7 +1647,11 @@ mod tests {
                 signed: signed_doc,
             },
         );
-        assert!(decide(&sign, &doc, &draft, NOW, &rules()).is_ok(), "{}", case.name);
+        assert!(
+            decide(&sign, &doc, &draft, NOW, &rules()).is_ok(),
+            "{}",
+            case.name
+        );
         let Some((_, RecordBody::Prescription(p))) =
             draft.get_mut(&RecordKey::prescription(Uuid::from_u128(9)))
         else {

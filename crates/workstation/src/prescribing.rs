@@ -561,7 +561,7 @@ impl Command for RxSaveRequest {
         {
             return Err(ApiError::invalid_value(
                 "draft.kind",
-                &format!(
+                format!(
                     "the consultation's type is {}; change it on the consultation \
                      (consultation_set_type) with a reason",
                     cx.kind().as_str()

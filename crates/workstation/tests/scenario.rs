@@ -748,7 +748,9 @@ async fn the_physician_sets_the_consultation_type_and_the_course_limit_follows_i
     w.sign_in("dr.li").await;
     w.ok("consultation_claim", json!({"consultation_id": c}))
         .await;
-    let view = w.ok("consultation_get", json!({"consultation_id": c})).await;
+    let view = w
+        .ok("consultation_get", json!({"consultation_id": c}))
+        .await;
     assert_eq!(view["prescription_kind"], "ordinary");
     assert!(view["prescription_kind_reason"].is_null());
     w.ok("record_save", json!({"consultation_id": c, "record": {"diagnoses": ["I10"], "allergies": [], "clinical": {"weight_kg": 72, "egfr": 90, "current_medications": []}}})).await;
@@ -818,7 +820,9 @@ async fn the_physician_sets_the_consultation_type_and_the_course_limit_follows_i
         .ok("rx_check", json!({"consultation_id": c, "draft": draft}))
         .await;
     assert!(
-        !codes(&check).iter().any(|(code, _)| code == "course_too_long"),
+        !codes(&check)
+            .iter()
+            .any(|(code, _)| code == "course_too_long"),
         "{check}"
     );
     assert_eq!(
@@ -890,9 +894,9 @@ async fn a_line_keeps_its_contraindication_notes_from_the_label_as_edited() {
         "{hits}"
     );
     assert!(
-        notes["sources"]
-            .as_array()
-            .is_some_and(|s| s.iter().any(|s| s.as_str().is_some_and(|s| s.contains("§4")))),
+        notes["sources"].as_array().is_some_and(|s| s
+            .iter()
+            .any(|s| s.as_str().is_some_and(|s| s.contains("§4")))),
         "{hits}"
     );
     w.ok("record_save", json!({"consultation_id": c, "record": {"diagnoses": ["I10"], "allergies": [], "clinical": {"weight_kg": 60, "egfr": 90, "current_medications": []}}})).await;
@@ -909,9 +913,15 @@ async fn a_line_keeps_its_contraindication_notes_from_the_label_as_edited() {
         ErrorCode::InvalidValue
     );
     let rx = w
-        .ok("rx_save", json!({"consultation_id": c, "draft": {"items": [line]}}))
+        .ok(
+            "rx_save",
+            json!({"consultation_id": c, "draft": {"items": [line]}}),
+        )
         .await;
-    assert_eq!(rx["draft"]["items"][0]["contraindications"], edited.as_str());
+    assert_eq!(
+        rx["draft"]["items"][0]["contraindications"],
+        edited.as_str()
+    );
     let overrides = support::overrides_for_warnings(&rx["check"], "已评估");
     let signed = w
         .ok(
@@ -920,18 +930,14 @@ async fn a_line_keeps_its_contraindication_notes_from_the_label_as_edited() {
         )
         .await;
     assert_eq!(signed["status"], "signed", "{signed}");
-    let again = w
-        .ok("rx_get", json!({"prescription_id": rx["id"]}))
-        .await;
+    let again = w.ok("rx_get", json!({"prescription_id": rx["id"]})).await;
     assert_eq!(
         again["draft"]["items"][0]["contraindications"],
         edited.as_str()
     );
 
     // The 处方笺 (R-RX-11) prints the line with its notes, marked 未审核 before approval.
-    let slip = w
-        .ok("rx_slip", json!({"prescription_id": rx["id"]}))
-        .await;
+    let slip = w.ok("rx_slip", json!({"prescription_id": rx["id"]})).await;
     assert_eq!(slip["mime"], "application/pdf");
     let text = pdf_text(&slip);
     assert!(text.contains("处方笺"), "{text}");
@@ -941,15 +947,12 @@ async fn a_line_keeps_its_contraindication_notes_from_the_label_as_edited() {
     // Not another physician's to print.
     w.sign_in("dr.wang").await;
     assert_eq!(
-        w.err("rx_slip", json!({"prescription_id": rx["id"]}))
-            .await,
+        w.err("rx_slip", json!({"prescription_id": rx["id"]})).await,
         ErrorCode::NotFound
     );
     // The pharmacist prints a signed one.
     w.sign_in("ph.zhao").await;
-    let slip = w
-        .ok("rx_slip", json!({"prescription_id": rx["id"]}))
-        .await;
+    let slip = w.ok("rx_slip", json!({"prescription_id": rx["id"]})).await;
     assert!(pdf_text(&slip).contains("处方笺"));
 }
 

@@ -1,8 +1,8 @@
 //! `consultations` and the intake queue (R-TRI-1..3, R-ROLE-1).
 
 use meddesk_domain::{
-    Channel, ConsultationId, ConsultationKind, ConsultationStatus, MaskedName, PatientId, Priority, Sensitive,
-    TriageRoute,
+    Channel, ConsultationId, ConsultationKind, ConsultationStatus, MaskedName, PatientId, Priority,
+    Sensitive, TriageRoute,
 };
 use rusqlite::{OptionalExtension, Row, params};
 

@@ -206,7 +206,9 @@ fn consultation_type(
         kind: latest.consultation_type,
         reason: latest.reason.clone(),
     };
-    if here.as_ref() == Some(&wanted) || pending_here(w, "consultation", &rec.request.id.to_string())? {
+    if here.as_ref() == Some(&wanted)
+        || pending_here(w, "consultation", &rec.request.id.to_string())?
+    {
         return Ok(());
     }
     consultations::set_type(w, &id, &wanted)
