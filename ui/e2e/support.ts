@@ -52,3 +52,33 @@ export async function expectAccessibleAsIs(page: Page) {
   const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   expect(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`)).toEqual([]);
 }
+
+/**
+ * The open dialog has finished appearing: it is there, fully opaque, and nothing in it or
+ * around it is still animating. (Its motion starts a frame after it mounts, so "no animation
+ * yet" is not "done"; axe reads colours mid-fade otherwise.)
+ */
+export async function dialogSettled(page: Page) {
+  await expect
+    .poll(
+      () =>
+        page.evaluate(() => {
+          const modal = document.querySelector(".ant-modal");
+          if (!modal) return false;
+          const moving = document.getAnimations().filter((a) => {
+            const target = (a.effect as KeyframeEffect | null)?.target;
+            return a.playState === "running" && target instanceof Element && target.closest(".ant-modal-root, .ant-modal-wrap") !== null;
+          });
+          let opaque = true;
+          for (let el: Element | null = modal; el; el = el.parentElement) if (getComputedStyle(el).opacity !== "1") opaque = false;
+          return moving.length === 0 && opaque;
+        }),
+      { timeout: 10_000 },
+    )
+    .toBe(true);
+}
+
+/** No dialog is open any more (its closing motion is over). */
+export async function dialogGone(page: Page) {
+  await expect(page.locator(".ant-modal-wrap:visible")).toHaveCount(0);
+}

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import { appendFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { expectAccessible, expectAccessibleAsIs, serverUrl, shots, signIn } from "./support";
+import { dialogGone, dialogSettled, expectAccessible, expectAccessibleAsIs, serverUrl, shots, signIn } from "./support";
 
 // One workstation, one session: the roles take turns in order (R-ROLE-*).
 test.describe.configure({ mode: "serial" });
@@ -202,7 +202,7 @@ test("physician: a clean prescription is signed for review; lock hides patient d
   const changeKind = async (label: string, reason: string) => {
     await page.getByTestId("consultation-kind-change").click();
     const ok = page.getByTestId("consultation-kind-ok");
-    await page.locator(".ant-modal").evaluate((el) => Promise.all(el.getAnimations({ subtree: true }).map((a) => a.finished)));
+    await dialogSettled(page);
     await page.getByTestId("consultation-kind-options").locator("label").filter({ hasText: label }).click();
     await expect(page.getByTestId("consultation-kind-options").getByRole("radio", { name: label })).toBeChecked();
     await expect(ok).toBeDisabled();
@@ -210,6 +210,7 @@ test("physician: a clean prescription is signed for review; lock hides patient d
     await ok.click();
     await expect(page.getByTestId("consultation-kind")).toHaveText(label);
     await expect(page.getByTestId("consultation-kind-reason")).toContainText(reason);
+    await dialogGone(page);
   };
   await changeKind("急诊", "e2e：胸闷加重，按急诊处理");
   await changeKind("慢性病", "e2e：血压平稳，长期随访");
@@ -302,7 +303,7 @@ test("pharmacist: review queue with findings; approve one, reject one with struc
   await expect(approve.getByTestId("approve-validity")).toContainText("有效期");
   await expect(items).toHaveCount(2);
   // Checked once the dialog has finished zooming in (axe reads colours mid-animation otherwise).
-  await page.locator(".ant-modal").evaluate((el) => Promise.all(el.getAnimations({ subtree: true }).map((a) => a.finished)));
+  await dialogSettled(page);
   await expectAccessibleAsIs(page);
   await page.screenshot({ path: path.join(shots, "review-approve.png") });
   await page.getByTestId("confirm-approve").click();

@@ -17,6 +17,10 @@ export function AntdTheme({ children }: { children: ReactNode }) {
         // Contrast ≥ 4.5:1 for secondary text (axe-core, WCAG AA): antd's defaults are lighter.
         token: {
           colorPrimary: "#007a7a",
+          // Hovered and pressed primary buttons stay ≥ 4.5:1 with white text too (antd derives
+          // lighter shades; a dialog that opens under the pointer showed one, and axe failed).
+          colorPrimaryHover: "#006b6b",
+          colorPrimaryActive: "#005c5c",
           borderRadius: 4,
           colorTextSecondary: "#595959",
           colorTextDescription: "#595959",

@@ -1,6 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { AutoComplete, Tag } from "antd";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import type { DrugHit } from "../../backend";
 import { useBackend } from "../../backend/context";
 import { useI18n } from "../../i18n";
@@ -34,6 +34,16 @@ export function DrugPicker({
     staleTime: 60_000,
   });
   const list = hits.data?.hits ?? [];
+  // The drop-down's accessibility list (rendered by the select, `<id>_list`, role listbox)
+  // carries no name of its own; screen readers announce it as the medicine list.
+  const listName = t("rx.drugSearch");
+  useEffect(() => {
+    const name = () => document.getElementById(`${id}_list`)?.setAttribute("aria-label", listName);
+    name();
+    const watch = new MutationObserver(name);
+    watch.observe(document.body, { childList: true, subtree: true });
+    return () => watch.disconnect();
+  }, [id, listName]);
   return (
     <AutoComplete
       id={id}
