@@ -159,8 +159,14 @@ try {
     assert.match(await session.text(context), /J30\.4/);
     assert.match(await session.text(context), /青霉素/);
     await session.clickWhenReady('[data-testid="review-item"] [data-testid="approve"]', 5_000);
+    // The dialog zooms in: its text reads as rendered once it is visible.
     const dialog = await session.waitFor('[data-testid="approve-dialog"]', 10_000);
-    assert.match(await session.text(dialog), /通过后处方立即生效/);
+    let shown = "";
+    for (let t0 = Date.now(); Date.now() - t0 < 10_000 && !/通过后处方立即生效/.test(shown); ) {
+      shown = await session.text(dialog);
+      if (!/通过后处方立即生效/.test(shown)) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.match(shown, /通过后处方立即生效/);
     await session.clickWhenReady('[data-testid="confirm-approve"]', 5_000);
     await session.waitFor('[data-testid="review-screen"] .ant-empty', 20_000);
   });

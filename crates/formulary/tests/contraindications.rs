@@ -3,26 +3,10 @@
 //! drug, zh/en length mismatch, unsourced entry, unknown source id) run with the other
 //! provenance fixtures in `tests/provenance.rs`; these tests cover the rest.
 
-use std::path::{Path, PathBuf};
-
 use meddesk_formulary::{Contraindications, FormularyError, Issue, load_dir};
 
-fn test_pack() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/pack")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read dir") {
-        let e = e.expect("entry");
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&p, to.join(e.file_name())).expect("copy");
-        }
-    }
-}
+mod common;
+use common::{copy_dir, test_pack};
 
 /// The test pack with `contraindications.toml` replaced by `text` (`None`: removed).
 fn with(

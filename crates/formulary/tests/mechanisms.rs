@@ -3,27 +3,13 @@
 //! Each broken-pack test copies the TEST-ONLY pack (tests/data/pack), appends one thing and
 //! checks that the error names the file, the entry and the field.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use meddesk_formulary::schema::{DrugProperty, InteractionSeverity, PackSeverity};
 use meddesk_formulary::{FormularyError, Issue, Pack, load_dir};
 
-fn test_pack() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/pack")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read dir") {
-        let e = e.expect("entry");
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&p, to.join(e.file_name())).expect("copy");
-        }
-    }
-}
+mod common;
+use common::{copy_dir, test_pack};
 
 /// Copy the test pack, append `text` to each named file, load it.
 fn with(appends: &[(&str, &str)]) -> Result<Pack, Vec<Issue>> {

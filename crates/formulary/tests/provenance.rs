@@ -7,21 +7,11 @@ use std::path::{Path, PathBuf};
 
 use meddesk_formulary::{FormularyError, load_dir};
 
+mod common;
+use common::copy_dir_skipping;
+
 fn data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read dir") {
-        let e = e.expect("entry");
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(e.file_name()));
-        } else if e.file_name() != "expect.toml" {
-            std::fs::copy(&p, to.join(e.file_name())).expect("copy");
-        }
-    }
 }
 
 #[derive(serde::Deserialize)]
@@ -51,8 +41,8 @@ fn every_bad_fixture_fails_naming_file_entry_and_field() {
             toml::from_str(&std::fs::read_to_string(fx.join("expect.toml")).expect("expect.toml"))
                 .expect("expect.toml parses");
         let dir = tempfile::tempdir().expect("tempdir");
-        copy_dir(&data().join("pack"), dir.path());
-        copy_dir(&fx, dir.path());
+        copy_dir_skipping(&data().join("pack"), dir.path(), Some("expect.toml"));
+        copy_dir_skipping(&fx, dir.path(), Some("expect.toml"));
         let issues = match load_dir(dir.path()) {
             Ok(_) => panic!("{name}: the broken pack loaded"),
             Err(FormularyError::Invalid(issues)) => issues,

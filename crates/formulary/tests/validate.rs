@@ -1,26 +1,10 @@
 //! The validator on malformed packs: every error names the file, the entry and the field.
 //! Each test copies the TEST-ONLY pack (tests/data/pack) to a temp dir and breaks one thing.
 
-use std::path::{Path, PathBuf};
-
 use meddesk_formulary::{FormularyError, Issue, load_dir};
 
-fn test_pack() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/pack")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read dir") {
-        let e = e.expect("entry");
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&p, to.join(e.file_name())).expect("copy");
-        }
-    }
-}
+mod common;
+use common::{copy_dir, test_pack};
 
 /// Copy the test pack, replace `from` by `to` in `file`, load it, return the issues.
 fn broken(file: &str, from: &str, to: &str) -> Vec<Issue> {
