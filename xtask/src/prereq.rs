@@ -17,7 +17,9 @@ const BUILD_PACKAGES: &[&str] = &[
     "libwebkit2gtk-4.1-dev",
     "librsvg2-dev",
 ];
-const RUN_PACKAGES: &[&str] = &["xvfb", "xauth"];
+/// The window is zh-CN first: a Debian machine without a desktop has no CJK font, and the
+/// webview would draw every Chinese character as a box.
+const RUN_PACKAGES: &[&str] = &["xvfb", "xauth", "fonts-wqy-microhei"];
 const TEST_PACKAGES: &[&str] = &[
     "webkit2gtk-driver",
     "chromium",
