@@ -169,14 +169,38 @@ pub fn verify(
                 .as_bytes()
                 .try_into()
                 .map_err(|_| Error::KeyInvalid { algorithm })?;
-            let key = ed25519_dalek::VerifyingKey::from_bytes(bytes)
-                .map_err(|_| Error::KeyInvalid { algorithm })?;
+            let key = decompressed(bytes).ok_or(Error::KeyInvalid { algorithm })?;
             let signature = ed25519_dalek::Signature::from_slice(signature.as_bytes())
                 .map_err(|_| Error::SignatureInvalid)?;
             key.verify_strict(message, &signature)
                 .map_err(|_| Error::SignatureInvalid)
         }
     }
+}
+
+/// A verifying key as a curve point, decompressed once per thread and key: a verifier checks
+/// thousands of documents signed by a handful of keys (physicians, pharmacists, the
+/// platform), and decompression is a field square root each time. The cache is bounded.
+fn decompressed(bytes: &[u8; 32]) -> Option<ed25519_dalek::VerifyingKey> {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    const MAX_KEYS: usize = 4_096;
+    thread_local! {
+        static KEYS: RefCell<HashMap<[u8; 32], ed25519_dalek::VerifyingKey>> =
+            RefCell::new(HashMap::new());
+    }
+    KEYS.with(|keys| {
+        if let Some(key) = keys.borrow().get(bytes) {
+            return Some(*key);
+        }
+        let key = ed25519_dalek::VerifyingKey::from_bytes(bytes).ok()?;
+        let mut keys = keys.borrow_mut();
+        if keys.len() >= MAX_KEYS {
+            keys.clear();
+        }
+        keys.insert(*bytes, key);
+        Some(key)
+    })
 }
 
 /// A short, stable id for a public key: `sha256:` and the first 16 bytes of its SHA-256, hex.
