@@ -221,7 +221,49 @@ impl Workstation {
             zeroize::Zeroizing::new(password.to_owned()),
             totp_code.map(str::to_owned),
         );
+        self.watch_idle(&who.id);
         self.status()
+    }
+
+    /// The idle lock as a timer, not only a check at the next command (R-SEC-3, issue 13):
+    /// when the idle timeout passes, the session locks at once — sync stops and the store,
+    /// with its key, is dropped — even if nobody touches the workstation. No-op outside a
+    /// tokio runtime (the CLI), where every command checks the rule before it runs.
+    fn watch_idle(&self, user: &UserId) {
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let ws = self.clone();
+        let user = user.clone();
+        rt.spawn(async move {
+            while let Some(left) = ws.idle_left(&user) {
+                // A little past the deadline, so the check finds it due.
+                tokio::time::sleep(left + std::time::Duration::from_millis(250)).await;
+                if !ws.session_is(&user) {
+                    return;
+                }
+            }
+        });
+    }
+
+    /// How long until `user`'s session is due to lock; `None` when it is not theirs or not
+    /// active any more.
+    pub(crate) fn idle_left(&self, user: &UserId) -> Option<std::time::Duration> {
+        let now = self.now();
+        let state = self.state().ok()?;
+        match &*state {
+            State::Active {
+                who,
+                last_activity,
+                idle_timeout,
+                ..
+            } if who.id == *user => Some(
+                (*last_activity + *idle_timeout - now)
+                    .to_std()
+                    .unwrap_or_default(),
+            ),
+            _ => None,
+        }
     }
 
     /// Whether `user` is still signed in and unlocked (the sync task asks before each round;

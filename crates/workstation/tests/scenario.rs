@@ -600,6 +600,28 @@ async fn the_workstation_locks_after_ten_idle_minutes_and_unlocks_with_the_passw
     assert_eq!(w.err("queue_list", json!({})).await, ErrorCode::Locked);
 }
 
+/// The idle lock is a timer (R-SEC-3, issue 13): ten idle minutes lock the session by
+/// themselves — nobody has to touch the workstation for its store and key to be dropped.
+/// (The clock is moved back afterwards, so the lock seen is the timer's, not the next
+/// command's own check.)
+#[tokio::test(start_paused = true)]
+async fn an_idle_workstation_locks_by_itself() {
+    let w = world();
+    w.sign_in("dr.li").await;
+    w.ok("queue_list", json!({})).await;
+    w.clock.advance(Duration::minutes(11));
+    tokio::time::sleep(std::time::Duration::from_secs(11 * 60)).await;
+    w.clock.advance(Duration::minutes(-11));
+    let status = w.ok("session_status", json!({})).await;
+    assert_eq!(status["state"], "locked", "{status}");
+    assert_eq!(w.err("queue_list", json!({})).await, ErrorCode::Locked);
+    // Before the timeout, nothing locks.
+    w.ok("unlock", json!({"password": "dr.li-password"})).await;
+    tokio::time::sleep(std::time::Duration::from_secs(5 * 60)).await;
+    w.clock.advance(Duration::minutes(5));
+    w.ok("queue_list", json!({})).await;
+}
+
 #[tokio::test]
 async fn intake_screening_flags_and_holds_sensitive_requests() {
     let w = world();
