@@ -444,6 +444,56 @@ async fn duplicate_delivery_applies_once(base: &str) {
     assert_eq!(version, 1);
 }
 
+/// An operation id is an idempotency key bound to (user, id, body digest): the same id with
+/// another body, or from another user, is a `conflict` — never the first operation's answer —
+/// and changes nothing (issue 13, R-SEC-8).
+async fn a_used_op_id_is_not_another_operation(base: &str) {
+    let mut intake = client(base, "intake", "dev-intake").await;
+    let first = request("cardiology");
+    let o = op(
+        "intake",
+        "dev-intake",
+        0,
+        hlc_now(),
+        OpKind::CreateConsultation { request: first },
+    );
+    commit(&intake, o.clone());
+    assert_eq!(intake.sync_once().await.unwrap().acked, 1);
+
+    // The same id, another request: refused as a conflict; the second request is not filed.
+    let other = request("cardiology");
+    let other_id = other.id;
+    let mut forged = o.clone();
+    forged.kind = OpKind::CreateConsultation { request: other };
+    let mut again = client(base, "intake", "dev-intake").await;
+    commit(&again, forged);
+    again.sync_once().await.unwrap();
+    assert_eq!(rejection_of(&again, o.op_id), Some(RejectionCode::Conflict));
+    assert!(record(&again, &RecordKey::consultation(other_id)).is_none());
+
+    // The same id from another user (whatever the body): a conflict too.
+    let doc1 = client(base, "doc1", "dev-doc1").await;
+    let mut theirs = op(
+        "doc1",
+        "dev-doc1",
+        0,
+        hlc_now(),
+        OpKind::ClaimConsultation {
+            consultation_id: other_id,
+        },
+    );
+    theirs.op_id = o.op_id;
+    let mut doc1 = doc1;
+    commit(&doc1, theirs);
+    doc1.sync_once().await.unwrap();
+    assert_eq!(rejection_of(&doc1, o.op_id), Some(RejectionCode::Conflict));
+
+    // The genuine retry still gets its first answer.
+    let mut retry = client(base, "intake", "dev-intake").await;
+    commit(&retry, o.clone());
+    assert_eq!(retry.sync_once().await.unwrap().acked, 1);
+}
+
 /// Initial sync in pages survives a connection cut mid-page and resumes from the last
 /// applied page; the early pages are usable at once.
 async fn paged_initial_sync_resumes(base: &str, addr: std::net::SocketAddr) {
@@ -610,6 +660,8 @@ async fn all_scenarios(addr: std::net::SocketAddr) {
     concurrent_field_edits_keep_both(&base).await;
     eprintln!("scenario: duplicate_delivery_applies_once");
     duplicate_delivery_applies_once(&base).await;
+    eprintln!("scenario: a_used_op_id_is_not_another_operation");
+    a_used_op_id_is_not_another_operation(&base).await;
     eprintln!("scenario: paged_initial_sync_resumes");
     paged_initial_sync_resumes(&base, addr).await;
     eprintln!("scenario: notification_channel");

@@ -619,6 +619,9 @@ pub enum RejectionCode {
     /// An electronic signature does not verify (R-RX-10): `findings` holds the verifier's
     /// code (`signature_missing`, `content_changed`, `certificate_revoked`, …).
     SignatureInvalid,
+    /// The operation id was already used by another operation (another body or another
+    /// user): ids are idempotency keys bound to (user, id, body digest), never reused.
+    Conflict,
 }
 
 impl Rejection {

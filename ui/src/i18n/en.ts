@@ -92,6 +92,7 @@ export const en: Messages = {
   "sync.code.invalid_input": "The content was not accepted",
   "sync.code.duplicate_id": "Duplicate id",
   "sync.code.clock_skew": "This computer's clock is too far from the platform's",
+  "sync.code.conflict": "The operation id was already used for another operation",
   "sync.code.wrong_identity": "Account and device do not match",
   "sync.field.history": "History",
   "sync.field.medication_history": "Medication history",

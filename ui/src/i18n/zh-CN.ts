@@ -90,6 +90,7 @@ export const zhCN = {
   "sync.code.invalid_input": "内容不符合要求",
   "sync.code.duplicate_id": "重复的编号",
   "sync.code.clock_skew": "本机时间与平台相差过大",
+  "sync.code.conflict": "操作编号已被另一操作使用",
   "sync.code.wrong_identity": "账号与设备不匹配",
   "sync.field.history": "现病史",
   "sync.field.medication_history": "用药史",

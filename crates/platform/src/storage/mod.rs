@@ -10,6 +10,7 @@ use std::future::Future;
 
 use meddesk_sync::{
     AccountRole, OpKind, OpOutcome, OpResult, Operation, RecordBody, RecordKey, RecordKind,
+    Rejection, RejectionCode,
 };
 use uuid::Uuid;
 
@@ -68,19 +69,40 @@ pub struct Writes {
     pub records: Vec<(RecordKey, u64, String)>,
     pub changes: Vec<StoredChange>,
     /// (op id, user, outcome JSON).
-    pub outcomes: Vec<(Uuid, String, String)>,
+    /// (op id, user, body digest, outcome JSON).
+    pub outcomes: Vec<(Uuid, String, String, String)>,
     pub now_ms: i64,
 }
 
 /// An open push transaction. It holds the change-sequence lock from `begin` to `commit`:
 /// pushes are serialized, so sequence numbers are assigned and become visible in order
 /// (a reader never sees seq n+1 before n) and a rolled-back push leaves no gap.
+/// The answer already given to an operation id, and what it was given to: the idempotency
+/// key is (user, op id, body digest) — the same id with another body or from another user
+/// is a `conflict`, never the old answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KnownOutcome {
+    pub user_id: String,
+    /// `None` for outcomes stored before digests were kept: the user still has to match.
+    pub digest: Option<String>,
+    pub result: OpResult,
+}
+
+/// The digest an operation's idempotency key binds: SHA-256 of its JSON (the struct's
+/// fields in declaration order, maps sorted), hex.
+pub fn op_digest(op: &Operation) -> Result<String> {
+    use sha2::Digest as _;
+    let bytes = serde_json::to_vec(op)
+        .map_err(|e| PlatformError::Internal(format!("operation encoding: {e}")))?;
+    Ok(hex::encode(sha2::Sha256::digest(&bytes)))
+}
+
 pub trait PushTx: Send {
     fn head(&self) -> u64;
     fn outcomes(
         &mut self,
         op_ids: &[Uuid],
-    ) -> impl Future<Output = Result<HashMap<Uuid, OpResult>>> + Send;
+    ) -> impl Future<Output = Result<HashMap<Uuid, KnownOutcome>>> + Send;
     fn load(&mut self, keys: &[RecordKey]) -> impl Future<Output = Result<Loaded>> + Send;
     fn commit(self, writes: Writes) -> impl Future<Output = Result<()>> + Send;
     fn rollback(self) -> impl Future<Output = ()> + Send;
@@ -238,11 +260,24 @@ async fn push_in<T: PushTx>(
     let mut latest: BTreeMap<RecordKey, (u64, String)> = BTreeMap::new();
     let mut outcomes = Vec::with_capacity(ops.len());
     for op in ops {
-        if let Some(result) = known.get(&op.op_id) {
-            // A retried or duplicated delivery: the same answer, applied once.
+        let digest = op_digest(op)?;
+        if let Some(k) = known.get(&op.op_id) {
+            let same = k.user_id == op.user && k.digest.as_ref().is_none_or(|d| *d == digest);
+            let result = if same {
+                // A retried or duplicated delivery: the same answer, applied once.
+                k.result.clone()
+            } else {
+                // Another operation under a used id: refused, and the first answer stays.
+                OpResult::Rejected {
+                    rejection: Rejection::new(
+                        RejectionCode::Conflict,
+                        "the operation id was already used for another operation",
+                    ),
+                }
+            };
             outcomes.push(OpOutcome {
                 op_id: op.op_id,
-                result: result.clone(),
+                result,
             });
             continue;
         }
@@ -275,8 +310,15 @@ async fn push_in<T: PushTx>(
         };
         writes
             .outcomes
-            .push((op.op_id, op.user.clone(), to_json(&result)?));
-        known.insert(op.op_id, result.clone());
+            .push((op.op_id, op.user.clone(), digest.clone(), to_json(&result)?));
+        known.insert(
+            op.op_id,
+            KnownOutcome {
+                user_id: op.user.clone(),
+                digest: Some(digest),
+                result: result.clone(),
+            },
+        );
         outcomes.push(OpOutcome {
             op_id: op.op_id,
             result,

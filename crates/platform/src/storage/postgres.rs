@@ -14,15 +14,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use meddesk_sync::{OpResult, RecordKey};
+use meddesk_sync::RecordKey;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, NoTls};
 use uuid::Uuid;
 
 use super::{
-    Account, PushTx, Result, Storage, StoredChange, Writes, decode_body, decode_outcome,
-    parse_kind, parse_role, role_str,
+    Account, KnownOutcome, PushTx, Result, Storage, StoredChange, Writes, decode_body,
+    decode_outcome, parse_kind, parse_role, role_str,
 };
 use crate::decide::{ChangeMeta, Loaded};
 use crate::error::PlatformError;
@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS changes (
     status TEXT NOT NULL, op_id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS op_outcomes (
     op_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, outcome TEXT NOT NULL, created_at BIGINT NOT NULL);
+ALTER TABLE op_outcomes ADD COLUMN IF NOT EXISTS digest TEXT;
 CREATE INDEX IF NOT EXISTS op_outcomes_age ON op_outcomes(created_at);
 CREATE TABLE IF NOT EXISTS accounts (
     username TEXT PRIMARY KEY, user_id TEXT NOT NULL UNIQUE, role TEXT NOT NULL, org_id TEXT NOT NULL,
@@ -164,11 +165,11 @@ impl PushTx for PgTx {
         self.head
     }
 
-    async fn outcomes(&mut self, op_ids: &[Uuid]) -> Result<HashMap<Uuid, OpResult>> {
+    async fn outcomes(&mut self, op_ids: &[Uuid]) -> Result<HashMap<Uuid, KnownOutcome>> {
         let ids: Vec<String> = op_ids.iter().map(Uuid::to_string).collect();
         let rows = client(&self.conn)?
             .query(
-                "SELECT op_id, outcome FROM op_outcomes WHERE op_id = ANY($1)",
+                "SELECT op_id, user_id, digest, outcome FROM op_outcomes WHERE op_id = ANY($1)",
                 &[&ids],
             )
             .await
@@ -176,10 +177,17 @@ impl PushTx for PgTx {
         let mut found = HashMap::new();
         for row in rows {
             let id: String = row.get(0);
-            let outcome: String = row.get(1);
+            let outcome: String = row.get(3);
             let id = Uuid::parse_str(&id)
                 .map_err(|e| PlatformError::Internal(format!("stored op id: {e}")))?;
-            found.insert(id, decode_outcome(&outcome)?);
+            found.insert(
+                id,
+                KnownOutcome {
+                    user_id: row.get(1),
+                    digest: row.get(2),
+                    result: decode_outcome(&outcome)?,
+                },
+            );
         }
         Ok(found)
     }
@@ -252,11 +260,12 @@ impl PushTx for PgTx {
         );
         let oi: Vec<String> = w.outcomes.iter().map(|o| o.0.to_string()).collect();
         let ou: Vec<&str> = w.outcomes.iter().map(|o| o.1.as_str()).collect();
-        let oo: Vec<&str> = w.outcomes.iter().map(|o| o.2.as_str()).collect();
-        let p_outcomes: [&(dyn ToSql + Sync); 4] = [&oi, &ou, &oo, &w.now_ms];
+        let od: Vec<&str> = w.outcomes.iter().map(|o| o.2.as_str()).collect();
+        let oo: Vec<&str> = w.outcomes.iter().map(|o| o.3.as_str()).collect();
+        let p_outcomes: [&(dyn ToSql + Sync); 5] = [&oi, &ou, &od, &oo, &w.now_ms];
         let outcomes = c.execute(
-            "INSERT INTO op_outcomes(op_id, user_id, outcome, created_at)
-             SELECT o.*, $4::bigint FROM UNNEST($1::text[], $2::text[], $3::text[]) AS o",
+            "INSERT INTO op_outcomes(op_id, user_id, digest, outcome, created_at)
+             SELECT o.*, $5::bigint FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[]) AS o",
             &p_outcomes,
         );
         let head = to_i64(w.head);

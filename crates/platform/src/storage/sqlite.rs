@@ -6,14 +6,14 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use meddesk_sync::{OpResult, RecordKey};
+use meddesk_sync::RecordKey;
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 use uuid::Uuid;
 
 use super::{
-    Account, PushTx, Result, Storage, StoredChange, Writes, decode_body, decode_outcome,
-    parse_kind, parse_role, role_str,
+    Account, KnownOutcome, PushTx, Result, Storage, StoredChange, Writes, decode_body,
+    decode_outcome, parse_kind, parse_role, role_str,
 };
 use crate::decide::{ChangeMeta, Loaded};
 use crate::error::PlatformError;
@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS changes (
     body TEXT NOT NULL, org_id TEXT NOT NULL, specialty TEXT, physician_id TEXT,
     status TEXT NOT NULL, op_id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS op_outcomes (
-    op_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, outcome TEXT NOT NULL, created_at INTEGER NOT NULL);
+    op_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, outcome TEXT NOT NULL, created_at INTEGER NOT NULL,
+    digest TEXT);
 CREATE INDEX IF NOT EXISTS op_outcomes_age ON op_outcomes(created_at);
 CREATE TABLE IF NOT EXISTS accounts (
     username TEXT PRIMARY KEY, user_id TEXT NOT NULL UNIQUE, role TEXT NOT NULL, org_id TEXT NOT NULL,
@@ -69,6 +70,16 @@ impl SqliteStore {
     pub fn open(path: &Path) -> Result<Self> {
         let writer = open_conn(path)?;
         writer.execute_batch(SCHEMA).map_err(db)?;
+        // Stores made before idempotency keys bound the body digest gain its column.
+        let has_digest: bool = writer
+            .prepare("SELECT 1 FROM pragma_table_info('op_outcomes') WHERE name = 'digest'")
+            .and_then(|mut s| s.exists([]))
+            .map_err(db)?;
+        if !has_digest {
+            writer
+                .execute_batch("ALTER TABLE op_outcomes ADD COLUMN digest TEXT")
+                .map_err(db)?;
+        }
         let mut secret = [0u8; 32];
         getrandom::fill(&mut secret)
             .map_err(|e| PlatformError::Internal(format!("random: {e}")))?;
@@ -126,19 +137,26 @@ impl PushTx for SqliteTx {
         self.head
     }
 
-    async fn outcomes(&mut self, op_ids: &[Uuid]) -> Result<HashMap<Uuid, OpResult>> {
+    async fn outcomes(&mut self, op_ids: &[Uuid]) -> Result<HashMap<Uuid, KnownOutcome>> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT outcome FROM op_outcomes WHERE op_id = ?1")
+            .prepare_cached("SELECT user_id, digest, outcome FROM op_outcomes WHERE op_id = ?1")
             .map_err(db)?;
         let mut found = HashMap::new();
         for id in op_ids {
-            let outcome: Option<String> = stmt
-                .query_row([id.to_string()], |r| r.get(0))
+            let row: Option<(String, Option<String>, String)> = stmt
+                .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                 .optional()
                 .map_err(db)?;
-            if let Some(o) = outcome {
-                found.insert(*id, decode_outcome(&o)?);
+            if let Some((user_id, digest, o)) = row {
+                found.insert(
+                    *id,
+                    KnownOutcome {
+                        user_id,
+                        digest,
+                        result: decode_outcome(&o)?,
+                    },
+                );
             }
         }
         Ok(found)
@@ -193,10 +211,11 @@ impl PushTx for SqliteTx {
                 ])?;
             }
             let mut out = conn.prepare_cached(
-                "INSERT INTO op_outcomes(op_id, user_id, outcome, created_at) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO op_outcomes(op_id, user_id, digest, outcome, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
-            for (id, user, outcome) in &w.outcomes {
-                out.execute(params![id.to_string(), user, outcome, w.now_ms])?;
+            for (id, user, digest, outcome) in &w.outcomes {
+                out.execute(params![id.to_string(), user, digest, outcome, w.now_ms])?;
             }
             conn.execute(
                 "UPDATE change_head SET head = ?1 WHERE id = 1",
