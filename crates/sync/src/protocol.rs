@@ -27,7 +27,8 @@ pub enum AccountRole {
     Intake,
 }
 
-/// One client change. `op_id` (UUIDv7) is also the idempotency key: pushing the same
+/// One client change. `op_id` (UUIDv7) is also the idempotency key, bound to the user and
+/// the operation's body digest (another body under a used id is a `conflict`): pushing the same
 /// operation twice yields the same outcome and applies it once.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
