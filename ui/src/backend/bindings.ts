@@ -505,7 +505,7 @@ export type Rejection = { code: RejectionCode, message: string,
  */
 findings?: Array<string>, };
 
-export type RejectionCode = "already_claimed" | "not_permitted" | "suspended" | "not_found" | "stale_version" | "invalid_state" | "invalid_input" | "duplicate_id" | "clock_skew" | "wrong_identity" | "invalid_prescription" | "signature_invalid";
+export type RejectionCode = "already_claimed" | "not_permitted" | "suspended" | "not_found" | "stale_version" | "invalid_state" | "invalid_input" | "duplicate_id" | "clock_skew" | "wrong_identity" | "invalid_prescription" | "signature_invalid" | "conflict";
 
 export type RejectionReason = "inappropriate_indication" | "dose_or_frequency" | "interaction" | "contraindication" | "duplicate_therapy" | "quantity_or_course" | "incomplete_information" | "other";
 
