@@ -27,8 +27,12 @@
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, TextStr};
 use qrcode::{Color, EcLevel, QrCode};
 
+use meddesk_formulary::schema::{Frequency, Route};
+
 use crate::error::GuidanceError;
 use crate::pdf::{FontRefs, FontSet, PdfFonts, show, show_matrix, wrap};
+use crate::sheet::GuidanceLanguage;
+use crate::words;
 
 /// The type of prescription: paper colour and corner label (处方标准 二、处方颜色).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -739,6 +743,41 @@ pub fn qr_modules(code: &SlipCode) -> Result<Vec<Vec<bool>>, GuidanceError> {
         .collect())
 }
 
+/// A line's 用法 as a Chinese slip writes it — "每次1片，每日1次，口服，疗程7天" — in the words
+/// the guidance sheet uses; what the line does not say is left out.
+pub fn usage_zh(
+    dose: Option<(f64, &str)>,
+    frequency: Option<Frequency>,
+    route: Option<Route>,
+    days: Option<f64>,
+) -> String {
+    let zh = GuidanceLanguage::ZhCn;
+    let course = |d: f64| {
+        if d.fract() == 0.0 && d >= 1.0 && d <= f64::from(u32::MAX) {
+            // Whole days: the sheet's wording.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            words::course(zh, d as u32)
+        } else {
+            format!("疗程{}天", words::number(d))
+        }
+    };
+    [
+        dose.map(|(v, unit)| format!("每次{}", words::dose(zh, v, unit))),
+        frequency.map(|f| words::frequency(zh, f).to_owned()),
+        route.map(|r| words::route(zh, r).to_owned()),
+        days.map(course),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join("，")
+}
+
+/// A number as the slip writes it: 28, 0.5 (no trailing zeros).
+pub fn number_text(v: f64) -> String {
+    words::number(v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -748,6 +787,25 @@ mod tests {
             .join("../../assets/fonts")
             .join(name);
         std::fs::read(path).expect("shipped font")
+    }
+
+    #[test]
+    fn usage_reads_in_the_sheets_words_and_leaves_out_what_the_line_does_not_say() {
+        assert_eq!(
+            usage_zh(
+                Some((1.0, "tablet")),
+                Some(Frequency::QD),
+                Some(Route::Oral),
+                Some(30.0)
+            ),
+            "每次1片，每日1次，口服，疗程30天"
+        );
+        assert_eq!(
+            usage_zh(Some((0.5, "mg")), None, Some(Route::Inhaled), Some(2.5)),
+            "每次0.5 mg，吸入，疗程2.5天"
+        );
+        assert_eq!(usage_zh(None, None, None, None), "");
+        assert_eq!(number_text(28.0), "28");
     }
 
     #[test]

@@ -628,10 +628,10 @@ impl Command for SetTypeRequest {
             consultations::set_type(
                 w,
                 &self.consultation_id,
-                &consultations::ConsultationType {
+                Some(&consultations::ConsultationType {
                     kind: self.consultation_type,
                     reason: reason.to_owned(),
-                },
+                }),
             )?;
             crate::sync::enqueue(
                 ws,

@@ -25,46 +25,6 @@ fn wire<T: serde::Serialize>(v: &T) -> String {
         .unwrap_or_default()
 }
 
-fn number(v: f64) -> String {
-    if v.fract() == 0.0 {
-        format!("{v:.0}")
-    } else {
-        format!("{v}")
-    }
-}
-
-fn frequency_zh(f: &str) -> String {
-    match f {
-        "QD" => "每日1次".into(),
-        "BID" => "每日2次".into(),
-        "TID" => "每日3次".into(),
-        "QID" => "每日4次".into(),
-        "QN" => "每晚1次".into(),
-        "QW" => "每周1次".into(),
-        "PRN" => "必要时".into(),
-        "ONCE" => "单次".into(),
-        "Q4H" => "每4小时1次".into(),
-        "Q6H" => "每6小时1次".into(),
-        "Q8H" => "每8小时1次".into(),
-        "Q12H" => "每12小时1次".into(),
-        other => other.to_owned(),
-    }
-}
-
-/// A dose unit as a Chinese slip writes it (mass and volume units stay as symbols).
-fn unit_zh(u: &str) -> String {
-    match u {
-        "tablet" => "片",
-        "capsule" => "粒",
-        "puff" => "揿",
-        "drop" => "滴",
-        "sachet" => "袋",
-        "IU" | "U" => "单位",
-        other => other,
-    }
-    .to_owned()
-}
-
 /// The 科别 of a specialty code as the platform routes it (unknown codes print as given).
 fn department_zh(specialty: &str) -> String {
     match specialty {
@@ -79,25 +39,6 @@ fn department_zh(specialty: &str) -> String {
         "neurology" => "神经内科",
         "gynaecology" | "gynecology" => "妇科",
         "urology" => "泌尿外科",
-        other => other,
-    }
-    .to_owned()
-}
-
-fn route_zh(r: &str) -> String {
-    match r {
-        "oral" => "口服",
-        "iv" => "静脉注射",
-        "im" => "肌内注射",
-        "sc" => "皮下注射",
-        "inhaled" => "吸入",
-        "topical" => "外用",
-        "rectal" => "直肠给药",
-        "vaginal" => "阴道给药",
-        "sublingual" => "舌下含服",
-        "ophthalmic" => "滴眼",
-        "nasal" => "鼻用",
-        "transdermal" => "经皮",
         other => other,
     }
     .to_owned()
@@ -131,28 +72,22 @@ pub fn pdf(
             let drug = pack
                 .resolve_prescribed(&item.drug)
                 .and_then(|d| pack.drugs.get(d));
-            let usage = [
-                item.dose
-                    .map(|d| format!("每次{} {}", number(d.value), unit_zh(&wire(&d.unit))))
-                    .unwrap_or_default(),
-                item.frequency
-                    .map(|f| frequency_zh(&wire(&f)))
-                    .unwrap_or_default(),
-                item.route.map(|r| route_zh(&wire(&r))).unwrap_or_default(),
-                item.days
-                    .map(|d| format!("共{}天", number(d)))
-                    .unwrap_or_default(),
-            ]
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join("，");
+            let unit = item.dose.map(|d| wire(&d.unit));
+            let usage = meddesk_guidance::slip::usage_zh(
+                item.dose.map(|d| d.value).zip(unit.as_deref()),
+                item.frequency,
+                item.route,
+                item.days,
+            );
             SlipLine {
                 generic_name: drug
                     .map(|d| format!("{} {}", d.zh, d.inn))
                     .unwrap_or_else(|| item.drug.clone()),
                 strength: item.strength.clone().unwrap_or_default(),
-                quantity: item.quantity.map(number).unwrap_or_default(),
+                quantity: item
+                    .quantity
+                    .map(meddesk_guidance::slip::number_text)
+                    .unwrap_or_default(),
                 usage,
                 contraindication_notes: item
                     .contraindications

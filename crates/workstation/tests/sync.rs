@@ -404,6 +404,37 @@ async fn first_claim_wins_across_workstations_and_the_loser_keeps_a_draft() {
         learned(true),
     )
     .await;
+    // A change of the consultation type the platform refuses (dr.a is suspended) does not
+    // stay on screen: the consultation shows the type the platform holds (one truth).
+    let before = a
+        .ok("consultation_get", json!({"consultation_id": shared}))
+        .await;
+    let platform_kind = before["prescription_kind"].clone();
+    let other_kind = if platform_kind == "emergency" {
+        "specialist"
+    } else {
+        "emergency"
+    };
+    let changed = a
+        .call(
+            "consultation_set_type",
+            json!({"consultation_id": shared, "consultation_type": other_kind, "reason": "停诊期间尝试更改"}),
+        )
+        .await;
+    // The workstation takes it (it cannot know every refusal in advance); the platform refuses.
+    changed.expect("kept locally, pending");
+    {
+        let refused = a
+            .poll(
+                "the refused type change to leave the screen",
+                "consultation_get",
+                json!({"consultation_id": shared}),
+                |v| (v["sync"] == "rejected").then(|| v.clone()),
+            )
+            .await;
+        assert_eq!(refused["prescription_kind"], platform_kind, "{refused}");
+        assert!(refused["prescription_kind_reason"].is_null(), "{refused}");
+    }
 
     // The complaint is resolved: the administrator reinstates dr.a on B's workstation, and
     // dr.a's own workstation learns that too.

@@ -321,8 +321,13 @@ pub struct ConsultationType {
     pub reason: String,
 }
 
-/// Set the consultation type (the treating physician's call, R-RX-4): an audited update.
-pub fn set_type(w: &mut Writer<'_>, id: &ConsultationId, t: &ConsultationType) -> Result<()> {
+/// Set the consultation type (the treating physician's call, R-RX-4), or clear it (`None`:
+/// the intake's default applies again): an audited update.
+pub fn set_type(
+    w: &mut Writer<'_>,
+    id: &ConsultationId,
+    t: Option<&ConsultationType>,
+) -> Result<()> {
     let key = id.0.to_string();
     let n = w
         .conn()
@@ -330,7 +335,12 @@ pub fn set_type(w: &mut Writer<'_>, id: &ConsultationId, t: &ConsultationType) -
             "UPDATE consultations SET consultation_type = ?2, consultation_type_reason = ?3,
              updated_at = ?4 WHERE id = ?1",
         )?
-        .execute(params![key, t.kind.as_str(), t.reason, w.now_ms()])?;
+        .execute(params![
+            key,
+            t.map(|t| t.kind.as_str()),
+            t.map(|t| t.reason.as_str()),
+            w.now_ms()
+        ])?;
     if n == 0 {
         return Err(not_found(RECORD, &key));
     }

@@ -28,6 +28,16 @@ pub fn upsert(
     Ok(n > 0)
 }
 
+/// The body of a record as last pulled from the platform; `None`: not known to it (or
+/// deleted there).
+pub fn body(conn: &rusqlite::Connection, kind: &str, id: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT body FROM sync_records WHERE kind = ?1 AND id = ?2")?
+        .query_row(params![kind, id], |row| row.get::<_, Option<String>>(0))
+        .optional()?
+        .flatten())
+}
+
 /// The version of a record on the platform as last pulled; `None`: not known to it.
 pub fn version(conn: &rusqlite::Connection, kind: &str, id: &str) -> Result<Option<i64>> {
     Ok(conn

@@ -211,7 +211,7 @@ fn consultation_type(
     {
         return Ok(());
     }
-    consultations::set_type(w, &id, &wanted)
+    consultations::set_type(w, &id, Some(&wanted))
 }
 
 /// A consultation request the platform holds: new here, it is triaged by the local rules and

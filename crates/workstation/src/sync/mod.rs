@@ -516,6 +516,12 @@ pub(crate) fn refused_where_the_work_is(
         return Ok(());
     };
     use meddesk_store::tables::{pharmacist_reviews, prescriptions, workflow_documents as docs};
+    if let OpKind::SetConsultationType {
+        consultation_id, ..
+    } = &op.kind
+    {
+        return type_as_the_platform_holds_it(w, *consultation_id);
+    }
     let (prescription_id, review) = match &op.kind {
         OpKind::SignPrescription {
             prescription_id, ..
@@ -562,6 +568,31 @@ pub(crate) fn refused_where_the_work_is(
         docs::put_prescription(w, &prescription_id, doc)?;
     }
     Ok(())
+}
+
+/// A refused change of the consultation type does not stay on screen: the consultation takes
+/// the type the platform holds (its last accepted setting, else the intake's default).
+fn type_as_the_platform_holds_it(
+    w: &mut meddesk_store::Writer<'_>,
+    consultation_id: uuid::Uuid,
+) -> meddesk_store::Result<()> {
+    use meddesk_store::tables::{consultations, sync_records};
+    let key = RecordKey::consultation(consultation_id);
+    let held = sync_records::body(w.conn(), key.kind.as_str(), &key.id)?
+        .and_then(|b| serde_json::from_str::<meddesk_sync::RecordBody>(&b).ok())
+        .and_then(|b| match b {
+            meddesk_sync::RecordBody::Consultation(c) => c.consultation_types.last().cloned(),
+            _ => None,
+        })
+        .map(|t| consultations::ConsultationType {
+            kind: t.consultation_type,
+            reason: t.reason,
+        });
+    consultations::set_type(
+        w,
+        &meddesk_domain::ConsultationId(consultation_id),
+        held.as_ref(),
+    )
 }
 
 fn ms(t: i64) -> DateTime<Utc> {
