@@ -28,6 +28,10 @@ pub enum PlatformCommand {
         /// Lifetime of access tokens.
         #[arg(long, default_value_t = meddesk_platform::auth::ACCESS_TTL_S)]
         access_ttl_seconds: i64,
+        /// A reverse proxy (the TLS terminator in front) whose `X-Forwarded-For` names the
+        /// client, for per-address sign-in throttling; repeatable.
+        #[arg(long = "trusted-proxy")]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// File realistic zh-CN consultation requests (complaints, vitals, I10/E11 follow-ups,
     /// children with guardians, emergencies) through the platform API.
@@ -70,6 +74,7 @@ pub fn run(command: PlatformCommand, data_dir: &Path, assets: &Path) -> Result<(
             database,
             accounts,
             access_ttl_seconds,
+            trusted_proxies,
         } => {
             let database = Database::parse(database.as_deref(), &data_dir.join("platform"))
                 .map_err(|e| e.to_string())?;
@@ -84,6 +89,7 @@ pub fn run(command: PlatformCommand, data_dir: &Path, assets: &Path) -> Result<(
                 database,
                 accounts,
                 access_ttl_s: access_ttl_seconds,
+                trusted_proxies,
                 pack: meddesk_platform::serve::load_pack(assets).map_err(|e| e.to_string())?,
             };
             rt.block_on(serve(cfg, |addr| {

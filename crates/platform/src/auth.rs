@@ -1,6 +1,9 @@
 //! Sign-in and tokens. Passwords are checked against Argon2id verifiers; access tokens are
-//! short-lived HMAC-SHA256-signed claims (stateless: any node that shares the database's
-//! secret can check them); refresh tokens are random, stored hashed, and rotated on use.
+//! short-lived HMAC-SHA256-signed claims naming their session; refresh tokens are random,
+//! stored hashed, and rotated on use. A session is a row in the database (any node sees it):
+//! it ends at sign-out, password change, suspension or an administrator's revocation, and
+//! after an absolute lifetime however often it was refreshed. A refresh token presented a
+//! second time ends its session (a copy was stolen: both holders must sign in again).
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -18,6 +21,8 @@ use crate::error::PlatformError;
 /// signs in again; its outbox waits, nothing is lost).
 pub const ACCESS_TTL_S: i64 = 15 * 60;
 pub const REFRESH_TTL_MS: i64 = 30 * 24 * 3600 * 1000;
+/// A session ends this long after its sign-in, however often it was refreshed.
+pub const SESSION_LIFETIME_MS: i64 = 30 * 24 * 3600 * 1000;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
@@ -26,7 +31,17 @@ struct Claims {
     org: String,
     spec: Vec<String>,
     dev: String,
+    /// The session (sign-in) the token belongs to; checked against the database per request.
+    sid: String,
     exp: i64,
+}
+
+/// A checked access token: who, on which session, until when (Unix seconds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Access {
+    pub actor: Actor,
+    pub session_id: String,
+    pub expires_s: i64,
 }
 
 pub fn hash_password(password: &str) -> Result<String, PlatformError> {
@@ -38,6 +53,15 @@ pub fn hash_password(password: &str) -> Result<String, PlatformError> {
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| PlatformError::Internal(format!("argon2: {e}")))
+}
+
+/// Spend the time of one real password check against a verifier nobody's password matches,
+/// so an unknown account name answers as slowly as a known one.
+pub fn verify_nothing(password: &str) {
+    static DUMMY: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    if let Some(v) = DUMMY.get_or_init(|| hash_password("meddesk: no such account").ok()) {
+        let _ = verify_password(password, v);
+    }
 }
 
 pub fn verify_password(password: &str, verifier: &str) -> bool {
@@ -55,10 +79,11 @@ fn sign(secret: &[u8], payload: &str) -> Result<String, PlatformError> {
     Ok(URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
 }
 
-/// An access token for `actor`, valid until `now_s + ACCESS_TTL_S` (or `ttl_s` if given).
+/// An access token for `actor` on session `session_id`, valid until `now_s + ttl_s`.
 pub fn issue_access(
     secret: &[u8],
     actor: &Actor,
+    session_id: &str,
     now_s: i64,
     ttl_s: i64,
 ) -> Result<String, PlatformError> {
@@ -68,6 +93,7 @@ pub fn issue_access(
         org: actor.org_id.clone(),
         spec: actor.specialties.clone(),
         dev: actor.device_id.clone(),
+        sid: session_id.to_owned(),
         exp: now_s + ttl_s,
     };
     let json =
@@ -78,8 +104,9 @@ pub fn issue_access(
 }
 
 /// Check an access token: `token_invalid` for anything forged or malformed,
-/// `token_expired` when only the time ran out.
-pub fn check_access(secret: &[u8], token: &str, now_s: i64) -> Result<Actor, PlatformError> {
+/// `token_expired` when only the time ran out. Whether the session is still open is the
+/// caller's question (it needs the database).
+pub fn check_access(secret: &[u8], token: &str, now_s: i64) -> Result<Access, PlatformError> {
     let (payload, sig) = token.split_once('.').ok_or(PlatformError::TokenInvalid)?;
     let mut mac = Hmac::<Sha256>::new_from_slice(secret)
         .map_err(|e| PlatformError::Internal(format!("hmac: {e}")))?;
@@ -96,13 +123,24 @@ pub fn check_access(secret: &[u8], token: &str, now_s: i64) -> Result<Actor, Pla
     if claims.exp <= now_s {
         return Err(PlatformError::TokenExpired);
     }
-    Ok(Actor {
-        user_id: claims.sub,
-        role: claims.role,
-        org_id: claims.org,
-        specialties: claims.spec,
-        device_id: claims.dev,
+    Ok(Access {
+        actor: Actor {
+            user_id: claims.sub,
+            role: claims.role,
+            org_id: claims.org,
+            specialties: claims.spec,
+            device_id: claims.dev,
+        },
+        session_id: claims.sid,
+        expires_s: claims.exp,
     })
+}
+
+/// A new random session id.
+pub fn new_session_id() -> Result<String, PlatformError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| PlatformError::Internal(format!("random: {e}")))?;
+    Ok(hex::encode(bytes))
 }
 
 /// A new random refresh token and the hash under which it is stored.
@@ -135,8 +173,11 @@ mod tests {
     #[test]
     fn tokens_round_trip_expire_and_resist_forgery() {
         let secret = b"0123456789abcdef0123456789abcdef";
-        let t = issue_access(secret, &actor(), 1_000, ACCESS_TTL_S).expect("issue");
-        assert_eq!(check_access(secret, &t, 1_000).expect("valid"), actor());
+        let t = issue_access(secret, &actor(), "s1", 1_000, ACCESS_TTL_S).expect("issue");
+        let access = check_access(secret, &t, 1_000).expect("valid");
+        assert_eq!(access.actor, actor());
+        assert_eq!(access.session_id, "s1");
+        assert_eq!(access.expires_s, 1_000 + ACCESS_TTL_S);
         assert!(matches!(
             check_access(secret, &t, 1_000 + ACCESS_TTL_S),
             Err(PlatformError::TokenExpired)

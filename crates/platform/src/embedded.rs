@@ -71,6 +71,7 @@ impl Embedded {
             database: Database::Sqlite(self.cfg.dir.join("platform.sqlite3")),
             accounts: self.cfg.accounts.clone(),
             access_ttl_s: crate::auth::ACCESS_TTL_S,
+            trusted_proxies: Vec::new(),
             pack: self.cfg.pack.clone(),
         };
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();

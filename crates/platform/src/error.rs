@@ -8,11 +8,18 @@ use meddesk_sync::ApiErrorBody;
 pub enum PlatformError {
     #[error("invalid_request: {0}")]
     InvalidRequest(String),
-    /// Wrong username, password or TOTP: one code for all, so nothing is revealed.
+    /// Unknown username, wrong password, a missing, wrong or reused one-time code: one
+    /// answer for all, given only after both factors were looked at (R-SEC-8), so nothing
+    /// tells which part was wrong.
     #[error("sign_in_failed: wrong username, password or one-time code")]
     SignInFailed,
-    #[error("totp_required: this account signs in with a one-time code (R-ROLE-3)")]
-    TotpRequired,
+    /// Too many failed sign-ins for this account name or client address (R-SEC-8).
+    #[error("sign_in_throttled: too many failed sign-ins; try again in {retry_after_s} s")]
+    SignInThrottled { retry_after_s: u64 },
+    /// Every password-hashing slot is busy (sign-ins are bounded so a flood cannot exhaust
+    /// the node).
+    #[error("busy: too many sign-ins at once; try again shortly")]
+    Busy,
     #[error("token_expired: the access token expired; refresh it")]
     TokenExpired,
     #[error("token_invalid: the token is malformed, forged or revoked; sign in again")]
@@ -37,7 +44,8 @@ impl PlatformError {
         match self {
             PlatformError::InvalidRequest(_) => "invalid_request",
             PlatformError::SignInFailed => "sign_in_failed",
-            PlatformError::TotpRequired => "totp_required",
+            PlatformError::SignInThrottled { .. } => "sign_in_throttled",
+            PlatformError::Busy => "busy",
             PlatformError::TokenExpired => "token_expired",
             PlatformError::TokenInvalid => "token_invalid",
             PlatformError::DeviceNotRegistered => "device_not_registered",
@@ -52,14 +60,14 @@ impl PlatformError {
     fn status(&self) -> StatusCode {
         match self {
             PlatformError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
+            PlatformError::SignInThrottled { .. } => StatusCode::TOO_MANY_REQUESTS,
             PlatformError::SignInFailed
-            | PlatformError::TotpRequired
             | PlatformError::TokenExpired
             | PlatformError::TokenInvalid => StatusCode::UNAUTHORIZED,
             PlatformError::DeviceNotRegistered
             | PlatformError::DeviceTaken
             | PlatformError::Forbidden(_) => StatusCode::FORBIDDEN,
-            PlatformError::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
+            PlatformError::Storage(_) | PlatformError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             PlatformError::InsecureListen(_) | PlatformError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -70,6 +78,11 @@ impl PlatformError {
 impl IntoResponse for PlatformError {
     fn into_response(self) -> Response {
         let status = self.status();
+        let retry_after = match &self {
+            PlatformError::SignInThrottled { retry_after_s } => Some(*retry_after_s),
+            _ if status == StatusCode::SERVICE_UNAVAILABLE => Some(1),
+            _ => None,
+        };
         if status.is_server_error() {
             // Storage messages carry SQL errors, never record contents.
             tracing::warn!(code = self.code(), error = %self, "request failed");
@@ -79,8 +92,8 @@ impl IntoResponse for PlatformError {
             message: self.to_string(),
         });
         let mut resp = (status, body).into_response();
-        if status == StatusCode::SERVICE_UNAVAILABLE
-            && let Ok(v) = axum::http::HeaderValue::from_str("1")
+        if let Some(v) =
+            retry_after.and_then(|s| axum::http::HeaderValue::from_str(&s.to_string()).ok())
         {
             resp.headers_mut()
                 .insert(axum::http::header::RETRY_AFTER, v);

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -22,13 +22,15 @@ use meddesk_sync::{
 };
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
 
 use crate::auth;
 use crate::decide::{Actor, View, visibility};
 use crate::error::PlatformError;
 use crate::signing::{CertificateRequest, PlatformSigning, TrustBundle};
-use crate::storage::{self, Account, Storage};
+use crate::storage::{self, Account, RefreshUse, Session, Storage};
+use crate::throttle;
+use zeroize::Zeroizing;
 
 /// At most this many operations per push (a clinic back from weeks offline pushes in
 /// several requests).
@@ -48,7 +50,17 @@ pub struct AppState<S: Storage> {
     notify: Arc<Notify>,
     hlc: Arc<std::sync::Mutex<HlcClock>>,
     access_ttl_s: i64,
+    /// Password checks at once (Argon2id costs 19 MiB and tens of milliseconds each): an
+    /// unauthenticated flood queues here instead of exhausting memory and cores.
+    hashing: Arc<Semaphore>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (sign-in throttling).
+    trusted_proxies: Arc<Vec<std::net::IpAddr>>,
 }
+
+/// How long a sign-in waits for a password-hashing slot before the node answers `busy`.
+const HASHING_WAIT: Duration = Duration::from_secs(5);
+/// How often an open notification channel re-checks that its session is still open.
+const EVENTS_RECHECK: Duration = Duration::from_secs(2);
 
 impl<S: Storage> Clone for AppState<S> {
     fn clone(&self) -> Self {
@@ -60,6 +72,8 @@ impl<S: Storage> Clone for AppState<S> {
             notify: self.notify.clone(),
             hlc: self.hlc.clone(),
             access_ttl_s: self.access_ttl_s,
+            hashing: self.hashing.clone(),
+            trusted_proxies: self.trusted_proxies.clone(),
         }
     }
 }
@@ -85,7 +99,18 @@ impl<S: Storage> AppState<S> {
             notify: Arc::new(Notify::new()),
             hlc: Arc::new(std::sync::Mutex::new(HlcClock::new())),
             access_ttl_s,
+            hashing: Arc::new(Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get().max(2)),
+            )),
+            trusted_proxies: Arc::new(Vec::new()),
         })
+    }
+
+    /// Trust `X-Forwarded-For` from these reverse proxies (the TLS terminator in front).
+    #[must_use]
+    pub fn with_trusted_proxies(mut self, proxies: Vec<std::net::IpAddr>) -> Self {
+        self.trusted_proxies = Arc::new(proxies);
+        self
     }
 }
 
@@ -100,6 +125,8 @@ pub fn router<S: Storage>(state: AppState<S>) -> Router {
         .route("/health", get(health::<S>))
         .route("/v1/sign-in", post(sign_in::<S>))
         .route("/v1/token/refresh", post(refresh::<S>))
+        .route("/v1/sign-out", post(sign_out::<S>))
+        .route("/v1/sessions/revoke", post(revoke_sessions::<S>))
         .route("/v1/devices", post(register_device::<S>))
         .route("/v1/ops", post(push::<S>))
         .route("/v1/changes", get(pull::<S>))
@@ -129,13 +156,36 @@ fn json_response<T: serde::Serialize>(value: &T) -> Response {
     }
 }
 
-fn actor_of<S: Storage>(state: &AppState<S>, headers: &HeaderMap) -> Result<Actor, PlatformError> {
-    let token = headers
+fn bearer(headers: &HeaderMap) -> Result<&str, PlatformError> {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or(PlatformError::TokenInvalid)?;
-    auth::check_access(&state.secret, token.trim(), now_ms() / 1000)
+        .map(str::trim)
+        .ok_or(PlatformError::TokenInvalid)
+}
+
+/// The caller's access, checked: a well-formed unexpired token of a session that is still
+/// open (sign-out, password change, suspension and revocation end it at once, on every node).
+async fn access_of<S: Storage>(
+    state: &AppState<S>,
+    headers: &HeaderMap,
+) -> Result<auth::Access, PlatformError> {
+    let now = now_ms();
+    let access = auth::check_access(&state.secret, bearer(headers)?, now / 1000)?;
+    match state.store.session(&access.session_id).await? {
+        Some(session) if session.is_open(now) && session.user_id == access.actor.user_id => {
+            Ok(access)
+        }
+        _ => Err(PlatformError::TokenInvalid),
+    }
+}
+
+async fn actor_of<S: Storage>(
+    state: &AppState<S>,
+    headers: &HeaderMap,
+) -> Result<Actor, PlatformError> {
+    access_of(state, headers).await.map(|a| a.actor)
 }
 
 async fn health<S: Storage>(State(state): State<AppState<S>>) -> Response {
@@ -145,11 +195,13 @@ async fn health<S: Storage>(State(state): State<AppState<S>>) -> Response {
     }
 }
 
+/// Tokens for `account` on `session` (a new sign-in, or a refresh of an open session).
 async fn tokens_for<S: Storage>(
     state: &AppState<S>,
     account: &Account,
-    device_id: &str,
+    session: &Session,
 ) -> Result<TokenResponse, PlatformError> {
+    let device_id = session.device_id.as_str();
     let actor = Actor {
         user_id: account.user_id.clone(),
         role: account.role,
@@ -158,20 +210,30 @@ async fn tokens_for<S: Storage>(
         device_id: device_id.to_owned(),
     };
     let now = now_ms();
-    let access = auth::issue_access(&state.secret, &actor, now / 1000, state.access_ttl_s)?;
+    // Neither token outlives the session.
+    let ttl_s = state
+        .access_ttl_s
+        .min((session.expires_ms - now) / 1000)
+        .max(1);
+    let access = auth::issue_access(
+        &state.secret,
+        &actor,
+        &session.session_id,
+        now / 1000,
+        ttl_s,
+    )?;
     let (refresh_token, hash) = auth::new_refresh()?;
     state
         .store
         .save_refresh(
             &hash,
-            &account.user_id,
-            device_id,
-            now + auth::REFRESH_TTL_MS,
+            &session.session_id,
+            (now + auth::REFRESH_TTL_MS).min(session.expires_ms),
         )
         .await?;
     Ok(TokenResponse {
         access_token: access,
-        access_expires_in_s: state.access_ttl_s.unsigned_abs(),
+        access_expires_in_s: ttl_s.unsigned_abs(),
         refresh_token,
         account: AccountInfo {
             user_id: account.user_id.clone(),
@@ -182,50 +244,69 @@ async fn tokens_for<S: Storage>(
     })
 }
 
-async fn sign_in<S: Storage>(State(state): State<AppState<S>>, body: Bytes) -> Response {
+async fn open_session<S: Storage>(
+    state: &AppState<S>,
+    account: &Account,
+    device_id: &str,
+) -> Result<TokenResponse, PlatformError> {
+    let now = now_ms();
+    let session = Session {
+        session_id: auth::new_session_id()?,
+        user_id: account.user_id.clone(),
+        device_id: device_id.to_owned(),
+        created_ms: now,
+        expires_ms: now + auth::SESSION_LIFETIME_MS,
+        revoked_ms: None,
+        revoked_reason: None,
+    };
+    state.store.open_session(&session).await?;
+    tokens_for(state, account, &session).await
+}
+
+/// R-SEC-8: throttled per account name and client address; both factors checked before
+/// any answer but success; one answer for every failure; password checks bounded.
+async fn sign_in<S: Storage>(
+    State(state): State<AppState<S>>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let result = async {
         let req: SignInRequest = parse(&body)?;
         if req.device_id.trim().is_empty() {
             return Err(PlatformError::InvalidRequest("`device_id` is empty".into()));
         }
-        let account = state
-            .store
-            .account_by_username(&req.username)
-            .await?
-            .ok_or(PlatformError::SignInFailed)?;
-        let verifier = account.verifier.clone();
-        let password = req.password.clone();
-        // Argon2id is deliberately slow: keep it off the async workers.
-        let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &verifier))
-            .await
-            .map_err(|e| PlatformError::Internal(format!("verify: {e}")))?;
-        if !ok {
-            return Err(PlatformError::SignInFailed);
+        let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+        let mut keys = vec![(throttle::account_key(&req.username), throttle::ACCOUNT)];
+        if let Some(addr) =
+            throttle::client_address(Some(peer.ip()), forwarded, &state.trusted_proxies)
+        {
+            keys.push((throttle::address_key(addr), throttle::ADDRESS));
         }
-        // R-ROLE-3: administrators (and anyone with a TOTP secret) need the second factor.
-        if account.role == AccountRole::Administrator || account.totp_secret.is_some() {
-            let secret = account
-                .totp_secret
-                .as_deref()
-                .ok_or(PlatformError::SignInFailed)?;
-            let code = req.totp.as_deref().ok_or(PlatformError::TotpRequired)?;
-            let Some(step) = meddesk_sync::totp::verify(
-                secret,
-                code,
-                u64::try_from(now_ms() / 1000).unwrap_or(0),
-            ) else {
-                return Err(PlatformError::SignInFailed);
-            };
-            // R-SEC-8: a code is used once, on every node (the step is kept in the database).
-            if !state
-                .store
-                .accept_totp_step(&account.username, step)
-                .await?
-            {
-                return Err(PlatformError::SignInFailed);
+        let now = now_ms();
+        for (key, policy) in &keys {
+            let failures = state.store.sign_in_failures(key).await?;
+            if let Some(wait) = policy.wait_ms(failures, now) {
+                return Err(PlatformError::SignInThrottled {
+                    retry_after_s: u64::try_from((wait + 999) / 1_000).unwrap_or(1).max(1),
+                });
             }
         }
-        tokens_for(&state, &account, &req.device_id).await
+        match check_factors(&state, &req).await? {
+            Some(account) => {
+                state.store.clear_sign_in_failures(&keys[0].0).await?;
+                open_session(&state, &account, &req.device_id).await
+            }
+            None => {
+                for (key, policy) in &keys {
+                    state
+                        .store
+                        .note_sign_in_failure(key, now_ms(), policy.forget_after_ms)
+                        .await?;
+                }
+                Err(PlatformError::SignInFailed)
+            }
+        }
     }
     .await;
     match result {
@@ -234,24 +315,170 @@ async fn sign_in<S: Storage>(State(state): State<AppState<S>>, body: Bytes) -> R
     }
 }
 
+/// Both factors; the account when both hold. Every failure is `None` — an unknown name
+/// spends the same password-hashing time as a known one — so the caller's one answer
+/// cannot tell them apart.
+async fn check_factors<S: Storage>(
+    state: &AppState<S>,
+    req: &SignInRequest,
+) -> Result<Option<Account>, PlatformError> {
+    let account = state.store.account_by_username(&req.username).await?;
+    let permit = tokio::time::timeout(HASHING_WAIT, state.hashing.clone().acquire_owned())
+        .await
+        .map_err(|_| PlatformError::Busy)?
+        .map_err(|_| PlatformError::Busy)?;
+    let password = Zeroizing::new(req.password.clone());
+    let verifier = account.as_ref().map(|a| a.verifier.clone());
+    // Argon2id is deliberately slow: keep it off the async workers.
+    let password_ok = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        match verifier {
+            Some(v) => auth::verify_password(&password, &v),
+            None => {
+                auth::verify_nothing(&password);
+                false
+            }
+        }
+    })
+    .await
+    .map_err(|e| PlatformError::Internal(format!("verify: {e}")))?;
+    let Some(account) = account else {
+        return Ok(None);
+    };
+    // R-ROLE-3: administrators (and anyone with a TOTP secret) need the second factor.
+    // The code is checked whatever the password said, and a missing code is just a failure.
+    let needs_totp = account.role == AccountRole::Administrator || account.totp_secret.is_some();
+    let totp_ok = if needs_totp {
+        match (account.totp_secret.as_deref(), req.totp.as_deref()) {
+            (Some(secret), Some(code)) => {
+                match meddesk_sync::totp::verify(
+                    secret,
+                    code,
+                    u64::try_from(now_ms() / 1000).unwrap_or(0),
+                ) {
+                    // A code is used once, on every node (R-SEC-8): only consumed when the
+                    // password was right too, so a guesser cannot burn the user's codes.
+                    Some(step) if password_ok => {
+                        state
+                            .store
+                            .accept_totp_step(&account.username, step)
+                            .await?
+                    }
+                    _ => false,
+                }
+            }
+            _ => false,
+        }
+    } else {
+        true
+    };
+    Ok((password_ok && totp_ok).then_some(account))
+}
+
 async fn refresh<S: Storage>(State(state): State<AppState<S>>, body: Bytes) -> Response {
     let result = async {
         let req: RefreshRequest = parse(&body)?;
-        let (user_id, device_id) = state
+        let now = now_ms();
+        let session_id = match state
             .store
-            .take_refresh(&auth::refresh_hash(&req.refresh_token), now_ms())
+            .use_refresh(&auth::refresh_hash(&req.refresh_token), now)
             .await?
+        {
+            RefreshUse::Fresh { session_id } => session_id,
+            RefreshUse::Reused { session_id } => {
+                // A used refresh token came back: whoever holds the other copy is not to be
+                // trusted either. End the session; the user signs in again.
+                if state
+                    .store
+                    .revoke_session(&session_id, now, "refresh_token_reused")
+                    .await?
+                {
+                    tracing::warn!("a used refresh token was presented again; session ended");
+                }
+                return Err(PlatformError::TokenInvalid);
+            }
+            RefreshUse::Unknown => return Err(PlatformError::TokenInvalid),
+        };
+        let session = state
+            .store
+            .session(&session_id)
+            .await?
+            .filter(|s| s.is_open(now))
             .ok_or(PlatformError::TokenInvalid)?;
         let account = state
             .store
-            .account_by_user_id(&user_id)
+            .account_by_user_id(&session.user_id)
             .await?
             .ok_or(PlatformError::TokenInvalid)?;
-        tokens_for(&state, &account, &device_id).await
+        tokens_for(&state, &account, &session).await
     }
     .await;
     match result {
         Ok(t) => json_response(&t),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// End the caller's session: its access and refresh tokens stop working on every node.
+async fn sign_out<S: Storage>(State(state): State<AppState<S>>, headers: HeaderMap) -> Response {
+    let result = async {
+        let now = now_ms();
+        // An expired access token may still sign its session out.
+        let access = match auth::check_access(&state.secret, bearer(&headers)?, now / 1000) {
+            Ok(a) => a,
+            Err(PlatformError::TokenExpired) => {
+                auth::check_access(&state.secret, bearer(&headers)?, i64::MIN / 2)?
+            }
+            Err(e) => return Err(e),
+        };
+        state
+            .store
+            .revoke_session(&access.session_id, now, "signed_out")
+            .await?;
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => json_response(&serde_json::json!({ "signed_out": true })),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevokeRequest {
+    user_id: String,
+}
+
+/// An administrator ends every session of a user of their own organisation.
+async fn revoke_sessions<S: Storage>(
+    State(state): State<AppState<S>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let result = async {
+        let actor = actor_of(&state, &headers).await?;
+        let req: RevokeRequest = parse(&body)?;
+        if actor.role != AccountRole::Administrator {
+            return Err(PlatformError::Forbidden(
+                "only an administrator ends other users' sessions".into(),
+            ));
+        }
+        let target = state
+            .store
+            .account_by_user_id(&req.user_id)
+            .await?
+            .filter(|a| a.org_id == actor.org_id)
+            .ok_or_else(|| PlatformError::Forbidden("no such user in this organisation".into()))?;
+        let ended = state
+            .store
+            .revoke_user_sessions(&target.user_id, now_ms(), "revoked_by_administrator")
+            .await?;
+        Ok(ended)
+    }
+    .await;
+    match result {
+        Ok(n) => json_response(&serde_json::json!({ "sessions_ended": n })),
         Err(e) => e.into_response(),
     }
 }
@@ -262,7 +489,7 @@ async fn register_device<S: Storage>(
     body: Bytes,
 ) -> Response {
     let result = async {
-        let actor = actor_of(&state, &headers)?;
+        let actor = actor_of(&state, &headers).await?;
         let req: DeviceRequest = parse(&body)?;
         if req.device_id != actor.device_id {
             return Err(PlatformError::InvalidRequest(
@@ -291,7 +518,7 @@ async fn push<S: Storage>(
     body: Bytes,
 ) -> Response {
     let result = async {
-        let actor = actor_of(&state, &headers)?;
+        let actor = actor_of(&state, &headers).await?;
         let req: PushRequest = parse(&body)?;
         if req.ops.len() > MAX_OPS_PER_PUSH {
             return Err(PlatformError::InvalidRequest(format!(
@@ -326,6 +553,11 @@ async fn push<S: Storage>(
                 state
                     .store
                     .revoke_certificates(physician_id, now, "suspended")
+                    .await?;
+                // Their sessions end too: they sign in again and see what they may still do.
+                state
+                    .store
+                    .revoke_user_sessions(physician_id, now, "suspended")
                     .await?;
             }
         }
@@ -371,7 +603,7 @@ async fn pull<S: Storage>(
     query: Result<Query<PullQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let result: Result<String, PlatformError> = async {
-        let actor = actor_of(&state, &headers)?;
+        let actor = actor_of(&state, &headers).await?;
         let Query(q) = query.map_err(|_| {
             PlatformError::InvalidRequest(
                 "`after` and `limit` must be non-negative integers".into(),
@@ -434,30 +666,55 @@ async fn events<S: Storage>(
     headers: HeaderMap,
     query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, PlatformError> {
-    actor_of(&state, &headers)?;
+    let access = access_of(&state, &headers).await?;
     let Query(q) =
         query.map_err(|_| PlatformError::InvalidRequest("`after` must be an integer".into()))?;
-    let stream = futures_util::stream::unfold((state, q.after), |(state, last)| async move {
-        loop {
-            // Register for the wake-up before looking, so a push in between is not missed.
-            let notify = state.notify.clone();
-            let notified = notify.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            if let Ok(head) = state.store.head().await
-                && head > last
-            {
-                let event = Event::default()
-                    .event("head")
-                    .data(format!("{{\"head\":{head}}}"));
-                return Some((Ok(event), (state, head)));
+    // The channel lives as long as its session: it is re-checked every few seconds and ends
+    // when the session is ended or the access token expires (the client reconnects with a
+    // refreshed token, or not at all).
+    let session_id = access.session_id;
+    let token_end_ms = access.expires_s.saturating_mul(1_000);
+    let checked = std::time::Instant::now();
+    let stream = futures_util::stream::unfold(
+        (state, q.after, checked),
+        move |(state, last, mut checked)| {
+            let session_id = session_id.clone();
+            async move {
+                loop {
+                    if now_ms() >= token_end_ms {
+                        return None;
+                    }
+                    if checked.elapsed() >= EVENTS_RECHECK {
+                        let open = matches!(
+                            state.store.session(&session_id).await,
+                            Ok(Some(s)) if s.is_open(now_ms())
+                        );
+                        if !open {
+                            return None;
+                        }
+                        checked = std::time::Instant::now();
+                    }
+                    // Register for the wake-up before looking, so a push in between is not missed.
+                    let notify = state.notify.clone();
+                    let notified = notify.notified();
+                    tokio::pin!(notified);
+                    notified.as_mut().enable();
+                    if let Ok(head) = state.store.head().await
+                        && head > last
+                    {
+                        let event = Event::default()
+                            .event("head")
+                            .data(format!("{{\"head\":{head}}}"));
+                        return Some((Ok(event), (state, head, checked)));
+                    }
+                    tokio::select! {
+                        () = &mut notified => {}
+                        () = tokio::time::sleep(EVENTS_POLL) => {}
+                    }
+                }
             }
-            tokio::select! {
-                () = &mut notified => {}
-                () = tokio::time::sleep(EVENTS_POLL) => {}
-            }
-        }
-    });
+        },
+    );
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
@@ -470,7 +727,7 @@ async fn certify<S: Storage>(
     body: Bytes,
 ) -> Response {
     let result = async {
-        let actor = actor_of(&state, &headers)?;
+        let actor = actor_of(&state, &headers).await?;
         let req: CertificateRequest = parse(&body)?;
         let role = match actor.role {
             AccountRole::Physician => meddesk_signature::Role::Physician,

@@ -16,6 +16,7 @@ pub mod serve;
 pub mod signing;
 pub mod simulator;
 pub mod storage;
+pub mod throttle;
 
 pub use error::PlatformError;
 pub use serve::{AccountSeed, Database, ServeConfig, serve, serve_on};

@@ -47,6 +47,10 @@ pub struct ServeConfig {
     pub database: Database,
     pub accounts: Vec<AccountSeed>,
     pub access_ttl_s: i64,
+    /// Reverse proxies (the TLS terminator in front of the node) whose `X-Forwarded-For`
+    /// names the client, for per-address sign-in throttling. Empty: the peer's own address
+    /// (none when it is loopback).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The knowledge pack the workstations check against: the node validates prescriptions
     /// with the same rule (R-RX-8, R-SEC-8).
     pub pack: std::sync::Arc<meddesk_formulary::Pack>,
@@ -92,6 +96,7 @@ async fn provision<S: Storage>(store: &S, seeds: &[AccountSeed]) -> Result<(), P
     for seed in seeds {
         let existing = store.account_by_username(&seed.username).await?;
         let password = seed.password.clone();
+        let had_account = existing.is_some();
         let verifier = match existing {
             Some(a)
                 if {
@@ -104,9 +109,18 @@ async fn provision<S: Storage>(store: &S, seeds: &[AccountSeed]) -> Result<(), P
             {
                 a.verifier
             }
-            _ => tokio::task::spawn_blocking(move || auth::hash_password(&password))
-                .await
-                .map_err(|e| PlatformError::Internal(format!("hash: {e}")))??,
+            _ => {
+                let hashed = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+                    .await
+                    .map_err(|e| PlatformError::Internal(format!("hash: {e}")))??;
+                if had_account {
+                    // A changed password ends every session opened with the old one.
+                    store
+                        .revoke_user_sessions(&seed.user_id, now_ms(), "password_changed")
+                        .await?;
+                }
+                hashed
+            }
         };
         let totp_secret = seed
             .totp_secret_hex
@@ -176,16 +190,21 @@ async fn ready_after_setup<S: Storage>(
 ) -> Result<(), PlatformError> {
     provision(&store, &cfg.accounts).await?;
     let purged = store
-        .purge_outcomes(now_ms() - OUTCOME_RETENTION_MS)
+        .purge_outcomes(now_ms() - OUTCOME_RETENTION_MS, now_ms())
         .await?;
     if purged > 0 {
         tracing::info!(purged, "expired idempotency keys purged");
     }
-    let state = AppState::new(store, cfg.access_ttl_s, cfg.pack.clone()).await?;
+    let state = AppState::new(store, cfg.access_ttl_s, cfg.pack.clone())
+        .await?
+        .with_trusted_proxies(cfg.trusted_proxies.clone());
     ready(addr);
-    axum::serve(listener, router(state))
-        .await
-        .map_err(|e| PlatformError::Internal(format!("serve: {e}")))
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
+    .map_err(|e| PlatformError::Internal(format!("serve: {e}")))
 }
 
 #[cfg(test)]

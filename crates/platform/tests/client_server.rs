@@ -579,8 +579,10 @@ async fn admin_totp_and_suspension(base: &str) {
         std::sync::Arc::new(meddesk_sync::MemoryTokenStore::new()),
     )
     .unwrap();
+    // R-SEC-8: no answer says which factor was wrong — a missing code with the right
+    // password is refused exactly like a wrong password.
     match admin.sign_in("admin", &password("admin"), None).await {
-        Err(SyncError::SignInRefused { code }) => assert_eq!(code, "totp_required"),
+        Err(SyncError::SignInRefused { code }) => assert_eq!(code, "sign_in_failed"),
         other => panic!("{other:?}"),
     }
     match admin
@@ -595,6 +597,11 @@ async fn admin_totp_and_suspension(base: &str) {
         "{:06}",
         meddesk_sync::totp::code_at(b"12345678901234567890", step * 30, 6)
     );
+    // A wrong password with the right code fails, and does not use the code up.
+    match admin.sign_in("admin", "wrong password", Some(&code)).await {
+        Err(SyncError::SignInRefused { code }) => assert_eq!(code, "sign_in_failed"),
+        other => panic!("{other:?}"),
+    }
     admin
         .sign_in("admin", &password("admin"), Some(&code))
         .await

@@ -135,7 +135,37 @@ pub fn check_platform_url(base_url: &str) -> Result<(), SyncError> {
     }
 }
 
+/// End the platform session the kept tokens belong to (sign-out, R-SEC-8): the platform
+/// revokes it on every node, and the tokens are forgotten here whatever the platform
+/// answered (an unreachable platform lets the session run out; nothing local is lost).
+/// `Ok(true)` when the platform confirmed (or the session was already over), `Ok(false)`
+/// when it could not be reached.
+pub async fn end_session(base_url: &str, tokens: &dyn TokenStore) -> Result<bool, SyncError> {
+    check_platform_url(base_url)?;
+    let Some(kept) = tokens.load()? else {
+        return Ok(true);
+    };
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .connect_timeout(Duration::from_secs(3))
+        .build()
+        .map_err(|e| SyncError::InvalidConfig(format!("http client: {e}")))?;
+    let sent = http
+        .post(format!("{}/v1/sign-out", base_url.trim_end_matches('/')))
+        .bearer_auth(&kept.access_token.0)
+        .send()
+        .await;
+    tokens.clear()?;
+    Ok(sent.is_ok_and(|r| r.status().is_success() || r.status() == StatusCode::UNAUTHORIZED))
+}
+
 impl<R: Replica, T: TokenStore> SyncClient<R, T> {
+    /// Sign out of the platform: see [`end_session`].
+    pub async fn sign_out(&mut self) -> Result<bool, SyncError> {
+        self.state = SyncState::NeedsSignIn;
+        end_session(&self.base, self.tokens.as_ref()).await
+    }
+
     pub fn new(
         cfg: ClientConfig,
         replica: Arc<Mutex<R>>,
@@ -202,6 +232,13 @@ impl<R: Replica, T: TokenStore> SyncClient<R, T> {
             Ok(t) => {
                 self.store_tokens(&t)?;
                 Ok(t.account)
+            }
+            // Throttled or busy: not a refusal of these credentials; retry when told.
+            Err(f @ Failed::Status { status, .. })
+                if status == StatusCode::TOO_MANY_REQUESTS
+                    || status == StatusCode::SERVICE_UNAVAILABLE =>
+            {
+                Err(self.retry_error(f.into_failure()))
             }
             Err(Failed::Status { code, .. }) if code.is_some() => Err(SyncError::SignInRefused {
                 code: code.unwrap_or_default(),

@@ -13,7 +13,9 @@ pub mod replica;
 pub mod token;
 pub mod totp;
 
-pub use client::{ClientConfig, HeadStream, SyncClient, SyncError, SyncReport, check_platform_url};
+pub use client::{
+    ClientConfig, HeadStream, SyncClient, SyncError, SyncReport, check_platform_url, end_session,
+};
 pub use hlc::{Hlc, HlcClock};
 pub use planner::{Action, Answer, Failure, LocalView, ProgressEvent, SyncState, plan};
 pub use protocol::*;

@@ -163,6 +163,7 @@ async fn main() {
             ),
         ],
         access_ttl_s: 3600,
+        trusted_proxies: Vec::new(),
         pack: meddesk_platform::serve::load_pack(
             &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets"),
         )

@@ -288,8 +288,16 @@ impl Workstation {
     }
 
     pub(crate) fn sign_out(&self) -> Result<SessionStatus, ApiError> {
+        let user = match &*self.state()? {
+            State::Active { who, .. } => Some(who.id.clone()),
+            State::Locked { user, .. } => Some(user.clone()),
+            State::SignedOut => None,
+        };
         *self.state()? = State::SignedOut;
         self.stop_sync();
+        if let Some(user) = user {
+            self.end_platform_session(&user.0);
+        }
         self.status()
     }
 

@@ -74,6 +74,7 @@ async fn platform_with_assets(dir: &std::path::Path, assets: &std::path::Path) -
             seed("ph.c", AccountRole::Pharmacist, &[]),
         ],
         access_ttl_s: 900,
+        trusted_proxies: Vec::new(),
         pack: meddesk_platform::serve::load_pack(assets).expect("the knowledge pack"),
     };
     tokio::spawn(meddesk_platform::serve(cfg, move |addr| {

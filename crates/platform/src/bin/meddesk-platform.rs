@@ -2,7 +2,7 @@
 //! platform's tests can start it as a child process and SIGKILL it.
 //!
 //! Usage: meddesk-platform --listen 127.0.0.1:PORT [--database URL] [--accounts FILE]
-//!        [--access-ttl-seconds N] [--assets DIR]  (DIR/formulary is the knowledge pack;
+//!        [--access-ttl-seconds N] [--assets DIR] [--trusted-proxy IP]...  (DIR/formulary is the knowledge pack;
 //!        default $MEDDESK_ASSETS or ./assets)
 
 use std::process::ExitCode;
@@ -14,6 +14,7 @@ fn main() -> ExitCode {
     let mut database = None;
     let mut accounts = None;
     let mut ttl = meddesk_platform::auth::ACCESS_TTL_S;
+    let mut trusted_proxies = Vec::new();
     let mut assets = std::env::var_os("MEDDESK_ASSETS")
         .filter(|v| !v.is_empty())
         .map_or_else(
@@ -28,6 +29,10 @@ fn main() -> ExitCode {
             ("--database", Some(v)) => database = Some(v),
             ("--accounts", Some(v)) => accounts = Some(v),
             ("--assets", Some(v)) => assets = v.into(),
+            ("--trusted-proxy", Some(v)) => match v.parse() {
+                Ok(ip) => trusted_proxies.push(ip),
+                Err(_) => return fail("invalid_request: --trusted-proxy needs an IP address"),
+            },
             ("--access-ttl-seconds", Some(v)) => match v.parse() {
                 Ok(n) => ttl = n,
                 Err(_) => return fail("invalid_request: --access-ttl-seconds needs a number"),
@@ -60,6 +65,7 @@ fn main() -> ExitCode {
         database,
         accounts,
         access_ttl_s: ttl,
+        trusted_proxies,
         pack,
     };
     let rt = match tokio::runtime::Runtime::new() {

@@ -48,6 +48,36 @@ impl std::fmt::Debug for Account {
     }
 }
 
+/// One sign-in on one device (see [`crate::auth`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub session_id: String,
+    pub user_id: String,
+    pub device_id: String,
+    pub created_ms: i64,
+    /// The absolute end, however often the session is refreshed.
+    pub expires_ms: i64,
+    pub revoked_ms: Option<i64>,
+    pub revoked_reason: Option<String>,
+}
+
+impl Session {
+    pub fn is_open(&self, now_ms: i64) -> bool {
+        self.revoked_ms.is_none() && now_ms < self.expires_ms
+    }
+}
+
+/// What presenting a refresh token found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefreshUse {
+    /// Unused and unexpired: it is now used; the session may get new tokens.
+    Fresh { session_id: String },
+    /// Already used once: a copy is in someone else's hands.
+    Reused { session_id: String },
+    /// Unknown or expired.
+    Unknown,
+}
+
 /// One row of the change feed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredChange {
@@ -139,20 +169,59 @@ pub trait Storage: Send + Sync + 'static {
         now_ms: i64,
     ) -> impl Future<Output = Result<bool>> + Send;
     fn device_owner(&self, device_id: &str) -> impl Future<Output = Result<Option<String>>> + Send;
+    /// Open a session (one sign-in on one device).
+    fn open_session(&self, session: &Session) -> impl Future<Output = Result<()>> + Send;
+    fn session(&self, session_id: &str) -> impl Future<Output = Result<Option<Session>>> + Send;
+    /// End one session; `false` when it was already ended.
+    fn revoke_session(
+        &self,
+        session_id: &str,
+        at_ms: i64,
+        reason: &str,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// End every open session of a user (password change, suspension, an administrator's
+    /// revocation); how many.
+    fn revoke_user_sessions(
+        &self,
+        user_id: &str,
+        at_ms: i64,
+        reason: &str,
+    ) -> impl Future<Output = Result<u64>> + Send;
+    /// Keep a refresh token (hashed) of a session.
     fn save_refresh(
         &self,
         token_hash: &str,
-        user_id: &str,
-        device_id: &str,
+        session_id: &str,
         expires_ms: i64,
     ) -> impl Future<Output = Result<()>> + Send;
-    /// Consume a refresh token (rotation): (user, device) when it was valid.
-    fn take_refresh(
+    /// Use a refresh token (rotation): marks it used atomically, so of two concurrent uses
+    /// (and of any later one) only the first is `Fresh`.
+    fn use_refresh(
         &self,
         token_hash: &str,
         now_ms: i64,
-    ) -> impl Future<Output = Result<Option<(String, String)>>> + Send;
-    fn purge_outcomes(&self, before_ms: i64) -> impl Future<Output = Result<u64>> + Send;
+    ) -> impl Future<Output = Result<RefreshUse>> + Send;
+    /// Failed sign-ins counted under `key` (see [`crate::throttle`]).
+    fn sign_in_failures(
+        &self,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<crate::throttle::Failures>>> + Send;
+    /// Count one more failure under `key` (restarting from one when the last is older than
+    /// `forget_after_ms`).
+    fn note_sign_in_failure(
+        &self,
+        key: &str,
+        now_ms: i64,
+        forget_after_ms: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn clear_sign_in_failures(&self, key: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Forget idempotency keys older than `before_ms`, and sessions and refresh tokens that
+    /// ended or expired before now.
+    fn purge_outcomes(
+        &self,
+        before_ms: i64,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<u64>> + Send;
     /// Accept TOTP time step `step` for `username` only when it is later than the last one
     /// accepted (R-SEC-8: a second factor is used once). Atomic in the database, so every node
     /// of a deployment refuses a replay; `false` when the step was already used.

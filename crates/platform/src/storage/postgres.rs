@@ -21,11 +21,12 @@ use tokio_postgres::{Client, NoTls};
 use uuid::Uuid;
 
 use super::{
-    Account, KnownOutcome, PushTx, Result, Storage, StoredChange, Writes, decode_body,
-    decode_outcome, parse_kind, parse_role, role_str,
+    Account, KnownOutcome, PushTx, RefreshUse, Result, Session, Storage, StoredChange, Writes,
+    decode_body, decode_outcome, parse_kind, parse_role, role_str,
 };
 use crate::decide::{ChangeMeta, Loaded};
 use crate::error::PlatformError;
+use crate::throttle::Failures;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS change_head (id INT PRIMARY KEY CHECK (id = 1), head BIGINT NOT NULL);
@@ -47,8 +48,15 @@ CREATE TABLE IF NOT EXISTS accounts (
     specialties TEXT NOT NULL, verifier TEXT NOT NULL, totp_secret BYTEA);
 CREATE TABLE IF NOT EXISTS devices (
     device_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, name TEXT NOT NULL, registered_at BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS refresh_tokens (
-    token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, device_id TEXT NOT NULL, expires_at BIGINT NOT NULL);
+DROP TABLE IF EXISTS refresh_tokens;
+CREATE TABLE IF NOT EXISTS sessions (
+    session_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, device_id TEXT NOT NULL,
+    created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, revoked_at BIGINT, revoked_reason TEXT);
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user_id);
+CREATE TABLE IF NOT EXISTS session_refresh (
+    token_hash TEXT PRIMARY KEY, session_id TEXT NOT NULL, expires_at BIGINT NOT NULL, used_at BIGINT);
+CREATE TABLE IF NOT EXISTS sign_in_failures (
+    key TEXT PRIMARY KEY, failures BIGINT NOT NULL, last_failure BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS totp_steps (username TEXT PRIMARY KEY, last_step BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS certificates (
     serial TEXT PRIMARY KEY, user_id TEXT NOT NULL, body TEXT NOT NULL, issued_at BIGINT NOT NULL,
@@ -452,52 +460,185 @@ impl Storage for PgStore {
             .map(|r| r.get(0)))
     }
 
-    async fn save_refresh(
-        &self,
-        token_hash: &str,
-        user_id: &str,
-        device_id: &str,
-        expires_ms: i64,
-    ) -> Result<()> {
+    async fn open_session(&self, x: &Session) -> Result<()> {
         let guard = self.checkout().await?;
         client(&guard)?
             .execute(
-                "INSERT INTO refresh_tokens(token_hash, user_id, device_id, expires_at) VALUES ($1, $2, $3, $4)",
-                &[&token_hash, &user_id, &device_id, &expires_ms],
+                "INSERT INTO sessions(session_id, user_id, device_id, created_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    &x.session_id,
+                    &x.user_id,
+                    &x.device_id,
+                    &x.created_ms,
+                    &x.expires_ms,
+                ],
             )
             .await
             .map_err(db)?;
         Ok(())
     }
 
-    async fn take_refresh(
-        &self,
-        token_hash: &str,
-        now_ms: i64,
-    ) -> Result<Option<(String, String)>> {
+    async fn session(&self, session_id: &str) -> Result<Option<Session>> {
         let guard = self.checkout().await?;
         let row = client(&guard)?
             .query_opt(
-                "DELETE FROM refresh_tokens WHERE token_hash = $1 RETURNING user_id, device_id, expires_at",
+                "SELECT session_id, user_id, device_id, created_at, expires_at, revoked_at, revoked_reason
+                 FROM sessions WHERE session_id = $1",
+                &[&session_id],
+            )
+            .await
+            .map_err(db)?;
+        Ok(row.map(|r| Session {
+            session_id: r.get(0),
+            user_id: r.get(1),
+            device_id: r.get(2),
+            created_ms: r.get(3),
+            expires_ms: r.get(4),
+            revoked_ms: r.get(5),
+            revoked_reason: r.get(6),
+        }))
+    }
+
+    async fn revoke_session(&self, session_id: &str, at_ms: i64, reason: &str) -> Result<bool> {
+        let guard = self.checkout().await?;
+        let n = client(&guard)?
+            .execute(
+                "UPDATE sessions SET revoked_at = $2, revoked_reason = $3
+                 WHERE session_id = $1 AND revoked_at IS NULL",
+                &[&session_id, &at_ms, &reason],
+            )
+            .await
+            .map_err(db)?;
+        Ok(n == 1)
+    }
+
+    async fn revoke_user_sessions(&self, user_id: &str, at_ms: i64, reason: &str) -> Result<u64> {
+        let guard = self.checkout().await?;
+        client(&guard)?
+            .execute(
+                "UPDATE sessions SET revoked_at = $2, revoked_reason = $3
+                 WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2",
+                &[&user_id, &at_ms, &reason],
+            )
+            .await
+            .map_err(db)
+    }
+
+    async fn save_refresh(
+        &self,
+        token_hash: &str,
+        session_id: &str,
+        expires_ms: i64,
+    ) -> Result<()> {
+        let guard = self.checkout().await?;
+        client(&guard)?
+            .execute(
+                "INSERT INTO session_refresh(token_hash, session_id, expires_at) VALUES ($1, $2, $3)",
+                &[&token_hash, &session_id, &expires_ms],
+            )
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn use_refresh(&self, token_hash: &str, now_ms: i64) -> Result<RefreshUse> {
+        let guard = self.checkout().await?;
+        let c = client(&guard)?;
+        // One UPDATE: of two nodes racing with the same token only one row update wins.
+        if let Some(r) = c
+            .query_opt(
+                "UPDATE session_refresh SET used_at = $2
+                 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
+                 RETURNING session_id",
+                &[&token_hash, &now_ms],
+            )
+            .await
+            .map_err(db)?
+        {
+            return Ok(RefreshUse::Fresh {
+                session_id: r.get(0),
+            });
+        }
+        let used = c
+            .query_opt(
+                "SELECT session_id FROM session_refresh WHERE token_hash = $1 AND used_at IS NOT NULL",
                 &[&token_hash],
             )
             .await
             .map_err(db)?;
-        Ok(row.and_then(|r| {
-            let exp: i64 = r.get(2);
-            (exp > now_ms).then(|| (r.get(0), r.get(1)))
+        Ok(used.map_or(RefreshUse::Unknown, |r| RefreshUse::Reused {
+            session_id: r.get(0),
         }))
     }
 
-    async fn purge_outcomes(&self, before_ms: i64) -> Result<u64> {
+    async fn sign_in_failures(&self, key: &str) -> Result<Option<Failures>> {
+        let guard = self.checkout().await?;
+        let row = client(&guard)?
+            .query_opt(
+                "SELECT failures, last_failure FROM sign_in_failures WHERE key = $1",
+                &[&key],
+            )
+            .await
+            .map_err(db)?;
+        Ok(row.map(|r| Failures {
+            count: u32::try_from(r.get::<_, i64>(0)).unwrap_or(u32::MAX),
+            last_ms: r.get(1),
+        }))
+    }
+
+    async fn note_sign_in_failure(
+        &self,
+        key: &str,
+        now_ms: i64,
+        forget_after_ms: i64,
+    ) -> Result<()> {
         let guard = self.checkout().await?;
         client(&guard)?
+            .execute(
+                "INSERT INTO sign_in_failures(key, failures, last_failure) VALUES ($1, 1, $2)
+                 ON CONFLICT (key) DO UPDATE SET
+                   failures = CASE WHEN $2 - sign_in_failures.last_failure >= $3 THEN 1
+                                   ELSE sign_in_failures.failures + 1 END,
+                   last_failure = $2",
+                &[&key, &now_ms, &forget_after_ms],
+            )
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn clear_sign_in_failures(&self, key: &str) -> Result<()> {
+        let guard = self.checkout().await?;
+        client(&guard)?
+            .execute("DELETE FROM sign_in_failures WHERE key = $1", &[&key])
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn purge_outcomes(&self, before_ms: i64, now_ms: i64) -> Result<u64> {
+        let guard = self.checkout().await?;
+        let c = client(&guard)?;
+        let n = c
             .execute(
                 "DELETE FROM op_outcomes WHERE created_at < $1",
                 &[&before_ms],
             )
             .await
-            .map_err(db)
+            .map_err(db)?;
+        c.execute(
+            "DELETE FROM session_refresh WHERE expires_at < $1
+               OR session_id IN (SELECT session_id FROM sessions
+                                 WHERE expires_at < $1 OR revoked_at IS NOT NULL)",
+            &[&now_ms],
+        )
+        .await
+        .map_err(db)?;
+        c.execute("DELETE FROM sessions WHERE expires_at < $1", &[&now_ms])
+            .await
+            .map_err(db)?;
+        Ok(n)
     }
 
     async fn accept_totp_step(&self, username: &str, step: u64) -> Result<bool> {

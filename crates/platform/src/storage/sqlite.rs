@@ -12,11 +12,12 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 use uuid::Uuid;
 
 use super::{
-    Account, KnownOutcome, PushTx, Result, Storage, StoredChange, Writes, decode_body,
-    decode_outcome, parse_kind, parse_role, role_str,
+    Account, KnownOutcome, PushTx, RefreshUse, Result, Session, Storage, StoredChange, Writes,
+    decode_body, decode_outcome, parse_kind, parse_role, role_str,
 };
 use crate::decide::{ChangeMeta, Loaded};
 use crate::error::PlatformError;
+use crate::throttle::Failures;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS change_head (id INTEGER PRIMARY KEY CHECK (id = 1), head INTEGER NOT NULL);
@@ -38,8 +39,15 @@ CREATE TABLE IF NOT EXISTS accounts (
     specialties TEXT NOT NULL, verifier TEXT NOT NULL, totp_secret BLOB);
 CREATE TABLE IF NOT EXISTS devices (
     device_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, name TEXT NOT NULL, registered_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS refresh_tokens (
-    token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, device_id TEXT NOT NULL, expires_at INTEGER NOT NULL);
+DROP TABLE IF EXISTS refresh_tokens;
+CREATE TABLE IF NOT EXISTS sessions (
+    session_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, device_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, revoked_at INTEGER, revoked_reason TEXT);
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user_id);
+CREATE TABLE IF NOT EXISTS session_refresh (
+    token_hash TEXT PRIMARY KEY, session_id TEXT NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER);
+CREATE TABLE IF NOT EXISTS sign_in_failures (
+    key TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_failure INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS totp_steps (username TEXT PRIMARY KEY, last_step INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS certificates (
     serial TEXT PRIMARY KEY, user_id TEXT NOT NULL, body TEXT NOT NULL, issued_at INTEGER NOT NULL,
@@ -416,44 +424,168 @@ impl Storage for SqliteStore {
         .map_err(db)
     }
 
-    async fn save_refresh(
-        &self,
-        token_hash: &str,
-        user_id: &str,
-        device_id: &str,
-        expires_ms: i64,
-    ) -> Result<()> {
+    async fn open_session(&self, x: &Session) -> Result<()> {
         let conn = self.writer.lock().await;
         conn.execute(
-            "INSERT INTO refresh_tokens(token_hash, user_id, device_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
-            params![token_hash, user_id, device_id, expires_ms],
+            "INSERT INTO sessions(session_id, user_id, device_id, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                x.session_id,
+                x.user_id,
+                x.device_id,
+                x.created_ms,
+                x.expires_ms
+            ],
         )
         .map_err(db)?;
         Ok(())
     }
 
-    async fn take_refresh(
+    async fn session(&self, session_id: &str) -> Result<Option<Session>> {
+        let conn = self.reader.lock().await;
+        conn.query_row(
+            "SELECT session_id, user_id, device_id, created_at, expires_at, revoked_at, revoked_reason
+             FROM sessions WHERE session_id = ?1",
+            [session_id],
+            |r| {
+                Ok(Session {
+                    session_id: r.get(0)?,
+                    user_id: r.get(1)?,
+                    device_id: r.get(2)?,
+                    created_ms: r.get(3)?,
+                    expires_ms: r.get(4)?,
+                    revoked_ms: r.get(5)?,
+                    revoked_reason: r.get(6)?,
+                })
+            },
+        )
+        .optional()
+        .map_err(db)
+    }
+
+    async fn revoke_session(&self, session_id: &str, at_ms: i64, reason: &str) -> Result<bool> {
+        let conn = self.writer.lock().await;
+        let n = conn
+            .execute(
+                "UPDATE sessions SET revoked_at = ?2, revoked_reason = ?3
+                 WHERE session_id = ?1 AND revoked_at IS NULL",
+                params![session_id, at_ms, reason],
+            )
+            .map_err(db)?;
+        Ok(n == 1)
+    }
+
+    async fn revoke_user_sessions(&self, user_id: &str, at_ms: i64, reason: &str) -> Result<u64> {
+        let conn = self.writer.lock().await;
+        let n = conn
+            .execute(
+                "UPDATE sessions SET revoked_at = ?2, revoked_reason = ?3
+                 WHERE user_id = ?1 AND revoked_at IS NULL AND expires_at > ?2",
+                params![user_id, at_ms, reason],
+            )
+            .map_err(db)?;
+        Ok(n as u64)
+    }
+
+    async fn save_refresh(
         &self,
         token_hash: &str,
-        now_ms: i64,
-    ) -> Result<Option<(String, String)>> {
+        session_id: &str,
+        expires_ms: i64,
+    ) -> Result<()> {
         let conn = self.writer.lock().await;
-        let row: Option<(String, String, i64)> = conn
+        conn.execute(
+            "INSERT INTO session_refresh(token_hash, session_id, expires_at) VALUES (?1, ?2, ?3)",
+            params![token_hash, session_id, expires_ms],
+        )
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn use_refresh(&self, token_hash: &str, now_ms: i64) -> Result<RefreshUse> {
+        let conn = self.writer.lock().await;
+        let fresh: Option<String> = conn
             .query_row(
-                "DELETE FROM refresh_tokens WHERE token_hash = ?1 RETURNING user_id, device_id, expires_at",
-                [token_hash],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                "UPDATE session_refresh SET used_at = ?2
+                 WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2
+                 RETURNING session_id",
+                params![token_hash, now_ms],
+                |r| r.get(0),
             )
             .optional()
             .map_err(db)?;
-        Ok(row.and_then(|(u, d, exp)| (exp > now_ms).then_some((u, d))))
+        if let Some(session_id) = fresh {
+            return Ok(RefreshUse::Fresh { session_id });
+        }
+        let used: Option<String> = conn
+            .query_row(
+                "SELECT session_id FROM session_refresh WHERE token_hash = ?1 AND used_at IS NOT NULL",
+                [token_hash],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)?;
+        Ok(
+            used.map_or(RefreshUse::Unknown, |session_id| RefreshUse::Reused {
+                session_id,
+            }),
+        )
     }
 
-    async fn purge_outcomes(&self, before_ms: i64) -> Result<u64> {
+    async fn sign_in_failures(&self, key: &str) -> Result<Option<Failures>> {
+        let conn = self.reader.lock().await;
+        let row: Option<(i64, i64)> = conn
+            .query_row(
+                "SELECT failures, last_failure FROM sign_in_failures WHERE key = ?1",
+                [key],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(db)?;
+        Ok(row.map(|(count, last_ms)| Failures {
+            count: u32::try_from(count).unwrap_or(u32::MAX),
+            last_ms,
+        }))
+    }
+
+    async fn note_sign_in_failure(
+        &self,
+        key: &str,
+        now_ms: i64,
+        forget_after_ms: i64,
+    ) -> Result<()> {
+        let conn = self.writer.lock().await;
+        conn.execute(
+            "INSERT INTO sign_in_failures(key, failures, last_failure) VALUES (?1, 1, ?2)
+             ON CONFLICT(key) DO UPDATE SET
+               failures = CASE WHEN ?2 - sign_in_failures.last_failure >= ?3 THEN 1
+                               ELSE sign_in_failures.failures + 1 END,
+               last_failure = ?2",
+            params![key, now_ms, forget_after_ms],
+        )
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn clear_sign_in_failures(&self, key: &str) -> Result<()> {
+        let conn = self.writer.lock().await;
+        conn.execute("DELETE FROM sign_in_failures WHERE key = ?1", [key])
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn purge_outcomes(&self, before_ms: i64, now_ms: i64) -> Result<u64> {
         let conn = self.writer.lock().await;
         let n = conn
             .execute("DELETE FROM op_outcomes WHERE created_at < ?1", [before_ms])
             .map_err(db)?;
+        conn.execute_batch(&format!(
+            "DELETE FROM session_refresh WHERE expires_at < {now_ms}
+               OR session_id IN (SELECT session_id FROM sessions
+                                 WHERE expires_at < {now_ms} OR revoked_at IS NOT NULL);
+             DELETE FROM sessions WHERE expires_at < {now_ms};"
+        ))
+        .map_err(db)?;
         Ok(n as u64)
     }
 

@@ -66,12 +66,23 @@ pub fn password(username: &str) -> String {
 
 /// A platform node inside the test process, on a free loopback port.
 pub async fn start_in_process(database: Database, access_ttl_s: i64) -> SocketAddr {
+    start_in_process_with(database, access_ttl_s, Vec::new()).await
+}
+
+/// [`start_in_process`] behind declared reverse proxies (`X-Forwarded-For` from them names
+/// the client).
+pub async fn start_in_process_with(
+    database: Database,
+    access_ttl_s: i64,
+    trusted_proxies: Vec<std::net::IpAddr>,
+) -> SocketAddr {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let cfg = ServeConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         database,
         accounts: accounts(),
         access_ttl_s,
+        trusted_proxies,
         pack: meddesk_platform::serve::load_pack(
             &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets"),
         )

@@ -223,25 +223,7 @@ impl Workstation {
             let _guard = rt.enter();
             start();
         }
-        let tokens: Arc<dyn TokenStore> = match link.keeping {
-            TokenKeeping::Keychain => Arc::new(KeychainTokenStore::new(
-                KEYCHAIN_SERVICE,
-                &who.id.0,
-                &link.base_url,
-            )),
-            TokenKeeping::Memory => {
-                let mut s = hub.lock();
-                match s.memory_tokens.iter().find(|(u, _)| *u == who.id.0) {
-                    Some((_, t)) => t.clone(),
-                    None => {
-                        let t: Arc<dyn TokenStore> =
-                            Arc::new(meddesk_sync::MemoryTokenStore::new());
-                        s.memory_tokens.push((who.id.0.clone(), t.clone()));
-                        t
-                    }
-                }
-            }
-        };
+        let tokens = self.token_store(&link, &who.id.0);
         let task = rt.spawn(runtime::run(runtime::Session {
             ws: self.clone(),
             who: who.clone(),
@@ -254,6 +236,51 @@ impl Workstation {
         let mut s = hub.lock();
         s.task = Some(task);
         s.state = Some(SyncState::Syncing);
+    }
+
+    /// Where `user_id`'s platform tokens for `link` are kept.
+    fn token_store(&self, link: &PlatformLink, user_id: &str) -> Arc<dyn TokenStore> {
+        match link.keeping {
+            TokenKeeping::Keychain => Arc::new(KeychainTokenStore::new(
+                KEYCHAIN_SERVICE,
+                user_id,
+                &link.base_url,
+            )),
+            TokenKeeping::Memory => {
+                let mut s = self.hub().lock();
+                match s.memory_tokens.iter().find(|(u, _)| u == user_id) {
+                    Some((_, t)) => t.clone(),
+                    None => {
+                        let t: Arc<dyn TokenStore> =
+                            Arc::new(meddesk_sync::MemoryTokenStore::new());
+                        s.memory_tokens.push((user_id.to_owned(), t.clone()));
+                        t
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sign-out (R-SEC-8): end `user_id`'s platform session, so its tokens stop working on
+    /// the platform, and forget them here. In the background: an unreachable platform does
+    /// not hold up the sign-out (the tokens are forgotten anyway and the session runs out).
+    pub(crate) fn end_platform_session(&self, user_id: &str) {
+        let Some(link) = self.hub().lock().link.clone() else {
+            return;
+        };
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let tokens = self.token_store(&link, user_id);
+        rt.spawn(async move {
+            match meddesk_sync::end_session(&link.base_url, tokens.as_ref()).await {
+                Ok(true) => tracing::info!("platform session ended"),
+                Ok(false) => {
+                    tracing::warn!("platform not reached at sign-out; its session runs out")
+                }
+                Err(e) => tracing::warn!(code = e.code(), "platform sign-out failed"),
+            }
+        });
     }
 
     /// Stop syncing (lock, sign-out): the task's handle on the store goes with it.
