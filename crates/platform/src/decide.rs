@@ -222,6 +222,25 @@ pub struct Rules<'a> {
     /// Certificates the platform issued that this push's signatures name (a signature made
     /// before its certificate reached the workstation carries none).
     pub certificates: &'a BTreeMap<String, Certificate>,
+    /// The organisation of each platform account this push names as a subject (user id →
+    /// organisation): an administrator acts on their own organisation's people only.
+    pub account_orgs: &'a BTreeMap<String, String>,
+}
+
+/// The physician `physician_id` must be an account of the administrator's organisation.
+fn of_my_organisation(
+    actor: &Actor,
+    rules: &Rules<'_>,
+    physician_id: &str,
+) -> Result<(), Rejection> {
+    match rules.account_orgs.get(physician_id) {
+        Some(org) if *org == actor.org_id => Ok(()),
+        Some(_) => Err(reject(
+            RejectionCode::NotPermitted,
+            "the physician belongs to another organisation",
+        )),
+        None => Err(reject(RejectionCode::NotFound, "no such physician")),
+    }
 }
 
 fn signature_refused(code: &str, what: &str) -> Rejection {
@@ -440,6 +459,13 @@ pub fn decide(
             require_role(actor, AccountRole::Physician, "claiming a consultation")?;
             not_suspended(actor, loaded)?;
             let (_, c) = consultation(loaded, &target)?;
+            // Only the physician's own organisation's queue.
+            if c.request.org_id != actor.org_id {
+                return Err(reject(
+                    RejectionCode::NotPermitted,
+                    "the consultation belongs to another organisation",
+                ));
+            }
             // R-ROLE-4: only consultations of the physician's specialties.
             if !actor.specialties.contains(&c.request.specialty) {
                 return Err(reject(
@@ -684,8 +710,12 @@ pub fn decide(
             });
             Ok(vec![(target, RecordBody::Prescription(Box::new(next)))])
         }
-        OpKind::SuspendPhysician { reason, .. } => {
+        OpKind::SuspendPhysician {
+            reason,
+            physician_id,
+        } => {
             require_role(actor, AccountRole::Administrator, "suspending a physician")?;
+            of_my_organisation(actor, rules, physician_id)?;
             non_empty(reason, "reason")?;
             if matches!(loaded.get(&target), Some((_, b)) if !matches!(b, RecordBody::Physician(_)))
             {
@@ -699,17 +729,20 @@ pub fn decide(
                 RecordBody::Physician(PhysicianRecord {
                     suspended: true,
                     reason: reason.clone(),
+                    org_id: actor.org_id.clone(),
                 }),
             )])
         }
-        OpKind::ReinstatePhysician { .. } => {
+        OpKind::ReinstatePhysician { physician_id } => {
             require_role(actor, AccountRole::Administrator, "reinstating a physician")?;
+            of_my_organisation(actor, rules, physician_id)?;
             match loaded.get(&target) {
                 Some((_, RecordBody::Physician(p))) if p.suspended => Ok(vec![(
                     target,
                     RecordBody::Physician(PhysicianRecord {
                         suspended: false,
                         reason: String::new(),
+                        org_id: actor.org_id.clone(),
                     }),
                 )]),
                 Some((_, RecordBody::Physician(_))) | None => Err(reject(
@@ -849,7 +882,7 @@ pub fn meta(body: &RecordBody) -> ChangeMeta {
             .into(),
         },
         RecordBody::Physician(p) => ChangeMeta {
-            org_id: String::new(),
+            org_id: p.org_id.clone(),
             specialty: None,
             physician_id: None,
             status: if p.suspended { "suspended" } else { "active" }.into(),
@@ -868,20 +901,24 @@ pub enum View {
 }
 
 /// R-ROLE-1: a physician sees their own encounters plus the open queue of their
-/// specialties; R-ROLE-2: a pharmacist the review queue of their organisation.
+/// specialties in their organisation; R-ROLE-2: a pharmacist the review queue of their
+/// organisation; an administrator everything of their organisation, nothing of another.
 pub fn visibility(actor: &Actor, kind: RecordKind, id: &str, meta: &ChangeMeta) -> View {
     let mine = meta.physician_id.as_deref() == Some(actor.user_id.as_str());
+    let my_org = meta.org_id == actor.org_id;
     match (actor.role, kind) {
-        (AccountRole::Administrator, _) => View::Full,
+        (AccountRole::Administrator, _) if my_org => View::Full,
+        (AccountRole::Administrator, _) => View::Hidden,
         (AccountRole::Intake, RecordKind::Consultation) if meta.org_id == actor.org_id => {
             View::Full
         }
         (AccountRole::Intake, _) => View::Hidden,
         (AccountRole::Physician, RecordKind::Consultation) => {
-            let of_my_specialty = meta
-                .specialty
-                .as_ref()
-                .is_some_and(|s| actor.specialties.contains(s));
+            let of_my_specialty = my_org
+                && meta
+                    .specialty
+                    .as_ref()
+                    .is_some_and(|s| actor.specialties.contains(s));
             if mine || (of_my_specialty && meta.status == "waiting") {
                 View::Full
             } else if of_my_specialty {
@@ -965,8 +1002,17 @@ mod tests {
             signing: &KEYS.platform,
             revocations: &KEYS.revocations,
             certificates: &KEYS.certificates,
+            account_orgs: &ORGS,
         }
     }
+
+    /// The platform accounts the tests' operations name: org-1's physicians and one of org-2.
+    static ORGS: std::sync::LazyLock<BTreeMap<String, String>> = std::sync::LazyLock::new(|| {
+        [("doc", "org-1"), ("peds", "org-1"), ("far", "org-2")]
+            .into_iter()
+            .map(|(u, o)| (u.to_owned(), o.to_owned()))
+            .collect()
+    });
 
     /// The physician's signature over the content the platform holds for `signed`.
     fn physician_signs(
@@ -1098,6 +1144,10 @@ mod tests {
         let peds = actor("peds", AccountRole::Physician, &["pediatrics"]);
         let pharm = actor("pharm", AccountRole::Pharmacist, &[]);
         let admin = actor("admin", AccountRole::Administrator, &[]);
+        let far_cardio = Actor {
+            org_id: "org-2".into(),
+            ..actor("far", AccountRole::Physician, &["cardiology"])
+        };
         let claim = OpKind::ClaimConsultation {
             consultation_id: Uuid::from_u128(1),
         };
@@ -1109,6 +1159,7 @@ mod tests {
                 RecordBody::Physician(PhysicianRecord {
                     suspended: true,
                     reason: "违规".into(),
+                    org_id: "org-1".into(),
                 }),
             ),
         );
@@ -1320,6 +1371,43 @@ mod tests {
                 admin.clone(),
                 suspended.clone(),
                 None,
+            ),
+            (
+                "an administrator does not suspend another organisation's physician",
+                op(
+                    &admin,
+                    0,
+                    NOW,
+                    OpKind::SuspendPhysician {
+                        physician_id: "far".into(),
+                        reason: "越权".into(),
+                    },
+                ),
+                admin.clone(),
+                Loaded::new(),
+                Some(RejectionCode::NotPermitted),
+            ),
+            (
+                "an administrator does not suspend an account that does not exist",
+                op(
+                    &admin,
+                    0,
+                    NOW,
+                    OpKind::SuspendPhysician {
+                        physician_id: "nobody".into(),
+                        reason: "不存在".into(),
+                    },
+                ),
+                admin.clone(),
+                Loaded::new(),
+                Some(RejectionCode::NotFound),
+            ),
+            (
+                "a physician does not claim another organisation's consultation",
+                op(&far_cardio, 3, NOW, claim.clone()),
+                far_cardio.clone(),
+                consultation(QueueStatus::Waiting, None),
+                Some(RejectionCode::NotPermitted),
             ),
             (
                 "reinstating a physician who is not suspended",
@@ -1939,6 +2027,41 @@ mod tests {
                 &doc,
                 Consultation,
                 "c",
+                m(Some("cardiology"), None, "waiting", "org-2"),
+                View::Hidden,
+            ),
+            (
+                &admin,
+                Consultation,
+                "c",
+                m(Some("cardiology"), None, "waiting", "org-2"),
+                View::Hidden,
+            ),
+            (
+                &admin,
+                Prescription,
+                "p",
+                m(None, Some("far"), "signed", "org-2"),
+                View::Hidden,
+            ),
+            (
+                &admin,
+                Physician,
+                "far",
+                m(None, None, "suspended", "org-2"),
+                View::Hidden,
+            ),
+            (
+                &admin,
+                Physician,
+                "doc",
+                m(None, None, "suspended", "org-1"),
+                View::Full,
+            ),
+            (
+                &doc,
+                Consultation,
+                "c",
                 m(Some("cardiology"), Some("other"), "claimed", "org-1"),
                 View::Removed,
             ),
@@ -2030,7 +2153,7 @@ mod tests {
                 &admin,
                 Prescription,
                 "p",
-                m(None, Some("doc"), "draft", "org-9"),
+                m(None, Some("doc"), "draft", "org-1"),
                 View::Full,
             ),
         ];

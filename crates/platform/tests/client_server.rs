@@ -570,8 +570,69 @@ async fn notification_channel(base: &str) {
     assert!(record(&doc, &RecordKey::consultation(id)).is_some());
 }
 
+/// Organisations are kept apart: another organisation's waiting consultation is neither
+/// sent to nor claimable by this organisation's physicians of the same specialty, while that
+/// organisation's own physician claims it. Returns it (the administrator's scenario uses it).
+async fn organisations_are_kept_apart(base: &str) -> Uuid {
+    let mut intake2 = client(base, "intake2", "dev-intake2").await;
+    let mut doc1 = client(base, "doc1", "dev-doc1").await;
+    let mut doc4 = client(base, "doc4", "dev-doc4").await;
+    let mut req = request("cardiology");
+    req.org_id = "org-2".into();
+    let id = req.id;
+    commit(
+        &intake2,
+        op(
+            "intake2",
+            "dev-intake2",
+            0,
+            hlc_now(),
+            OpKind::CreateConsultation { request: req },
+        ),
+    );
+    assert_eq!(intake2.sync_once().await.unwrap().acked, 1);
+    doc1.sync_once().await.unwrap();
+    assert!(
+        record(&doc1, &RecordKey::consultation(id)).is_none(),
+        "another organisation's queue reached doc1"
+    );
+    // A claim crafted without having seen it.
+    let claim = op(
+        "doc1",
+        "dev-doc1",
+        1,
+        hlc_now(),
+        OpKind::ClaimConsultation {
+            consultation_id: id,
+        },
+    );
+    let claim_id = claim.op_id;
+    commit(&doc1, claim);
+    doc1.sync_once().await.unwrap();
+    assert_eq!(
+        rejection_of(&doc1, claim_id),
+        Some(RejectionCode::NotPermitted)
+    );
+    doc4.sync_once().await.unwrap();
+    assert!(record(&doc4, &RecordKey::consultation(id)).is_some());
+    commit(
+        &doc4,
+        op(
+            "doc4",
+            "dev-doc4",
+            1,
+            hlc_now(),
+            OpKind::ClaimConsultation {
+                consultation_id: id,
+            },
+        ),
+    );
+    assert_eq!(doc4.sync_once().await.unwrap().acked, 1);
+    id
+}
+
 /// Administrators need TOTP (R-ROLE-3); a suspended physician can no longer claim (R-CMP-2).
-async fn admin_totp_and_suspension(base: &str) {
+async fn admin_totp_and_suspension(base: &str, other_org: Uuid) {
     let replica = std::sync::Arc::new(std::sync::Mutex::new(meddesk_sync::MemoryReplica::new()));
     let mut admin = meddesk_sync::SyncClient::new(
         meddesk_sync::ClientConfig::new(base, "dev-admin"),
@@ -635,6 +696,25 @@ async fn admin_totp_and_suspension(base: &str) {
         ),
     );
     assert_eq!(admin.sync_once().await.unwrap().acked, 1);
+    // An administrator acts on and sees their own organisation only.
+    let far = op(
+        "admin",
+        "dev-admin",
+        0,
+        hlc_now(),
+        OpKind::SuspendPhysician {
+            physician_id: "u-doc4".into(),
+            reason: "越权操作".into(),
+        },
+    );
+    let far_id = far.op_id;
+    commit(&admin, far);
+    admin.sync_once().await.unwrap();
+    assert_eq!(
+        rejection_of(&admin, far_id),
+        Some(RejectionCode::NotPermitted)
+    );
+    assert!(record(&admin, &RecordKey::consultation(other_org)).is_none());
     let mut intake = client(base, "intake", "dev-intake").await;
     let mut doc3 = client(base, "doc3", "dev-doc3").await;
     let id = file(&mut intake, "pediatrics").await;
@@ -673,8 +753,10 @@ async fn all_scenarios(addr: std::net::SocketAddr) {
     paged_initial_sync_resumes(&base, addr).await;
     eprintln!("scenario: notification_channel");
     notification_channel(&base).await;
+    eprintln!("scenario: organisations_are_kept_apart");
+    let other_org = organisations_are_kept_apart(&base).await;
     eprintln!("scenario: admin_totp_and_suspension");
-    admin_totp_and_suspension(&base).await;
+    admin_totp_and_suspension(&base, other_org).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -288,6 +288,7 @@ mod tests {
             body: Some(RecordBody::Physician(PhysicianRecord {
                 suspended: false,
                 reason: String::new(),
+                org_id: "org-1".into(),
             })),
         }
     }

@@ -541,6 +541,10 @@ pub struct ReviewEntry {
 pub struct PhysicianRecord {
     pub suspended: bool,
     pub reason: String,
+    /// The physician's organisation (the platform's account): whose administrators see and
+    /// change the record. Empty in records made before organisations were scoped.
+    #[serde(default)]
+    pub org_id: String,
 }
 
 // ---------------------------------------------------------------------------------------

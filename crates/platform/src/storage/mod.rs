@@ -281,11 +281,23 @@ pub async fn push<S: Storage>(
             certificates.insert(serial, cert);
         }
     }
+    // The organisations of the accounts the batch acts on (an administrator's subjects).
+    let mut account_orgs = BTreeMap::new();
+    for op in ops {
+        if let OpKind::SuspendPhysician { physician_id, .. }
+        | OpKind::ReinstatePhysician { physician_id } = &op.kind
+            && !account_orgs.contains_key(physician_id)
+            && let Some(account) = store.account_by_user_id(physician_id).await?
+        {
+            account_orgs.insert(physician_id.clone(), account.org_id);
+        }
+    }
     let rules = crate::decide::Rules {
         pack,
         signing,
         revocations: &revocations,
         certificates: &certificates,
+        account_orgs: &account_orgs,
     };
     let mut tx = store.begin().await?;
     match push_in(&mut tx, actor, ops, now_ms, &rules).await {

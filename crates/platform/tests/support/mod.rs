@@ -38,13 +38,17 @@ pub fn seed(username: &str, role: AccountRole, specialties: &[&str]) -> AccountS
     }
 }
 
-/// The standard cast: intake, three physicians, a pharmacist, a pharmacist of another
-/// organisation, an administrator (TOTP secret "12345678901234567890").
+/// The standard cast: intake, three physicians, a pharmacist; a pharmacist, an intake
+/// account and a cardiologist of another organisation (org-2); an administrator (TOTP secret "12345678901234567890").
 pub fn accounts() -> Vec<AccountSeed> {
     let mut admin = seed("admin", AccountRole::Administrator, &[]);
     admin.totp_secret_hex = Some(hex::encode(b"12345678901234567890"));
     let mut other_pharm = seed("pharm2", AccountRole::Pharmacist, &[]);
     other_pharm.org_id = "org-2".into();
+    let mut other_intake = seed("intake2", AccountRole::Intake, &[]);
+    other_intake.org_id = "org-2".into();
+    let mut other_doc = seed("doc4", AccountRole::Physician, &["cardiology"]);
+    other_doc.org_id = "org-2".into();
     vec![
         seed("intake", AccountRole::Intake, &[]),
         seed(
@@ -56,6 +60,8 @@ pub fn accounts() -> Vec<AccountSeed> {
         seed("doc3", AccountRole::Physician, &["pediatrics"]),
         seed("pharm", AccountRole::Pharmacist, &[]),
         other_pharm,
+        other_intake,
+        other_doc,
         admin,
     ]
 }
