@@ -106,6 +106,7 @@ fn connect_platform(ws: &Workstation) -> Result<(), String> {
             accounts: demo::platform_accounts(),
             arrivals_per_min: demo::arrivals_per_min(),
             pack: ws.knowledge().pack.clone(),
+            triage: ws.knowledge().triage.clone(),
         })
         .map_err(|e| e.to_string())?;
         // Started at the first sign-in: nothing of it runs while the sign-in screen waits.

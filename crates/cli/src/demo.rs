@@ -61,6 +61,7 @@ fn signed_prescription(ws: &Workstation) -> Result<String, String> {
         accounts: demo::platform_accounts(),
         arrivals_per_min: 0.0,
         pack: ws.knowledge().pack.clone(),
+        triage: ws.knowledge().triage.clone(),
     })
     .map_err(|e| format!("{}: {e}", e.code()))?;
     let url = platform.url().to_owned();

@@ -134,6 +134,7 @@ fn connect_platform(ws: &Workstation, rt: &tokio::runtime::Runtime) -> Result<()
                     accounts: meddesk_workstation::demo::platform_accounts(),
                     arrivals_per_min: meddesk_workstation::demo::arrivals_per_min(),
                     pack: ws.knowledge().pack.clone(),
+                    triage: ws.knowledge().triage.clone(),
                 })
                 .map_err(|e| format!("{}: {e}", e.code()))?;
             let link = PlatformLink::embedded(platform.url());

@@ -91,6 +91,7 @@ pub fn run(command: PlatformCommand, data_dir: &Path, assets: &Path) -> Result<(
                 access_ttl_s: access_ttl_seconds,
                 trusted_proxies,
                 pack: meddesk_platform::serve::load_pack(assets).map_err(|e| e.to_string())?,
+                triage: meddesk_platform::serve::load_triage(assets).map_err(|e| e.to_string())?,
             };
             rt.block_on(serve(cfg, |addr| {
                 // Scripts and tests read this line to find the port.

@@ -15,9 +15,10 @@ use crate::signing::PlatformSigning;
 use meddesk_sync::hlc::MAX_DRIFT_MS;
 use meddesk_sync::{
     AccountRole, ComplaintEntry, ConsultationRecord, ConsultationTypeEntry, FieldHistoryEntry,
-    FieldValue, FollowUpEntry, MessageEntry, MessageSender, OpKind, Operation, PhysicianRecord,
-    PrescriptionRecord, PrescriptionStatus, QueueStatus, RecordBody, RecordKey, RecordKind,
-    Rejection, RejectionCode, ReviewDecision, ReviewEntry, SignedDocument,
+    FieldValue, FollowUpEntry, MessageEntry, MessageSender, NewConsultation, OpKind, Operation,
+    PhysicianRecord, PlatformTriage, PrescriptionRecord, PrescriptionStatus, QueueStatus,
+    RecordBody, RecordKey, RecordKind, Rejection, RejectionCode, ReviewDecision, ReviewEntry,
+    SignedDocument, TriageReason,
 };
 
 /// The signed-in account behind a request (from the access token).
@@ -225,6 +226,65 @@ pub struct Rules<'a> {
     /// The organisation of each platform account this push names as a subject (user id →
     /// organisation): an administrator acts on their own organisation's people only.
     pub account_orgs: &'a BTreeMap<String, String>,
+    /// The clinical triage rules (`assets/triage/rules.toml`, the file the workstations
+    /// load): the platform routes arriving requests with them (issue 13 §2, R-TRI-2).
+    pub triage: &'a meddesk_clinical::triage::TriageRules,
+}
+
+/// How the platform triages an arriving request, with `meddesk_clinical::triage` over the
+/// rules the workstations load: a rule that fires sets the route (the most urgent one's);
+/// with none, the intake's requested specialty stands. The priority is the more urgent of
+/// the intake's and the rules'. Returns the request as routed and what to keep about it.
+pub fn triage_arrival(
+    request: &NewConsultation,
+    rules: &meddesk_clinical::triage::TriageRules,
+) -> (NewConsultation, PlatformTriage) {
+    use meddesk_clinical::triage::{self, TriagePatient, TriageRequest};
+    let kind = if request.chronic_icd10.is_some() {
+        triage::ConsultationKind::ChronicFollowup
+    } else {
+        triage::ConsultationKind::Ordinary
+    };
+    let input = TriageRequest {
+        id: String::new(),
+        channel: request.channel,
+        patient: TriagePatient {
+            age_years: Some(f64::from(request.patient.age_years)),
+            sex: Some(request.patient.sex),
+            conditions: request.chronic_icd10.iter().cloned().collect(),
+        },
+        vitals: triage::Vitals {
+            temperature_c: request.vitals.temperature_c.map(f64::from),
+            spo2: None,
+            heart_rate: request.vitals.heart_rate_bpm.map(f64::from),
+        },
+        complaint: request.complaint.clone(),
+        kind,
+        guardian_present: Some(request.patient.guardian.is_some()),
+        prior_consults_today: 0,
+    };
+    let outcome = triage::triage(&input, rules);
+    let mut routed = request.clone();
+    if !outcome.reasons.is_empty() {
+        routed.specialty = meddesk_sync::specialty_of_route(&outcome.route);
+        routed.priority = request.priority.min(outcome.priority);
+    }
+    let kept = PlatformTriage {
+        rules_version: rules.version.clone(),
+        requested_specialty: request.specialty.clone(),
+        requested_priority: request.priority,
+        reasons: outcome
+            .reasons
+            .into_iter()
+            .map(|r| TriageReason {
+                rule: r.rule,
+                zh: r.message.zh,
+                en: r.message.en,
+                source: r.source,
+            })
+            .collect(),
+    };
+    (routed, kept)
 }
 
 /// The physician `physician_id` must be an account of the administrator's organisation.
@@ -440,10 +500,12 @@ pub fn decide(
                     "`request.patient.guardian` is required under 6 years",
                 ));
             }
+            // One rule, both sides (issue 13 §2): the platform routes with the clinical rules.
+            let (routed, triaged) = triage_arrival(request, rules.triage);
             Ok(vec![(
                 target,
                 RecordBody::Consultation(Box::new(ConsultationRecord {
-                    request: request.clone(),
+                    request: routed,
                     status: QueueStatus::Waiting,
                     physician_id: None,
                     fields: BTreeMap::new(),
@@ -452,6 +514,7 @@ pub fn decide(
                     complaints: Vec::new(),
                     messages: Vec::new(),
                     consultation_types: Vec::new(),
+                    triage: Some(triaged),
                 })),
             )])
         }
@@ -1003,8 +1066,18 @@ mod tests {
             revocations: &KEYS.revocations,
             certificates: &KEYS.certificates,
             account_orgs: &ORGS,
+            triage: &TRIAGE,
         }
     }
+
+    static TRIAGE: std::sync::LazyLock<meddesk_clinical::triage::TriageRules> =
+        std::sync::LazyLock::new(|| {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../assets/triage/rules.toml");
+            let text = std::fs::read_to_string(&path).expect("the shipped triage rules");
+            meddesk_clinical::triage::TriageRules::from_toml(&text, "rules.toml")
+                .expect("valid rules")
+        });
 
     /// The platform accounts the tests' operations name: org-1's physicians and one of org-2.
     static ORGS: std::sync::LazyLock<BTreeMap<String, String>> = std::sync::LazyLock::new(|| {
@@ -1127,6 +1200,7 @@ mod tests {
                     complaints: Vec::new(),
                     messages: Vec::new(),
                     consultation_types: Vec::new(),
+                    triage: None,
                 })),
             ),
         );
@@ -1998,6 +2072,67 @@ mod tests {
         };
         assert_eq!(c.fields[&RecordField::History].value, "reviewed");
         assert!(c.field_history.iter().any(|h| h.value == "later"));
+    }
+
+    /// One rule, both sides (issue 13 §2): the platform routes with the clinical triage
+    /// rules — a fever goes to the emergency triage physician whatever the intake asked for,
+    /// a hypertension follow-up to cardiology, and with no rule firing the intake's choice
+    /// stands; the reasons and the rules' version are kept with the record.
+    #[test]
+    fn arrivals_are_routed_by_the_clinical_triage_rules() {
+        let mut fever = request(40, None);
+        fever.specialty = "general_practice".into();
+        fever.complaint = "发热两天，咽痛".into();
+        fever.chronic_icd10 = None;
+        fever.vitals.temperature_c = Some(38.6);
+        let (routed, kept) = triage_arrival(&fever, &TRIAGE);
+        assert_eq!(routed.specialty, "emergency");
+        assert_eq!(routed.priority, meddesk_domain::Priority::Emergency);
+        assert_eq!(kept.requested_specialty, "general_practice");
+        assert_eq!(kept.rules_version, TRIAGE.version);
+        assert!(
+            kept.reasons.iter().any(|r| r.rule == "fever-38.5"),
+            "{kept:?}"
+        );
+
+        let mut neutral = fever.clone();
+        neutral.complaint = "近两周睡眠欠佳，想咨询调理".into();
+        neutral.vitals.temperature_c = Some(36.8);
+        neutral.specialty = "dermatology".into();
+        let (routed, kept) = triage_arrival(&neutral, &TRIAGE);
+        assert_eq!(routed.specialty, "dermatology");
+        assert_eq!(routed.priority, meddesk_domain::Priority::Normal);
+        assert!(kept.reasons.is_empty());
+
+        let mut follow_up = neutral.clone();
+        follow_up.complaint = "高血压复诊，血压偏高".into();
+        follow_up.chronic_icd10 = Some("I10".into());
+        follow_up.specialty = "general_practice".into();
+        assert_eq!(
+            triage_arrival(&follow_up, &TRIAGE).0.specialty,
+            "cardiology"
+        );
+
+        // Through `decide`: the stored record is the routed one.
+        let intake = actor("intake", AccountRole::Intake, &[]);
+        let written = decide(
+            &op(
+                &intake,
+                0,
+                NOW,
+                OpKind::CreateConsultation { request: fever },
+            ),
+            &intake,
+            &Loaded::new(),
+            NOW,
+            &rules(),
+        )
+        .expect("filed");
+        let Some((_, RecordBody::Consultation(c))) = written.first() else {
+            panic!("a consultation: {written:?}");
+        };
+        assert_eq!(c.request.specialty, "emergency");
+        assert!(c.triage.as_ref().is_some_and(|t| !t.reasons.is_empty()));
     }
 
     #[test]

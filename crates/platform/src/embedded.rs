@@ -23,6 +23,8 @@ pub struct EmbeddedConfig {
     pub arrivals_per_min: f64,
     /// The workstation's own knowledge pack: one validity rule on both sides (R-RX-8).
     pub pack: std::sync::Arc<meddesk_formulary::Pack>,
+    /// The workstation's own triage rules: the platform routes with them (issue 13 §2).
+    pub triage: std::sync::Arc<meddesk_clinical::triage::TriageRules>,
 }
 
 /// A bound, not yet running, embedded platform.
@@ -73,6 +75,7 @@ impl Embedded {
             access_ttl_s: crate::auth::ACCESS_TTL_S,
             trusted_proxies: Vec::new(),
             pack: self.cfg.pack.clone(),
+            triage: self.cfg.triage.clone(),
         };
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
         let node = tokio::spawn(serve_on(listener, serve_cfg, move |_| {

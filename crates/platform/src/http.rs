@@ -44,6 +44,8 @@ pub struct AppState<S: Storage> {
     pub store: Arc<S>,
     /// The knowledge pack the workstations check against (R-RX-8: one validity rule).
     pack: Arc<meddesk_formulary::Pack>,
+    /// The triage rules arriving requests are routed with (one rule, both sides).
+    triage: Arc<meddesk_clinical::triage::TriageRules>,
     /// The platform's signing identity (R-RX-10).
     signing: Arc<PlatformSigning>,
     secret: Arc<Vec<u8>>,
@@ -67,6 +69,7 @@ impl<S: Storage> Clone for AppState<S> {
         Self {
             store: self.store.clone(),
             pack: self.pack.clone(),
+            triage: self.triage.clone(),
             signing: self.signing.clone(),
             secret: self.secret.clone(),
             notify: self.notify.clone(),
@@ -89,11 +92,13 @@ impl<S: Storage> AppState<S> {
         store: S,
         access_ttl_s: i64,
         pack: Arc<meddesk_formulary::Pack>,
+        triage: Arc<meddesk_clinical::triage::TriageRules>,
     ) -> Result<Self, PlatformError> {
         let secret = store.secret().await?;
         Ok(Self {
             store: Arc::new(store),
             pack,
+            triage,
             signing: Arc::new(PlatformSigning::from_secret(&secret)),
             secret: Arc::new(secret),
             notify: Arc::new(Notify::new()),
@@ -535,10 +540,12 @@ async fn push<S: Storage>(
         // half-way: it commits or rolls back, and the retry gets the stored outcome.
         let store = state.store.clone();
         let pack = state.pack.clone();
+        let triage = state.triage.clone();
         let signing = state.signing.clone();
         let ops = req.ops;
         let (outcomes, ops) = tokio::spawn(async move {
-            let outcomes = storage::push(store.as_ref(), &actor, &ops, now, &pack, &signing).await;
+            let outcomes =
+                storage::push(store.as_ref(), &actor, &ops, now, &pack, &triage, &signing).await;
             (outcomes, ops)
         })
         .await

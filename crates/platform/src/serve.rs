@@ -54,6 +54,9 @@ pub struct ServeConfig {
     /// The knowledge pack the workstations check against: the node validates prescriptions
     /// with the same rule (R-RX-8, R-SEC-8).
     pub pack: std::sync::Arc<meddesk_formulary::Pack>,
+    /// The triage rules the workstations load: the node routes arriving requests with them
+    /// (issue 13 §2: one rule, both sides).
+    pub triage: std::sync::Arc<meddesk_clinical::triage::TriageRules>,
 }
 
 /// The knowledge pack of an assets folder (`<assets>/formulary`), for a node's
@@ -65,6 +68,21 @@ pub fn load_pack(assets: &Path) -> Result<std::sync::Arc<meddesk_formulary::Pack
         .map_err(|e| {
             PlatformError::InvalidRequest(format!("knowledge pack {}: {e}", dir.display()))
         })
+}
+
+/// The triage rules of an assets folder (`<assets>/triage/rules.toml`), for a node's
+/// [`ServeConfig::triage`]; unreadable or invalid rules stop the start with an error naming
+/// the file.
+pub fn load_triage(
+    assets: &Path,
+) -> Result<std::sync::Arc<meddesk_clinical::triage::TriageRules>, PlatformError> {
+    let path = assets.join("triage").join("rules.toml");
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        PlatformError::InvalidRequest(format!("triage rules {}: {e}", path.display()))
+    })?;
+    meddesk_clinical::triage::TriageRules::from_toml(&text, &path.display().to_string())
+        .map(std::sync::Arc::new)
+        .map_err(|e| PlatformError::InvalidRequest(format!("triage rules {}: {e}", path.display())))
 }
 
 /// Refuse anything but loopback: this node has no TLS of its own (see the module doc).
@@ -195,9 +213,14 @@ async fn ready_after_setup<S: Storage>(
     if purged > 0 {
         tracing::info!(purged, "expired idempotency keys purged");
     }
-    let state = AppState::new(store, cfg.access_ttl_s, cfg.pack.clone())
-        .await?
-        .with_trusted_proxies(cfg.trusted_proxies.clone());
+    let state = AppState::new(
+        store,
+        cfg.access_ttl_s,
+        cfg.pack.clone(),
+        cfg.triage.clone(),
+    )
+    .await?
+    .with_trusted_proxies(cfg.trusted_proxies.clone());
     ready(addr);
     axum::serve(
         listener,

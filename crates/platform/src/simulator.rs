@@ -156,7 +156,15 @@ pub fn consultation_request(rng: &mut impl Rng, org_id: &str, now_ms: i64) -> Ne
         heart_rate_bpm: Some(rng.random_range(62..96)),
         ..Vitals::default()
     };
-    if complaint.contains("发热") || complaint.contains("高热") {
+    // The measured temperature agrees with what the patient wrote: the one the complaint
+    // names, a fever when it mentions one (not "无发热"), else normal.
+    let said = meddesk_clinical::triage::text::normalise(&complaint);
+    if let Some(t) = meddesk_clinical::triage::text::temperature_c(&said) {
+        vitals.temperature_c = Some(t as f32);
+    } else if ["发热", "高热"]
+        .iter()
+        .any(|k| meddesk_clinical::triage::text::mentions(&said, k))
+    {
         vitals.temperature_c = Some(38.0 + f32::from(rng.random_range(0u8..20)) / 10.0);
     }
     match template.chronic {
@@ -315,6 +323,17 @@ mod tests {
                 && r.priority != Priority::Emergency
             {
                 assert_eq!(r.priority, Priority::Urgent);
+            }
+            // The vitals agree with the complaint (no fever under "无发热").
+            if r.complaint.contains("无发热") {
+                assert!(r.vitals.temperature_c.is_some_and(|t| t < 37.5), "{r:?}");
+            }
+            if r.complaint.contains("38.9℃") {
+                assert!(
+                    r.vitals
+                        .temperature_c
+                        .is_some_and(|t| (t - 38.9).abs() < 0.01)
+                );
             }
         }
         assert!(

@@ -31,6 +31,11 @@ use crate::profile::{ProfileFiles, sidecar};
 
 const MAGIC: &[u8] = b"MEDDESK-BACKUP-1\n";
 pub const EXTENSION: &str = "mdbk";
+/// A header is a few hundred bytes of JSON; anything claiming more is not a backup (a hostile
+/// length must not make us allocate gigabytes).
+const MAX_HEADER_LEN: usize = 64 * 1024;
+/// SQLite's page sizes.
+const PAGE_SIZES: std::ops::RangeInclusive<u32> = 512..=65_536;
 
 /// Three years, counting a leap day (R-SEC-4). Nothing can be configured below it.
 pub const MINIMUM_RETENTION_DAYS: u32 = 3 * 365 + 1;
@@ -188,12 +193,40 @@ pub fn read_backup(path: &Path) -> Result<(Header, Vec<u8>)> {
     }
     let rest = &content[MAGIC.len()..];
     let len = u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+    if len > MAX_HEADER_LEN {
+        return Err(invalid("the header length is impossible"));
+    }
     if rest.len() < 4 + len {
         return Err(invalid("truncated header"));
     }
     let header: Header =
         serde_json::from_slice(&rest[4..4 + len]).map_err(|_| invalid("malformed header"))?;
+    check_header(&header).map_err(|why| invalid(&why))?;
     Ok((header, rest[4 + len..].to_vec()))
+}
+
+/// What a well-formed header must say, whatever wrote it: a real page size, a length in whole
+/// pages, and a chain position that fits its kind (a full backup starts its own chain at 0;
+/// an incremental names its parent and comes after it).
+fn check_header(h: &Header) -> std::result::Result<(), String> {
+    if !PAGE_SIZES.contains(&h.page_size) || !h.page_size.is_power_of_two() {
+        return Err(format!(
+            "page size {} is not a SQLite page size",
+            h.page_size
+        ));
+    }
+    if h.db_len % u64::from(h.page_size) != 0 {
+        return Err("the database length is not whole pages".into());
+    }
+    match h.kind {
+        BackupKind::Full if h.sequence != 0 || h.parent_id.is_some() || h.base_id != h.id => {
+            Err("a full backup that is not the start of its chain".into())
+        }
+        BackupKind::Incremental if h.sequence == 0 || h.parent_id.is_none() => {
+            Err("an incremental backup without a parent".into())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Every readable backup in `folder`, oldest first. Unreadable files are skipped here (and
@@ -236,24 +269,35 @@ fn read_header_only(path: &Path) -> Result<Header> {
     }
     let n = &head[MAGIC.len()..];
     let len = u32::from_be_bytes([n[0], n[1], n[2], n[3]]) as usize;
+    if len > MAX_HEADER_LEN {
+        return Err(StoreError::BackupInvalid(format!(
+            "{}: the header length is impossible",
+            path.display()
+        )));
+    }
     let mut h = vec![0u8; len];
     f.read_exact(&mut h)
         .map_err(|_| StoreError::BackupInvalid(format!("{}: truncated header", path.display())))?;
-    serde_json::from_slice(&h)
-        .map_err(|_| StoreError::BackupInvalid(format!("{}: malformed header", path.display())))
+    let header: Header = serde_json::from_slice(&h)
+        .map_err(|_| StoreError::BackupInvalid(format!("{}: malformed header", path.display())))?;
+    check_header(&header)
+        .map_err(|why| StoreError::BackupInvalid(format!("{}: {why}", path.display())))?;
+    Ok(header)
 }
 
 /// Rebuild the database bytes a backup restores to, following its chain in its folder.
 pub fn reconstruct(path: &Path) -> Result<(Header, Vec<u8>)> {
     let (target, body) = read_backup(path)?;
     let folder = path.parent().unwrap_or(Path::new("."));
-    // Walk parents back to the full backup.
+    // Walk parents back to the full backup. Each step goes one back along the chain
+    // (sequence − 1, same base), so a hostile folder cannot make the walk loop.
     let mut chain = vec![(target.clone(), body)];
-    while chain
+    while let Some((child, _)) = chain
         .last()
-        .is_some_and(|(h, _)| h.kind == BackupKind::Incremental)
+        .filter(|(h, _)| h.kind == BackupKind::Incremental)
     {
-        let Some(parent_id) = chain.last().and_then(|(h, _)| h.parent_id.clone()) else {
+        let child = child.clone();
+        let Some(parent_id) = child.parent_id.clone() else {
             return Err(StoreError::BackupInvalid(
                 "an incremental backup without a parent".into(),
             ));
@@ -268,7 +312,17 @@ pub fn reconstruct(path: &Path) -> Result<(Header, Vec<u8>)> {
                     folder.display()
                 ))
             })?;
-        chain.push(read_backup(&parent.path)?);
+        let (parent_header, parent_body) = read_backup(&parent.path)?;
+        if parent_header.id != parent_id
+            || parent_header.base_id != child.base_id
+            || parent_header.sequence.checked_add(1) != Some(child.sequence)
+        {
+            return Err(StoreError::BackupInvalid(format!(
+                "backup {} does not continue the chain of {} (a cycle or a foreign backup)",
+                parent_header.id, child.id
+            )));
+        }
+        chain.push((parent_header, parent_body));
     }
     chain.reverse();
     let mut db = Vec::new();
@@ -287,27 +341,46 @@ pub fn reconstruct(path: &Path) -> Result<(Header, Vec<u8>)> {
 fn apply(db: &mut Vec<u8>, h: &Header, body: &[u8]) -> Result<()> {
     match h.kind {
         BackupKind::Full => {
+            if body.len() as u64 != h.db_len {
+                return Err(StoreError::BackupInvalid(
+                    "the full backup's body differs from its recorded length".into(),
+                ));
+            }
             *db = body.to_vec();
         }
         BackupKind::Incremental => {
             let ps = h.page_size as usize;
-            if ps == 0 {
-                return Err(StoreError::BackupInvalid("page size 0".into()));
-            }
-            db.resize(h.db_len as usize, 0);
             let record = 4 + ps;
             if body.len() % record != 0 {
                 return Err(StoreError::BackupInvalid(
                     "incremental body is not whole pages".into(),
                 ));
             }
+            // The database can only grow by the pages the body carries: a hostile length
+            // cannot make us allocate more than the file holds.
+            let most =
+                (db.len() as u64).saturating_add(body.len() as u64 / record as u64 * ps as u64);
+            if h.db_len > most {
+                return Err(StoreError::BackupInvalid(
+                    "the recorded length is more than the chain can rebuild".into(),
+                ));
+            }
+            db.resize(
+                usize::try_from(h.db_len).map_err(|_| {
+                    StoreError::BackupInvalid("the recorded length is too large".into())
+                })?,
+                0,
+            );
             for rec in body.chunks_exact(record) {
                 let page = u32::from_be_bytes([rec[0], rec[1], rec[2], rec[3]]) as usize;
-                let start = page * ps;
-                if start + ps > db.len() {
+                let fits = page
+                    .checked_mul(ps)
+                    .and_then(|start| start.checked_add(ps).map(|end| (start, end)))
+                    .filter(|(_, end)| *end <= db.len());
+                let Some((start, end)) = fits else {
                     return Err(StoreError::BackupInvalid("a page lies past the end".into()));
-                }
-                db[start..start + ps].copy_from_slice(&rec[4..]);
+                };
+                db[start..end].copy_from_slice(&rec[4..]);
             }
         }
     }
@@ -619,4 +692,153 @@ pub fn newest_good(
         }
     }
     Ok(None)
+}
+
+#[cfg(test)]
+mod hostile_files {
+    //! Backup files are read from a folder anyone with access to the share can write to:
+    //! hostile ones must give a named `backup_invalid`, never a hang or a huge allocation.
+    use super::*;
+
+    fn header(kind: BackupKind, id: &str, parent: Option<&str>, sequence: u32) -> Header {
+        Header {
+            kind,
+            id: id.into(),
+            created_at: 1,
+            base_id: "full".into(),
+            parent_id: parent.map(str::to_owned),
+            sequence,
+            page_size: 4096,
+            db_len: 4096,
+            content_sha256: sha_hex(&[0u8; 4096]),
+            key_check: String::new(),
+            audit_entries: 0,
+            audit_head: String::new(),
+            pages_in_body: 1,
+        }
+    }
+
+    fn write(dir: &Path, name: &str, h: &Header, body: &[u8]) -> PathBuf {
+        let path = dir.join(format!("{name}.{EXTENSION}"));
+        fs::write(&path, encode(h, body).expect("encode")).expect("write");
+        path
+    }
+
+    fn refusal(r: Result<(Header, Vec<u8>)>) -> String {
+        match r {
+            Err(StoreError::BackupInvalid(why)) => why,
+            other => panic!("expected backup_invalid, got {:?}", other.map(|(h, _)| h)),
+        }
+    }
+
+    fn page(n: u32) -> Vec<u8> {
+        let mut rec = n.to_be_bytes().to_vec();
+        rec.extend_from_slice(&[0u8; 4096]);
+        rec
+    }
+
+    #[test]
+    fn a_cycle_of_parents_is_refused_not_followed() {
+        let dir = tempfile::tempdir().expect("dir");
+        // a → b → a, both claiming the same sequence position: no full backup anywhere.
+        let a = write(
+            dir.path(),
+            "a",
+            &header(BackupKind::Incremental, "a", Some("b"), 2),
+            &page(0),
+        );
+        write(
+            dir.path(),
+            "b",
+            &header(BackupKind::Incremental, "b", Some("a"), 2),
+            &page(0),
+        );
+        assert!(refusal(reconstruct(&a)).contains("does not continue the chain"));
+        // Even with consistent-looking sequence numbers, a parent naming its child loops no more.
+        let dir = tempfile::tempdir().expect("dir");
+        let c = write(
+            dir.path(),
+            "c",
+            &header(BackupKind::Incremental, "c", Some("d"), 2),
+            &page(0),
+        );
+        write(
+            dir.path(),
+            "d",
+            &header(BackupKind::Incremental, "d", Some("c"), 1),
+            &page(0),
+        );
+        assert!(refusal(reconstruct(&c)).contains("does not continue the chain"));
+    }
+
+    #[test]
+    fn impossible_lengths_are_refused_before_allocating() {
+        let dir = tempfile::tempdir().expect("dir");
+        // A header that claims 4 GiB.
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend_from_slice(&u32::MAX.to_be_bytes());
+        bytes.extend_from_slice(b"{}");
+        let digest = Sha256::digest(&bytes);
+        bytes.extend_from_slice(&digest);
+        let huge = dir.path().join(format!("huge.{EXTENSION}"));
+        fs::write(&huge, &bytes).expect("write");
+        assert!(refusal(read_backup(&huge)).contains("header length"));
+        assert!(matches!(
+            read_header_only(&huge),
+            Err(StoreError::BackupInvalid(_))
+        ));
+        assert!(
+            list(dir.path()).expect("listed").is_empty(),
+            "skipped, not loaded"
+        );
+
+        // An incremental that claims a database of 2^60 bytes from one page.
+        let full = header(BackupKind::Full, "full", None, 0);
+        write(dir.path(), "full", &full, &[0u8; 4096]);
+        let mut grow = header(BackupKind::Incremental, "grow", Some("full"), 1);
+        grow.db_len = 1 << 60;
+        let g = write(dir.path(), "grow", &grow, &page(0));
+        assert!(refusal(reconstruct(&g)).contains("more than the chain can rebuild"));
+
+        // A page number whose offset overflows.
+        let far = write(
+            dir.path(),
+            "far",
+            &header(BackupKind::Incremental, "far", Some("full"), 1),
+            &page(u32::MAX),
+        );
+        assert!(refusal(reconstruct(&far)).contains("past the end"));
+    }
+
+    #[test]
+    fn headers_that_cannot_be_true_are_refused() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut odd = header(BackupKind::Full, "full", None, 0);
+        odd.page_size = 3;
+        let p = write(dir.path(), "odd", &odd, &[0u8; 4096]);
+        assert!(refusal(read_backup(&p)).contains("page size"));
+        let mut lying = header(BackupKind::Full, "full", None, 0);
+        lying.db_len = 8192;
+        let p = write(dir.path(), "lying", &lying, &[0u8; 4096]);
+        assert!(refusal(reconstruct(&p)).contains("recorded length"));
+        let orphan = header(BackupKind::Incremental, "o", None, 1);
+        let p = write(dir.path(), "orphan", &orphan, &page(0));
+        assert!(refusal(read_backup(&p)).contains("without a parent"));
+        // The well-formed chain still rebuilds.
+        let dir = tempfile::tempdir().expect("dir");
+        write(
+            dir.path(),
+            "full",
+            &header(BackupKind::Full, "full", None, 0),
+            &[0u8; 4096],
+        );
+        let next = write(
+            dir.path(),
+            "next",
+            &header(BackupKind::Incremental, "next", Some("full"), 1),
+            &page(0),
+        );
+        let (h, db) = reconstruct(&next).expect("rebuilds");
+        assert_eq!((h.id.as_str(), db.len()), ("next", 4096));
+    }
 }

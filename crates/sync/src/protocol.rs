@@ -362,6 +362,56 @@ pub struct ConsultationRecord {
     /// the intake (`meddesk_clinical::check::validity::default_consultation_kind`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub consultation_types: Vec<ConsultationTypeEntry>,
+    /// How the platform triaged the request when it arrived (absent in records written
+    /// before the platform triaged): `request.specialty` and `request.priority` are its
+    /// answer, and workstations show these reasons rather than deciding again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub triage: Option<PlatformTriage>,
+}
+
+/// The platform's triage of an arriving request: the clinical triage rules
+/// (`assets/triage/rules.toml`, the file workstations load) by version, and every rule that
+/// fired. The route is `request.specialty`, the priority `request.priority`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformTriage {
+    pub rules_version: String,
+    /// What the intake asked for before triage (the route when no rule fired).
+    pub requested_specialty: String,
+    pub requested_priority: Priority,
+    pub reasons: Vec<TriageReason>,
+}
+
+/// One triage rule that fired, as the rules file states it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct TriageReason {
+    pub rule: String,
+    pub zh: String,
+    pub en: String,
+    pub source: String,
+}
+
+/// The platform's name of a triage route, the specialty whose queue it fills:
+/// `general_practice`, `emergency` or the specialist's specialty. The one mapping both sides
+/// use (see [`route_of_specialty`]).
+pub fn specialty_of_route(route: &meddesk_domain::TriageRoute) -> String {
+    match route {
+        meddesk_domain::TriageRoute::General => "general_practice".to_owned(),
+        meddesk_domain::TriageRoute::Emergency => "emergency".to_owned(),
+        meddesk_domain::TriageRoute::Specialist { specialty } => specialty.clone(),
+    }
+}
+
+/// The triage route of a platform specialty (`general` is accepted for general practice).
+pub fn route_of_specialty(specialty: &str) -> meddesk_domain::TriageRoute {
+    match specialty {
+        "general_practice" | "general" => meddesk_domain::TriageRoute::General,
+        "emergency" => meddesk_domain::TriageRoute::Emergency,
+        other => meddesk_domain::TriageRoute::Specialist {
+            specialty: other.to_owned(),
+        },
+    }
 }
 
 /// One setting of the consultation type by the treating physician, with the reason.

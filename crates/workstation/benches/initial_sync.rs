@@ -168,6 +168,10 @@ async fn main() {
             &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets"),
         )
         .expect("the shipped knowledge pack"),
+        triage: meddesk_platform::serve::load_triage(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets"),
+        )
+        .expect("the shipped triage rules"),
     };
     tokio::spawn(meddesk_platform::serve(cfg, move |a| {
         let _ = tx.send(a);

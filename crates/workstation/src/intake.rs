@@ -144,14 +144,23 @@ pub(crate) struct Triaged {
     pub doc_json: String,
 }
 
-/// Triage and screen one request by the loaded rules. `route_from_platform`: the platform
-/// already routed it (it decides who may take it), so the route is kept and the priority is
-/// the more urgent of the platform's and the rules'.
+/// What the platform decided about a request it holds: the route (its specialty), the
+/// priority, and its triage when it triaged (records from before it did carry none).
+#[derive(Debug, Clone)]
+pub(crate) struct PlatformDecision {
+    pub route: TriageRoute,
+    pub priority: Priority,
+    pub triage: Option<meddesk_sync::PlatformTriage>,
+}
+
+/// Triage and screen one request by the loaded rules. `from_platform`: the platform holds
+/// it and decided its route (who may take it); when the platform triaged it, its priority
+/// and reasons are shown as well, so both sides show one answer.
 pub(crate) fn triage_request(
     ws: &Workstation,
     request: &IntakeRequest,
     prior_today: i64,
-    from_platform: Option<(&TriageRoute, Priority)>,
+    from_platform: Option<&PlatformDecision>,
 ) -> Result<Triaged, ApiError> {
     let triage_request = TriageRequest {
         id: String::new(),
@@ -169,9 +178,41 @@ pub(crate) fn triage_request(
     };
     let rules = &ws.knowledge().triage;
     let mut outcome = triage(&triage_request, rules);
-    if let Some((route, priority)) = from_platform {
-        outcome.route = route.clone();
-        outcome.priority = outcome.priority.min(priority);
+    let mut rules_version = rules.version.clone();
+    match from_platform {
+        // The platform triaged with the same rules (issue 13 §2): its route, priority and
+        // reasons are the answer shown; the screening flags stay this workstation's.
+        Some(PlatformDecision {
+            route,
+            priority,
+            triage: Some(t),
+        }) => {
+            outcome.route = route.clone();
+            outcome.priority = *priority;
+            outcome.reasons = t
+                .reasons
+                .iter()
+                .map(|r| meddesk_clinical::triage::Reason {
+                    rule: r.rule.clone(),
+                    message: meddesk_clinical::check::request::Message {
+                        zh: r.zh.clone(),
+                        en: r.en.clone(),
+                    },
+                    source: r.source.clone(),
+                })
+                .collect();
+            rules_version.clone_from(&t.rules_version);
+        }
+        // A record from before the platform triaged: its route, the more urgent priority.
+        Some(PlatformDecision {
+            route,
+            priority,
+            triage: None,
+        }) => {
+            outcome.route = route.clone();
+            outcome.priority = outcome.priority.min(*priority);
+        }
+        None => {}
     }
     let held = outcome
         .flags
@@ -184,7 +225,7 @@ pub(crate) fn triage_request(
         age_years: request.patient.age_years,
         conditions: request.patient.conditions.clone(),
         triage: outcome.clone(),
-        rules_version: rules.version.clone(),
+        rules_version,
         held,
         released_by: None,
         claimed_at: None,

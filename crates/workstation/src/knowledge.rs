@@ -16,7 +16,7 @@ use crate::{ApiError, ErrorCode};
 pub struct Knowledge {
     /// Shared with the embedded platform node (one validity rule, R-RX-8).
     pub pack: std::sync::Arc<Pack>,
-    pub triage: TriageRules,
+    pub triage: std::sync::Arc<TriageRules>,
     pub follow_up: FollowUpRules,
     pub icd10: Vec<Icd10Code>,
 }
@@ -53,7 +53,7 @@ impl Knowledge {
         );
         Ok(Self {
             pack: std::sync::Arc::new(pack),
-            triage,
+            triage: std::sync::Arc::new(triage),
             follow_up,
             icd10,
         })

@@ -72,10 +72,16 @@ async fn platform_with_assets(dir: &std::path::Path, assets: &std::path::Path) -
             ),
             seed("admin", AccountRole::Administrator, &[]),
             seed("ph.c", AccountRole::Pharmacist, &[]),
+            seed(
+                "dr.all",
+                AccountRole::Physician,
+                meddesk_platform::simulator::SPECIALTIES,
+            ),
         ],
         access_ttl_s: 900,
         trusted_proxies: Vec::new(),
         pack: meddesk_platform::serve::load_pack(assets).expect("the knowledge pack"),
+        triage: meddesk_platform::serve::load_triage(assets).expect("the triage rules"),
     };
     tokio::spawn(meddesk_platform::serve(cfg, move |addr| {
         let _ = tx.send(addr);
@@ -248,6 +254,81 @@ async fn file_requests(url: &str, n: u64) {
     assert_eq!(filed, n);
 }
 
+/// One rule, both sides (issue 13 §2): the platform routes arriving requests with the
+/// clinical triage rules the workstation loads, and the workstation shows the platform's
+/// route, priority and reasons. Before, a 38.6 °C fever filed for general practice showed the
+/// local reason "转急诊分诊医师" beside the route 全科.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_queue_shows_one_triage_answer_the_platforms() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let node = platform(dir.path()).await;
+    let url = format!("http://{node}");
+    let all: &[&str] = &[
+        "general",
+        "emergency",
+        "cardiology",
+        "endocrinology",
+        "pediatrics",
+        "dermatology",
+    ];
+    let d = desk(&[("dr.all", Role::Physician, all)], &url);
+    d.ok(
+        "sign_in",
+        json!({"user_id": "dr.all", "password": password("dr.all")}),
+    )
+    .await;
+    d.until("up to date", settled).await;
+    file_requests(&url, 40).await;
+    let queue = d
+        .poll(
+            "the 40 requests in the queue",
+            "queue_list",
+            json!({}),
+            |q| (q["entries"].as_array().map_or(0, Vec::len) == 40).then(|| q["entries"].clone()),
+        )
+        .await;
+    let rules = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/triage/rules.toml"),
+    )
+    .expect("rules");
+    let rules =
+        meddesk_clinical::triage::TriageRules::from_toml(&rules, "rules.toml").expect("valid");
+    let mut routed_by_rules = 0;
+    for entry in queue.as_array().expect("a list") {
+        let reasons: Vec<&str> = entry["reasons"]
+            .as_array()
+            .expect("reasons")
+            .iter()
+            .filter_map(|r| r["rule"].as_str())
+            .collect();
+        if reasons.is_empty() {
+            continue;
+        }
+        routed_by_rules += 1;
+        // The route shown is the one the most urgent reason's rule names.
+        let most_urgent = rules
+            .rules
+            .iter()
+            .filter(|r| reasons.contains(&r.id.as_str()))
+            .min_by_key(|r| r.priority)
+            .expect("a reason names a rule of the file");
+        let route = meddesk_clinical::triage::parse_route(&most_urgent.route).expect("route");
+        assert_eq!(
+            serde_json::to_value(&route).expect("json"),
+            entry["route"],
+            "{entry}"
+        );
+        // At least as urgent as the rule says (the intake may have said more).
+        let shown: meddesk_domain::Priority =
+            serde_json::from_value(entry["priority"].clone()).expect("a priority");
+        assert!(shown <= most_urgent.priority, "{entry}");
+    }
+    assert!(
+        routed_by_rules >= 5,
+        "the simulator files fevers and follow-ups: {routed_by_rules}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_claim_wins_across_workstations_and_the_loser_keeps_a_draft() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -398,6 +479,15 @@ async fn first_claim_wins_across_workstations_and_the_loser_keeps_a_draft() {
     let learned = |suspended: bool| {
         move |session: &Value| (session["user"]["suspended"] == suspended).then_some(())
     };
+    // R-SEC-8: the suspension ended dr.a's platform session — the workstation's tokens stop
+    // working and it asks for the password again (nothing local is lost) …
+    a.until("dr.a's platform session ended by the suspension", |s| {
+        s["state"]["state"] == "needs_sign_in"
+    })
+    .await;
+    // … which dr.a gives by unlocking; the new session brings the suspension.
+    a.ok("lock", json!({})).await;
+    a.ok("unlock", json!({"password": password("dr.a")})).await;
     a.poll(
         "dr.a's own workstation to learn of the suspension",
         "session_status",
@@ -1039,6 +1129,10 @@ async fn a_signature_the_platform_refuses_shows_on_the_prescription_as_a_draft_a
     std::fs::create_dir_all(&old_assets).expect("dir");
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../formulary/tests/data/pack");
     copy_dir(&src, &old_assets.join("formulary"));
+    copy_dir(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/triage"),
+        &old_assets.join("triage"),
+    );
     let node = platform_with_assets(dir.path(), &old_assets).await;
     let direct = format!("http://{node}");
     let doctor = desk(

@@ -60,6 +60,10 @@ fn main() -> ExitCode {
         Ok(p) => p,
         Err(e) => return fail(&e.to_string()),
     };
+    let triage = match meddesk_platform::serve::load_triage(&assets) {
+        Ok(t) => t,
+        Err(e) => return fail(&e.to_string()),
+    };
     let cfg = ServeConfig {
         listen,
         database,
@@ -67,6 +71,7 @@ fn main() -> ExitCode {
         access_ttl_s: ttl,
         trusted_proxies,
         pack,
+        triage,
     };
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,

@@ -265,6 +265,7 @@ pub async fn push<S: Storage>(
     ops: &[Operation],
     now_ms: i64,
     pack: &meddesk_formulary::Pack,
+    triage: &meddesk_clinical::triage::TriageRules,
     signing: &crate::signing::PlatformSigning,
 ) -> Result<Vec<OpOutcome>> {
     // What signatures are verified against (R-RX-10): the revocations as of now and the
@@ -298,6 +299,7 @@ pub async fn push<S: Storage>(
         revocations: &revocations,
         certificates: &certificates,
         account_orgs: &account_orgs,
+        triage,
     };
     let mut tx = store.begin().await?;
     match push_in(&mut tx, actor, ops, now_ms, &rules).await {

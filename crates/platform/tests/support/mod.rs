@@ -93,6 +93,10 @@ pub async fn start_in_process_with(
             &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets"),
         )
         .expect("the shipped knowledge pack"),
+        triage: meddesk_platform::serve::load_triage(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets"),
+        )
+        .expect("the shipped triage rules"),
     };
     tokio::spawn(async move {
         let mut tx = Some(tx);
@@ -341,7 +345,10 @@ pub fn hlc_now() -> Hlc {
     }
 }
 
+/// A request for `specialty`: a hypertension follow-up for cardiology (which the platform's
+/// triage rules route to cardiology), a complaint no triage rule routes for any other.
 pub fn request(specialty: &str) -> NewConsultation {
+    let cardiology = specialty == "cardiology";
     NewConsultation {
         id: Uuid::now_v7(),
         org_id: ORG.into(),
@@ -356,13 +363,17 @@ pub fn request(specialty: &str) -> NewConsultation {
         channel: Channel::Text,
         priority: Priority::Normal,
         specialty: specialty.into(),
-        complaint: "高血压复诊，近一周血压偏高".into(),
+        complaint: if cardiology {
+            "高血压复诊，近一周血压偏高".into()
+        } else {
+            "近两周睡眠欠佳，想咨询调理".into()
+        },
         vitals: Vitals {
             systolic_mmhg: Some(152),
             diastolic_mmhg: Some(96),
             ..Vitals::default()
         },
-        chronic_icd10: Some("I10".into()),
+        chronic_icd10: cardiology.then(|| "I10".into()),
         arrived_at_ms: now_ms(),
     }
 }

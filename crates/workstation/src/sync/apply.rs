@@ -138,7 +138,7 @@ fn consultation(
         QueueStatus::Waiting => None,
         QueueStatus::Claimed => Some(rec.physician_id.as_deref()),
     };
-    arrive(ws, w, &rec.request, taken_by)?;
+    arrive(ws, w, &rec.request, rec.triage.as_ref(), taken_by)?;
     if !rec.fields.is_empty() {
         merge_fields(w, rec)?;
     }
@@ -220,6 +220,7 @@ fn arrive(
     ws: &Workstation,
     w: &mut Writer<'_>,
     platform_request: &NewConsultation,
+    platform_triage: Option<&meddesk_sync::PlatformTriage>,
     taken_by: Option<Option<&str>>,
 ) -> meddesk_store::Result<()> {
     let id = ConsultationId(platform_request.id);
@@ -234,14 +235,13 @@ fn arrive(
                 .unwrap_or_else(|| DateTime::from_timestamp_millis(w.now_ms()).unwrap_or_default());
             let since = intake::clinic_midnight(arrived_at).timestamp_millis();
             let prior = docs::ordinary_consultations_since(w.conn(), &request.patient.id, since)?;
-            let route = super::route_from_platform(&platform_request.specialty);
-            let triaged = intake::triage_request(
-                ws,
-                &request,
-                prior,
-                Some((&route, platform_request.priority)),
-            )
-            .map_err(encode_err)?;
+            let decision = intake::PlatformDecision {
+                route: super::route_from_platform(&platform_request.specialty),
+                priority: platform_request.priority,
+                triage: platform_triage.cloned(),
+            };
+            let triaged =
+                intake::triage_request(ws, &request, prior, Some(&decision)).map_err(encode_err)?;
             // One audit entry for the arrival: the patient row, the queue row and the intake
             // document are one record's rows.
             w.grouped(
@@ -334,7 +334,7 @@ fn signed_elsewhere(
     let check: CheckResponse = serde_json::from_value(signed.check.clone()).map_err(encode_err)?;
     let overrides: Vec<Override> =
         serde_json::from_value(signed.overrides.clone()).map_err(encode_err)?;
-    arrive(ws, w, request, Some(Some(p.physician_id.as_str())))?;
+    arrive(ws, w, request, None, Some(Some(p.physician_id.as_str())))?;
     let consultation_id = ConsultationId(p.consultation_id);
     let lines: Vec<_> = draft
         .items

@@ -309,13 +309,7 @@ fn platform_url(url: &str) -> Result<String, ApiError> {
 /// The platform names general practice `general_practice`; the workstation's route and
 /// credentials call it `general`.
 pub(crate) fn route_from_platform(specialty: &str) -> TriageRoute {
-    match specialty {
-        "general_practice" | "general" => TriageRoute::General,
-        "emergency" => TriageRoute::Emergency,
-        other => TriageRoute::Specialist {
-            specialty: other.to_owned(),
-        },
-    }
+    meddesk_sync::route_of_specialty(specialty)
 }
 
 /// A workstation credential as the platform's specialty name.
