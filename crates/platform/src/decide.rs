@@ -15,10 +15,10 @@ use crate::signing::PlatformSigning;
 use meddesk_sync::hlc::MAX_DRIFT_MS;
 use meddesk_sync::{
     AccountRole, ComplaintEntry, ConsultationRecord, ConsultationTypeEntry, FieldHistoryEntry,
-    FieldValue, FollowUpEntry, MessageEntry, MessageSender, NewConsultation, OpKind, Operation,
-    PhysicianRecord, PlatformTriage, PrescriptionRecord, PrescriptionStatus, QueueStatus,
-    RecordBody, RecordKey, RecordKind, Rejection, RejectionCode, ReviewDecision, ReviewEntry,
-    SignedDocument, TriageReason,
+    FieldValue, FollowUpEntry, MessageEntry, MessageRecord, MessageSender, NewConsultation, OpKind,
+    Operation, PhysicianRecord, PlatformTriage, PrescriptionRecord, PrescriptionStatus,
+    QueueStatus, RecordBody, RecordKey, RecordKind, Rejection, RejectionCode, ReviewDecision,
+    ReviewEntry, SignedDocument, TriageReason,
 };
 
 /// The signed-in account behind a request (from the access token).
@@ -45,6 +45,9 @@ const MAX_MESSAGE_CHARS: usize = 2_000;
 pub fn touches(op: &Operation, actor: &Actor) -> Vec<RecordKey> {
     let mut keys = vec![op.kind.target()];
     if let OpKind::SavePrescriptionDraft {
+        consultation_id, ..
+    }
+    | OpKind::PostMessage {
         consultation_id, ..
     } = &op.kind
     {
@@ -845,15 +848,18 @@ pub fn decide(
             Ok(vec![(target, RecordBody::Consultation(Box::new(next)))])
         }
         OpKind::PostMessage {
-            message_id, body, ..
+            message_id,
+            body,
+            consultation_id,
         } => {
-            let (_, c) = consultation(loaded, &target)?;
+            let of = RecordKey::consultation(*consultation_id);
+            let (_, c) = consultation(loaded, &of)?;
             let sender = match actor.role {
                 AccountRole::Physician => {
                     not_suspended(actor, loaded)?;
                     // R-ROLE-1: only the treating physician writes to the patient, and only
                     // while the consultation is theirs.
-                    own_consultation(actor, loaded, &target)?;
+                    own_consultation(actor, loaded, &of)?;
                     MessageSender::Physician
                 }
                 AccountRole::Intake if c.request.org_id == actor.org_id => MessageSender::Patient,
@@ -871,18 +877,25 @@ pub fn decide(
                     "`body` is longer than 2,000 characters",
                 ));
             }
-            if c.messages.iter().any(|m| m.id == *message_id) {
+            if loaded.contains_key(&target) || c.messages.iter().any(|m| m.id == *message_id) {
                 return Err(reject(RejectionCode::DuplicateId, "message id in use"));
             }
-            let mut next = c.clone();
-            next.messages.push(MessageEntry {
-                id: *message_id,
-                sender,
-                by: actor.user_id.clone(),
-                body: body.clone(),
-                received_at_ms: now_ms,
-            });
-            Ok(vec![(target, RecordBody::Consultation(Box::new(next)))])
+            Ok(vec![(
+                target,
+                RecordBody::Message(Box::new(MessageRecord {
+                    consultation_id: *consultation_id,
+                    org_id: c.request.org_id.clone(),
+                    specialty: c.request.specialty.clone(),
+                    physician_id: c.physician_id.clone(),
+                    entry: MessageEntry {
+                        id: *message_id,
+                        sender,
+                        by: actor.user_id.clone(),
+                        body: body.clone(),
+                        received_at_ms: now_ms,
+                    },
+                })),
+            )])
         }
         OpKind::FileComplaint {
             complaint_id, text, ..
@@ -944,6 +957,17 @@ pub fn meta(body: &RecordBody) -> ChangeMeta {
             }
             .into(),
         },
+        RecordBody::Message(m) => ChangeMeta {
+            org_id: m.org_id.clone(),
+            specialty: Some(m.specialty.clone()),
+            physician_id: m.physician_id.clone(),
+            status: if m.physician_id.is_some() {
+                "claimed"
+            } else {
+                "waiting"
+            }
+            .into(),
+        },
         RecordBody::Physician(p) => ChangeMeta {
             org_id: p.org_id.clone(),
             specialty: None,
@@ -972,11 +996,12 @@ pub fn visibility(actor: &Actor, kind: RecordKind, id: &str, meta: &ChangeMeta) 
     match (actor.role, kind) {
         (AccountRole::Administrator, _) if my_org => View::Full,
         (AccountRole::Administrator, _) => View::Hidden,
-        (AccountRole::Intake, RecordKind::Consultation) if meta.org_id == actor.org_id => {
+        (AccountRole::Intake, RecordKind::Consultation | RecordKind::Message) if my_org => {
             View::Full
         }
         (AccountRole::Intake, _) => View::Hidden,
-        (AccountRole::Physician, RecordKind::Consultation) => {
+        // A message goes where its consultation went when it was posted.
+        (AccountRole::Physician, RecordKind::Consultation | RecordKind::Message) => {
             let of_my_specialty = my_org
                 && meta
                     .specialty

@@ -138,7 +138,7 @@ pub fn router<S: Storage>(state: AppState<S>) -> Router {
         .route("/v1/events", get(events::<S>))
         .route("/v1/certificates", post(certify::<S>))
         .route("/v1/trust", get(trust::<S>))
-        .layer(DefaultBodyLimit::max(32 * 1024 * 1024))
+        .layer(DefaultBodyLimit::max(crate::limits::MAX_REQUEST_BYTES))
         .with_state(state)
 }
 

@@ -12,6 +12,7 @@ pub mod decide;
 pub mod embedded;
 pub mod error;
 pub mod http;
+pub mod limits;
 pub mod serve;
 pub mod signing;
 pub mod simulator;

@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use meddesk_platform::Database;
+use meddesk_sync::{OpKind, OutboxState, RecordKey, RejectionCode};
 use serde_json::{Value, json};
 use support::*;
 
@@ -312,8 +313,93 @@ async fn administrator_revokes(n: &Node) {
     assert_eq!(status, 401, "and cannot be reopened");
 }
 
+fn rejection_message(c: &Client, op_id: uuid::Uuid) -> Option<(RejectionCode, String)> {
+    c.replica()
+        .lock()
+        .unwrap()
+        .outbox()
+        .iter()
+        .find(|e| e.op.op_id == op_id)
+        .and_then(|e| match &e.state {
+            OutboxState::Rejected(r) => Some((r.code, r.message.clone())),
+            _ => None,
+        })
+}
+
+/// Oversized input is refused, naming the field and not its value, and nothing of it is
+/// stored; a thread of 2,000 long messages is 2,000 small records — the consultation is not
+/// written again per message (before: each message re-stored the whole, growing thread).
+async fn oversized_input_and_long_threads(n: &Node) {
+    let base = n.base.as_str();
+    let mut intake = client(base, "intake", "dev-intake-big").await;
+    let mut req = request("cardiology");
+    req.complaint = "头".repeat(30_000);
+    let big = op(
+        "intake",
+        "dev-intake-big",
+        0,
+        hlc_now(),
+        OpKind::CreateConsultation { request: req },
+    );
+    let big_id = big.op_id;
+    commit(&intake, big);
+    intake.sync_once().await.unwrap();
+    let (code, message) = rejection_message(&intake, big_id).expect("refused");
+    assert_eq!(code, RejectionCode::InvalidInput);
+    assert!(message.contains("`kind.request.complaint`"), "{message}");
+    assert!(!message.contains('头'), "the value is not echoed");
+
+    let req = request("cardiology");
+    let consultation_id = req.id;
+    commit(
+        &intake,
+        op(
+            "intake",
+            "dev-intake-big",
+            0,
+            hlc_now(),
+            OpKind::CreateConsultation { request: req },
+        ),
+    );
+    assert_eq!(intake.sync_once().await.unwrap().acked, 1);
+    for i in 0..2_000 {
+        commit(
+            &intake,
+            op(
+                "intake",
+                "dev-intake-big",
+                1,
+                hlc_now(),
+                OpKind::PostMessage {
+                    consultation_id,
+                    message_id: uuid::Uuid::now_v7(),
+                    body: format!("第{i}条：{}", "症".repeat(1_990)),
+                },
+            ),
+        );
+    }
+    let report = intake.sync_once().await.unwrap();
+    assert_eq!(report.acked, 2_000, "{report:?}");
+    let replica = intake.replica().lock().unwrap();
+    let records = replica.records();
+    let (version, _) = records
+        .get(&RecordKey::consultation(consultation_id))
+        .expect("the consultation");
+    assert_eq!(
+        *version, 1,
+        "the consultation was not rewritten per message"
+    );
+    let messages = records
+        .keys()
+        .filter(|k| k.kind == meddesk_sync::RecordKind::Message)
+        .count();
+    assert_eq!(messages, 2_000);
+}
+
 async fn all(addr: SocketAddr) {
     let n = Node::new(addr);
+    eprintln!("scenario: oversized_input_and_long_threads");
+    oversized_input_and_long_threads(&n).await;
     eprintln!("scenario: one_uniform_failure");
     one_uniform_failure(&n).await;
     eprintln!("scenario: throttled_per_account");

@@ -173,12 +173,11 @@ impl OpKind {
             | OpKind::AddFollowUpRecord {
                 consultation_id, ..
             }
-            | OpKind::PostMessage {
-                consultation_id, ..
-            }
             | OpKind::FileComplaint {
                 consultation_id, ..
             } => RecordKey::consultation(*consultation_id),
+            // A message is its own record (a thread is not re-sent with every message).
+            OpKind::PostMessage { message_id, .. } => RecordKey::message(*message_id),
             OpKind::SavePrescriptionDraft {
                 prescription_id, ..
             }
@@ -281,6 +280,7 @@ pub enum RecordKind {
     Consultation,
     Prescription,
     Physician,
+    Message,
 }
 
 impl RecordKind {
@@ -289,6 +289,7 @@ impl RecordKind {
             RecordKind::Consultation => "consultation",
             RecordKind::Prescription => "prescription",
             RecordKind::Physician => "physician",
+            RecordKind::Message => "message",
         }
     }
 
@@ -297,6 +298,7 @@ impl RecordKind {
             "consultation" => Some(RecordKind::Consultation),
             "prescription" => Some(RecordKind::Prescription),
             "physician" => Some(RecordKind::Physician),
+            "message" => Some(RecordKind::Message),
             _ => None,
         }
     }
@@ -327,6 +329,12 @@ impl RecordKey {
             id: id.to_owned(),
         }
     }
+    pub fn message(id: Uuid) -> Self {
+        Self {
+            kind: RecordKind::Message,
+            id: id.to_string(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -335,6 +343,23 @@ pub enum RecordBody {
     Consultation(Box<ConsultationRecord>),
     Prescription(Box<PrescriptionRecord>),
     Physician(PhysicianRecord),
+    Message(Box<MessageRecord>),
+}
+
+/// One message of a consultation's thread (R-SVC-1), a record of its own: posting a message
+/// writes only the message, never the whole consultation again. Who sees it follows the
+/// consultation when it was posted (its organisation, its specialty while waiting, its
+/// treating physician once claimed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct MessageRecord {
+    #[ts(type = "string")]
+    pub consultation_id: Uuid,
+    pub org_id: String,
+    pub specialty: String,
+    /// The treating physician when it was posted (none while the consultation waited).
+    pub physician_id: Option<String>,
+    pub entry: MessageEntry,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -364,16 +364,31 @@ async fn push_in<T: PushTx>(
             });
             continue;
         }
-        let result = match decide(op, actor, &working, now_ms, rules) {
+        // R-SEC-8: bounded fields, arrays and operations before anything is decided, and
+        // bounded records before anything is written.
+        let decided = crate::limits::check_operation(op)
+            .and_then(|()| decide(op, actor, &working, now_ms, rules))
+            .and_then(|changed| {
+                changed
+                    .into_iter()
+                    .map(|(key, body)| {
+                        let json = to_json(&body).map_err(|e| {
+                            Rejection::new(RejectionCode::InvalidInput, e.to_string())
+                        })?;
+                        crate::limits::check_record(&key, &json)?;
+                        Ok((key, body, json))
+                    })
+                    .collect::<std::result::Result<Vec<_>, Rejection>>()
+            });
+        let result = match decided {
             Ok(changed) => {
                 let mut last = OpResult::Acked {
                     seq: head,
                     version: 0,
                 };
-                for (key, body) in changed {
+                for (key, body, json) in changed {
                     head += 1;
                     let version = working.get(&key).map_or(1, |(v, _)| v + 1);
-                    let json = to_json(&body)?;
                     writes.changes.push(StoredChange {
                         seq: head,
                         kind: key.kind,

@@ -107,6 +107,14 @@ pub(crate) fn apply(
                 )?;
             }
             Some(RecordBody::Prescription(p)) => prescription(ws, w, &change.key.id, p)?,
+            Some(RecordBody::Message(m)) => {
+                // Only into a thread this workstation holds (the consultation arrived first:
+                // a message is posted after its consultation exists).
+                let id = ConsultationId(m.consultation_id);
+                if consultations::status_of(w.conn(), &id)?.is_some() {
+                    delivered(w, id, &m.entry)?;
+                }
+            }
             None => {
                 if change.key.kind == meddesk_sync::RecordKind::Consultation
                     && let Ok(id) = uuid::Uuid::parse_str(&change.key.id)
@@ -147,22 +155,33 @@ fn consultation(
     }
     // The thread (R-SVC-1): the patient's messages, and the physician's own from another
     // device; a message already here is not stored twice.
+    // (Records written before messages were records of their own carry them inline.)
     for m in &rec.messages {
-        messages::insert_delivered(
-            w,
-            &messages::Message {
-                id: m.id.to_string(),
-                consultation_id: ConsultationId(rec.request.id),
-                sender: match m.sender {
-                    MessageSender::Patient => "patient",
-                    MessageSender::Physician => "physician",
-                }
-                .into(),
-                body: Sensitive::new(m.body.clone()),
-                sent_at: m.received_at_ms,
-            },
-        )?;
+        delivered(w, ConsultationId(rec.request.id), m)?;
     }
+    Ok(())
+}
+
+/// A message of a thread as the platform delivered it: stored once.
+fn delivered(
+    w: &mut Writer<'_>,
+    consultation_id: ConsultationId,
+    m: &meddesk_sync::MessageEntry,
+) -> meddesk_store::Result<()> {
+    messages::insert_delivered(
+        w,
+        &messages::Message {
+            id: m.id.to_string(),
+            consultation_id,
+            sender: match m.sender {
+                MessageSender::Patient => "patient",
+                MessageSender::Physician => "physician",
+            }
+            .into(),
+            body: Sensitive::new(m.body.clone()),
+            sent_at: m.received_at_ms,
+        },
+    )?;
     Ok(())
 }
 
