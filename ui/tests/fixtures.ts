@@ -149,6 +149,7 @@ export function syncOverview(over: Partial<SyncOverview> = {}): SyncOverview {
     cursor: 12,
     head: 12,
     last_error: null,
+    audit_anchored: null,
     rejected: [],
     ...over,
   };

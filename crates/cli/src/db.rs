@@ -64,6 +64,14 @@ pub fn run(args: &ProfileArgs, command: DbCommand) -> Result<(), String> {
             if let Some(prev) = report.previous_moved_to {
                 println!("the previous database was moved to {}", prev.display());
             }
+            // Issue 13 §4: the entries made since this backup are gone; the platform's anchors
+            // of the old chain keep that visible, and the trail goes on as a new chain.
+            let store = meddesk_store::Store::open(&files, &key, Utc::now()).map_err(code)?;
+            let chain = meddesk_workstation::sync::anchor::restart_chain(&store, Utc::now())
+                .map_err(code)?;
+            println!(
+                "the audit trail continues as {chain}; the platform keeps the anchors of the previous chain"
+            );
             Ok(())
         }
     }

@@ -11,6 +11,7 @@ use meddesk_formulary::Pack;
 use meddesk_signature::{Certificate, RevocationList, SignedPrescription, TimestampOf, Trust};
 use uuid::Uuid;
 
+use crate::error::PlatformError;
 use crate::signing::PlatformSigning;
 use meddesk_sync::hlc::MAX_DRIFT_MS;
 use meddesk_sync::{
@@ -974,6 +975,35 @@ pub fn meta(body: &RecordBody) -> ChangeMeta {
             physician_id: None,
             status: if p.suspended { "suspended" } else { "active" }.into(),
         },
+    }
+}
+
+/// Whether a workstation's audit anchor may follow the newest one kept for its chain
+/// (issue 13 §4): never fewer entries (a cut tail), the same count only with the same head
+/// (a rewrite). What a growing chain's older entries hashed to is the workstation's check.
+pub fn judge_anchor(
+    latest: Option<&meddesk_sync::AnchoredAudit>,
+    new: &meddesk_sync::AuditAnchor,
+) -> Result<(), PlatformError> {
+    let chain_ok = !new.chain_id.trim().is_empty() && new.chain_id.len() <= 100;
+    let head_ok = new.head.len() == 64 && new.head.bytes().all(|b| b.is_ascii_hexdigit());
+    if !chain_ok || !head_ok {
+        return Err(PlatformError::InvalidRequest(
+            "`chain_id` must be 1–100 characters and `head` 64 hex digits".into(),
+        ));
+    }
+    match latest {
+        Some(l) if new.entries < l.entries => Err(PlatformError::AuditRegressed(format!(
+            "the audit trail has {} entries; {} were anchored",
+            new.entries, l.entries
+        ))),
+        Some(l) if new.entries == l.entries && !new.head.eq_ignore_ascii_case(&l.head) => {
+            Err(PlatformError::AuditRegressed(format!(
+                "entry {} differs from the one anchored",
+                new.entries
+            )))
+        }
+        _ => Ok(()),
     }
 }
 

@@ -31,6 +31,10 @@ pub enum PlatformError {
     /// The account may not do this (e.g. an administrator asking for a signing certificate).
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// An audit anchor behind the one already kept: the chain lost entries or was rewritten
+    /// (issue 13 §4).
+    #[error("audit_regressed: {0}")]
+    AuditRegressed(String),
     #[error("insecure_listen: {0}")]
     InsecureListen(String),
     #[error("storage_failed: {0}")]
@@ -51,6 +55,7 @@ impl PlatformError {
             PlatformError::DeviceNotRegistered => "device_not_registered",
             PlatformError::DeviceTaken => "device_taken",
             PlatformError::Forbidden(_) => "forbidden",
+            PlatformError::AuditRegressed(_) => "audit_regressed",
             PlatformError::InsecureListen(_) => "insecure_listen",
             PlatformError::Storage(_) => "storage_failed",
             PlatformError::Internal(_) => "internal",
@@ -64,6 +69,7 @@ impl PlatformError {
             PlatformError::SignInFailed
             | PlatformError::TokenExpired
             | PlatformError::TokenInvalid => StatusCode::UNAUTHORIZED,
+            PlatformError::AuditRegressed(_) => StatusCode::CONFLICT,
             PlatformError::DeviceNotRegistered
             | PlatformError::DeviceTaken
             | PlatformError::Forbidden(_) => StatusCode::FORBIDDEN,

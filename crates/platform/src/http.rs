@@ -138,6 +138,10 @@ pub fn router<S: Storage>(state: AppState<S>) -> Router {
         .route("/v1/events", get(events::<S>))
         .route("/v1/certificates", post(certify::<S>))
         .route("/v1/trust", get(trust::<S>))
+        .route(
+            "/v1/audit-anchors",
+            get(latest_anchor::<S>).post(anchor_audit::<S>),
+        )
         .layer(DefaultBodyLimit::max(crate::limits::MAX_REQUEST_BYTES))
         .with_state(state)
 }
@@ -790,6 +794,83 @@ async fn certify<S: Storage>(
     .await;
     match result {
         Ok(cert) => json_response(&cert),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AnchorQuery {
+    chain_id: String,
+}
+
+/// The newest anchor of a chain of the caller's organisation.
+async fn latest_anchor<S: Storage>(
+    State(state): State<AppState<S>>,
+    headers: HeaderMap,
+    query: Result<Query<AnchorQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let result = async {
+        let actor = actor_of(&state, &headers).await?;
+        let Query(q) =
+            query.map_err(|_| PlatformError::InvalidRequest("`chain_id` is required".into()))?;
+        let latest = match state.store.latest_anchor(&q.chain_id).await? {
+            Some((a, org)) if org == actor.org_id => Some(a),
+            Some(_) => {
+                return Err(PlatformError::Forbidden(
+                    "the chain belongs to another organisation".into(),
+                ));
+            }
+            None => None,
+        };
+        Ok(meddesk_sync::AnchorAnswer { latest })
+    }
+    .await;
+    match result {
+        Ok(a) => json_response(&a),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Keep a workstation's audit head (issue 13 §4); one behind the newest kept is refused as
+/// `audit_regressed` (and not kept over it).
+async fn anchor_audit<S: Storage>(
+    State(state): State<AppState<S>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let result = async {
+        let actor = actor_of(&state, &headers).await?;
+        let anchor: meddesk_sync::AuditAnchor = parse(&body)?;
+        let latest = state.store.latest_anchor(&anchor.chain_id).await?;
+        if latest.as_ref().is_some_and(|(_, org)| *org != actor.org_id) {
+            return Err(PlatformError::Forbidden(
+                "the chain belongs to another organisation".into(),
+            ));
+        }
+        let latest = latest.map(|(a, _)| a);
+        crate::decide::judge_anchor(latest.as_ref(), &anchor)?;
+        let now = now_ms();
+        state
+            .store
+            .put_anchor(
+                &anchor,
+                &actor.org_id,
+                &actor.user_id,
+                &actor.device_id,
+                now,
+            )
+            .await?;
+        Ok(meddesk_sync::AnchorAnswer {
+            latest: Some(meddesk_sync::AnchoredAudit {
+                entries: anchor.entries,
+                head: anchor.head,
+                anchored_at_ms: now,
+            }),
+        })
+    }
+    .await;
+    match result {
+        Ok(a) => json_response(&a),
         Err(e) => e.into_response(),
     }
 }

@@ -396,8 +396,82 @@ async fn oversized_input_and_long_threads(n: &Node) {
     assert_eq!(messages, 2_000);
 }
 
+/// Issue 13 §4: the platform keeps every audit head it is given and refuses one behind the
+/// newest (fewer entries: a cut tail; the same count with another hash: a rewrite); another
+/// organisation neither reads nor writes the chain.
+async fn audit_anchors_only_move_forward(n: &Node) {
+    let (doc, _) = n.tokens("doc2").await;
+    let anchor = |entries: u64, byte: &str| json!({ "chain_id": "chain-test-1", "entries": entries, "head": byte.repeat(32) });
+    let (status, body, _) = n
+        .post("/v1/audit-anchors", Some(&doc), anchor(10, "aa"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["latest"]["entries"], 10);
+    let (status, body, _) = n
+        .post("/v1/audit-anchors", Some(&doc), anchor(9, "aa"))
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("audit_regressed")),
+        "{body}"
+    );
+    let (status, body, _) = n
+        .post("/v1/audit-anchors", Some(&doc), anchor(10, "bb"))
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("audit_regressed")),
+        "{body}"
+    );
+    let (status, _, _) = n
+        .post("/v1/audit-anchors", Some(&doc), anchor(10, "aa"))
+        .await;
+    assert_eq!(status, 200, "the same anchor again is fine");
+    let (status, _, _) = n
+        .post("/v1/audit-anchors", Some(&doc), anchor(12, "cc"))
+        .await;
+    assert_eq!(status, 200);
+    let (status, body, _) = n
+        .post(
+            "/v1/audit-anchors",
+            Some(&doc),
+            json!({ "chain_id": "chain-test-1", "entries": 13, "head": "not hex" }),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid_request"))
+    );
+    let latest = n
+        .http
+        .get(format!("{}/v1/audit-anchors?chain_id=chain-test-1", n.base))
+        .bearer_auth(&doc)
+        .send()
+        .await
+        .unwrap();
+    let (status, body, _) = answer(latest).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["latest"]["entries"], 12);
+    assert_eq!(body["latest"]["head"], "cc".repeat(32));
+    let (other, _) = n.tokens("pharm2").await;
+    let (status, _, _) = n
+        .post("/v1/audit-anchors", Some(&other), anchor(20, "dd"))
+        .await;
+    assert_eq!(status, 403, "another organisation's chain");
+    let read = n
+        .http
+        .get(format!("{}/v1/audit-anchors?chain_id=chain-test-1", n.base))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status().as_u16(), 403);
+}
+
 async fn all(addr: SocketAddr) {
     let n = Node::new(addr);
+    eprintln!("scenario: audit_anchors_only_move_forward");
+    audit_anchors_only_move_forward(&n).await;
     eprintln!("scenario: oversized_input_and_long_threads");
     oversized_input_and_long_threads(&n).await;
     eprintln!("scenario: one_uniform_failure");

@@ -8,8 +8,12 @@
 //! the previous hash are inside each hash, an edited, deleted, inserted or reordered entry
 //! breaks the chain at that entry, and `verify` names the first broken one.
 //!
-//! Known limit: removing the *newest* entries leaves a shorter valid chain. Backups record the
-//! chain head, and the sync outbox carries entries to the platform, which anchor it.
+//! Removing the *newest* entries, or rewriting the whole chain with the key, leaves a chain
+//! that verifies on its own. What catches it is an outside **anchor**: (entries, head) as
+//! recorded somewhere the key holder cannot edit — the platform, which each sync hands the
+//! current head to, and each backup's header. [`against_anchor`] compares the chain with one:
+//! fewer entries than anchored is a cut tail; another hash at the anchored position is a
+//! rewrite.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
@@ -168,6 +172,53 @@ pub fn verify(conn: &Connection) -> Result<ChainReport> {
     })
 }
 
+/// The hash of entry `seq` (the genesis hash for 0); `None` past the end.
+pub fn hash_at(conn: &Connection, seq: i64) -> Result<Option<[u8; 32]>> {
+    if seq == 0 {
+        return Ok(Some(GENESIS));
+    }
+    let found: Option<Vec<u8>> = conn
+        .query_row("SELECT hash FROM audit WHERE seq = ?1", [seq], |r| r.get(0))
+        .optional()?;
+    Ok(found.and_then(|h| <[u8; 32]>::try_from(h.as_slice()).ok()))
+}
+
+/// The chain as someone outside recorded it: how many entries, and the newest one's hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Anchor {
+    pub entries: i64,
+    pub head: [u8; 32],
+}
+
+/// How the chain stands against an anchor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnchorCheck {
+    /// The anchored head is in the chain at its position (the chain may have grown since).
+    Holds,
+    /// The chain has fewer entries than were anchored: its newest ones were removed.
+    CutTail { anchored: i64, now: i64 },
+    /// The entry at the anchored position has another hash: the chain was rewritten.
+    Rewritten { at: i64 },
+}
+
+/// Compare a verified chain of `report.entries` entries with `anchor` (see the module doc).
+pub fn against_anchor(
+    conn: &Connection,
+    report: &ChainReport,
+    anchor: &Anchor,
+) -> Result<AnchorCheck> {
+    if report.entries < anchor.entries {
+        return Ok(AnchorCheck::CutTail {
+            anchored: anchor.entries,
+            now: report.entries,
+        });
+    }
+    Ok(match hash_at(conn, anchor.entries)? {
+        Some(h) if h == anchor.head => AnchorCheck::Holds,
+        _ => AnchorCheck::Rewritten { at: anchor.entries },
+    })
+}
+
 /// The newest entries first, for display (who/what/which record/when, never content).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRow {
@@ -237,6 +288,68 @@ mod tests {
             Err(StoreError::AuditChainBroken { seq, .. }) => seq,
             other => panic!("expected a broken chain, got {other:?}"),
         }
+    }
+
+    /// A tail cut, or a whole chain rewritten by someone holding the key, verifies on its own;
+    /// an outside anchor shows both.
+    #[test]
+    fn an_anchor_shows_a_cut_tail_and_a_rewrite_that_verify_on_their_own() {
+        let conn = chain(10);
+        let report = verify(&conn).unwrap();
+        let at7 = Anchor {
+            entries: 7,
+            head: hash_at(&conn, 7).unwrap().unwrap(),
+        };
+        let now = Anchor {
+            entries: report.entries,
+            head: report.head,
+        };
+        assert_eq!(
+            against_anchor(&conn, &report, &at7).unwrap(),
+            AnchorCheck::Holds
+        );
+        assert_eq!(
+            against_anchor(&conn, &report, &now).unwrap(),
+            AnchorCheck::Holds
+        );
+        assert_eq!(hash_at(&conn, 0).unwrap(), Some(GENESIS));
+        assert_eq!(hash_at(&conn, 11).unwrap(), None);
+
+        // Cut the newest three entries: still a valid chain of 7.
+        conn.execute("DELETE FROM audit WHERE seq > 7", []).unwrap();
+        let cut = verify(&conn).expect("a shorter chain still verifies");
+        assert_eq!(cut.entries, 7);
+        assert_eq!(
+            against_anchor(&conn, &cut, &now).unwrap(),
+            AnchorCheck::CutTail {
+                anchored: 10,
+                now: 7
+            }
+        );
+
+        // Rewrite everything from entry 5 on, hashes recomputed: valid again, but not the
+        // chain that was anchored.
+        let mut prev = hash_at(&conn, 4).unwrap().unwrap();
+        for seq in 5..=7 {
+            let h = entry_hash(
+                &prev,
+                seq,
+                1_700_000_000_000 + seq - 1,
+                ["dr-2", "read", "patient", "p-forged", "dev-9"],
+            );
+            conn.execute(
+                "UPDATE audit SET who = 'dr-2', action = 'read', record_id = 'p-forged',
+                 device = 'dev-9', prev_hash = ?2, hash = ?3 WHERE seq = ?1",
+                params![seq, prev.as_slice(), h.as_slice()],
+            )
+            .unwrap();
+            prev = h;
+        }
+        let rewritten = verify(&conn).expect("a consistent forgery verifies on its own");
+        assert_eq!(
+            against_anchor(&conn, &rewritten, &at7).unwrap(),
+            AnchorCheck::Rewritten { at: 7 }
+        );
     }
 
     #[test]

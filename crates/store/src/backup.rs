@@ -604,10 +604,30 @@ pub fn restore(
         let report = store.verify().map_err(|e| {
             StoreError::BackupInvalid(format!("the restored copy fails verification: {e}"))
         })?;
-        if report.audit_entries < header.audit_entries {
-            return Err(StoreError::BackupInvalid(
-                "the restored audit trail is shorter than recorded".into(),
-            ));
+        // Heads, not counts: the restored trail must hold the very entry the backup recorded
+        // as its head, at its position.
+        let head = <[u8; 32]>::try_from(
+            hex::decode(&header.audit_head)
+                .unwrap_or_default()
+                .as_slice(),
+        )
+        .map_err(|_| StoreError::BackupInvalid("the recorded audit head is malformed".into()))?;
+        let anchor = audit::Anchor {
+            entries: header.audit_entries,
+            head,
+        };
+        match store.audit_against(&anchor)?.1 {
+            audit::AnchorCheck::Holds => {}
+            audit::AnchorCheck::CutTail { .. } => {
+                return Err(StoreError::BackupInvalid(
+                    "the restored audit trail is shorter than recorded".into(),
+                ));
+            }
+            audit::AnchorCheck::Rewritten { at } => {
+                return Err(StoreError::BackupInvalid(format!(
+                    "the restored audit trail differs from the one recorded at entry {at}"
+                )));
+            }
         }
         store.checkpoint()?;
         drop(store);

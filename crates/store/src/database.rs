@@ -381,6 +381,25 @@ impl Store {
         audit::verify(&*self.reader()?)
     }
 
+    /// How many audit entries there are (cheap: no verification).
+    pub fn audit_entries(&self) -> Result<i64> {
+        Ok(self
+            .reader()?
+            .query_row("SELECT COALESCE(MAX(seq), 0) FROM audit", [], |r| r.get(0))?)
+    }
+
+    /// Verify the audit chain and compare it with an outside anchor (the platform's, a
+    /// backup's): a cut tail or a rewrite shows here even though the chain verifies.
+    pub fn audit_against(
+        &self,
+        anchor: &audit::Anchor,
+    ) -> Result<(audit::ChainReport, audit::AnchorCheck)> {
+        let conn = self.reader()?;
+        let report = audit::verify(&conn)?;
+        let check = audit::against_anchor(&conn, &report, anchor)?;
+        Ok((report, check))
+    }
+
     /// The newest audit entries, newest first (who/what/which record/when; no content).
     pub fn recent_audit(&self, limit: u32) -> Result<Vec<audit::AuditRow>> {
         audit::recent(&*self.reader()?, limit)

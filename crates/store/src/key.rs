@@ -50,7 +50,9 @@ impl DbKey {
         Ok(Self(bytes))
     }
 
-    pub(crate) fn to_hex(&self) -> Zeroizing<String> {
+    /// The key as 64 hex digits: what a keychain entry or key file keeps, and what a test
+    /// that opens the file as someone holding the key would (zeroized when dropped).
+    pub fn to_hex(&self) -> Zeroizing<String> {
         Zeroizing::new(hex::encode(self.0.as_ref()))
     }
 

@@ -10,8 +10,8 @@ use serde::de::DeserializeOwned;
 
 use crate::planner::{Action, Answer, Failure, LocalView, ProgressEvent, SyncState, plan};
 use crate::protocol::{
-    AccountInfo, ApiErrorBody, Cursor, DeviceRequest, HeadEvent, PullResponse, PushRequest,
-    PushResponse, RefreshRequest, SignInRequest, TokenResponse,
+    AccountInfo, AnchorAnswer, ApiErrorBody, AuditAnchor, Cursor, DeviceRequest, HeadEvent,
+    PullResponse, PushRequest, PushResponse, RefreshRequest, SignInRequest, TokenResponse,
 };
 use crate::replica::{Replica, ReplicaError};
 use crate::token::{TokenSecret, TokenStore, TokenStoreError, Tokens};
@@ -29,6 +29,9 @@ pub enum SyncError {
     NeedsSignIn,
     #[error("sign_in_refused: {code}")]
     SignInRefused { code: String },
+    /// The platform keeps a newer audit anchor than the chain here (issue 13 §4).
+    #[error("audit_anchor_refused: {code}")]
+    AnchorRefused { code: String },
     /// Try again after `delay_ms`; `state` says why (offline, 5xx, garbage, TLS, 429).
     #[error("retry_later: {state:?}, retry in {delay_ms} ms")]
     RetryLater { delay_ms: u64, state: SyncState },
@@ -45,6 +48,7 @@ impl SyncError {
             SyncError::InvalidConfig(_) => "invalid_config",
             SyncError::NeedsSignIn => "needs_sign_in",
             SyncError::SignInRefused { .. } => "sign_in_refused",
+            SyncError::AnchorRefused { .. } => "audit_anchor_refused",
             SyncError::RetryLater { .. } => "retry_later",
             SyncError::Replica(_) => "replica_failed",
             SyncError::TokenStore(_) => "token_store_failed",
@@ -258,6 +262,50 @@ impl<R: Replica, T: TokenStore> SyncClient<R, T> {
             let req = self.authorized(self.http.post(&url).json(&body))?;
             match request::<serde_json::Value>(req).await {
                 Ok(_) => return Ok(()),
+                Err(f) => match f.into_failure() {
+                    Failure::TokenExpired => self.refresh().await?,
+                    Failure::TokenInvalid => return Err(self.needs_sign_in()),
+                    other => return Err(self.retry_error(other)),
+                },
+            }
+        }
+        Err(self.needs_sign_in())
+    }
+
+    /// The newest audit anchor the platform keeps for `chain_id` (issue 13 §4).
+    pub async fn latest_audit_anchor(&mut self, chain_id: &str) -> Result<AnchorAnswer, SyncError> {
+        let url = reqwest::Url::parse_with_params(
+            &format!("{}/v1/audit-anchors", self.base),
+            &[("chain_id", chain_id)],
+        )
+        .map_err(|e| SyncError::InvalidConfig(format!("base_url: {e}")))?;
+        for _ in 0..2 {
+            let req = self.authorized(self.http.get(url.clone()))?;
+            match request::<AnchorAnswer>(req).await {
+                Ok(a) => return Ok(a),
+                Err(f) => match f.into_failure() {
+                    Failure::TokenExpired => self.refresh().await?,
+                    Failure::TokenInvalid => return Err(self.needs_sign_in()),
+                    other => return Err(self.retry_error(other)),
+                },
+            }
+        }
+        Err(self.needs_sign_in())
+    }
+
+    /// Hand the platform the audit chain's head. `Err(AnchorRefused)` when the platform
+    /// keeps a newer one (`audit_regressed`: entries were cut or rewritten).
+    pub async fn anchor_audit(&mut self, anchor: &AuditAnchor) -> Result<AnchorAnswer, SyncError> {
+        let url = format!("{}/v1/audit-anchors", self.base);
+        for _ in 0..2 {
+            let req = self.authorized(self.http.post(&url).json(anchor))?;
+            match request::<AnchorAnswer>(req).await {
+                Ok(a) => return Ok(a),
+                Err(Failed::Status {
+                    status: StatusCode::CONFLICT,
+                    code: Some(code),
+                    ..
+                }) => return Err(SyncError::AnchorRefused { code }),
                 Err(f) => match f.into_failure() {
                     Failure::TokenExpired => self.refresh().await?,
                     Failure::TokenInvalid => return Err(self.needs_sign_in()),

@@ -782,6 +782,38 @@ pub struct DeviceRequest {
     pub name: String,
 }
 
+/// A workstation's audit chain as it stands (R-SEC-5): handed to the platform on every sync,
+/// which keeps each one, so a tail cut or a rewrite by someone holding the database key shows
+/// against what the platform recorded (issue 13 §4). No patient data: a count and a hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct AuditAnchor {
+    /// The profile's audit chain (a random id made once per profile).
+    pub chain_id: String,
+    #[ts(type = "number")]
+    pub entries: u64,
+    /// SHA-256 of the newest entry, hex.
+    pub head: String,
+}
+
+/// The newest anchor the platform holds for a chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct AnchoredAudit {
+    #[ts(type = "number")]
+    pub entries: u64,
+    pub head: String,
+    #[ts(type = "number")]
+    pub anchored_at_ms: i64,
+}
+
+/// `GET /v1/audit-anchors?chain_id=…` and the answer to a new anchor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct AnchorAnswer {
+    pub latest: Option<AnchoredAudit>,
+}
+
 /// Every non-2xx answer: `{ code, message }`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ApiErrorBody {

@@ -140,11 +140,17 @@ impl Line {
 struct Desk {
     ws: Workstation,
     _dir: tempfile::TempDir,
+    /// The profile's database key, hex (to open the file as someone holding the key).
+    key_hex: String,
 }
 
 fn desk(users: &[(&str, Role, &[&str])], platform_url: &str) -> Desk {
     let dir = tempfile::tempdir().expect("temp dir");
     let (profile, keys) = support::clinic_profile(dir.path(), Utc::now());
+    let key_hex = {
+        use meddesk_store::KeySource as _;
+        keys.load().expect("the key").to_hex().to_string()
+    };
     let ws = Workstation::open(profile, Arc::new(SystemClock), Box::new(keys)).expect("open");
     for (id, role, specialties) in users {
         ws.bootstrap_user(
@@ -164,7 +170,11 @@ fn desk(users: &[(&str, Role, &[&str])], platform_url: &str) -> Desk {
     }
     ws.connect_platform(PlatformLink::embedded(platform_url))
         .expect("platform link");
-    Desk { ws, _dir: dir }
+    Desk {
+        ws,
+        _dir: dir,
+        key_hex,
+    }
 }
 
 impl Desk {
@@ -327,6 +337,90 @@ async fn the_queue_shows_one_triage_answer_the_platforms() {
         routed_by_rules >= 5,
         "the simulator files fevers and follow-ups: {routed_by_rules}"
     );
+}
+
+/// Issue 13 §4: each sync hands the platform the audit head; someone who holds the
+/// database key and cuts the newest audit entries (the chain still verifies on its own) is
+/// caught at the next sync and by `audit verify` against the platform's anchor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_audit_tail_is_caught_against_the_platforms_anchor() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let node = platform(dir.path()).await;
+    let url = format!("http://{node}");
+    let d = desk(
+        &[("dr.a", Role::Physician, &["general", "cardiology"])],
+        &url,
+    );
+    d.ok(
+        "sign_in",
+        json!({"user_id": "dr.a", "password": password("dr.a")}),
+    )
+    .await;
+    file_requests(&url, 5).await;
+    d.queue_until("the queue fills", |ids| !ids.is_empty())
+        .await;
+    d.until("up to date", settled).await;
+    // The platform now holds this chain's head.
+    let anchored = d
+        .poll("an anchor", "sync_status", json!({}), |s| {
+            s["audit_anchored"].as_i64().filter(|n| *n > 5)
+        })
+        .await;
+    d.ok("sign_out", json!({})).await;
+
+    // With the key and a SQLite shell: drop the append-only triggers, cut the newest entries.
+    let db = walk(d._dir.path())
+        .into_iter()
+        .find(|p| p.file_name().is_some_and(|n| n == "meddesk.db"))
+        .expect("the profile's database");
+    {
+        let conn = rusqlite::Connection::open(&db).expect("open");
+        conn.execute_batch(&format!(
+            "PRAGMA key = \"x'{}'\"; {}",
+            d.key_hex,
+            meddesk_store::CIPHER_PRAGMAS
+        ))
+        .expect("key");
+        // The newest anchored entries go, and everything after them.
+        conn.execute_batch(&format!(
+            "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;
+             DELETE FROM audit WHERE seq > {};",
+            anchored - 3
+        ))
+        .expect("tampered");
+    }
+
+    d.ok(
+        "sign_in",
+        json!({"user_id": "dr.a", "password": password("dr.a")}),
+    )
+    .await;
+    let status = d
+        .poll("the mismatch to show", "sync_status", json!({}), |s| {
+            s["last_error"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("audit_anchor_mismatch"))
+                .then(|| s.clone())
+        })
+        .await;
+    let error = status["last_error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("audit_tail_cut") || error.contains("audit_rewritten"),
+        "{error}"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -478,7 +478,7 @@ export type Reason = { rule: string, message: Message, source: string, };
 
 export type RecordKey = { kind: RecordKind, id: string, };
 
-export type RecordKind = "consultation" | "prescription" | "physician";
+export type RecordKind = "consultation" | "prescription" | "physician" | "message";
 
 export type RecordSaveRequest = { consultation_id: ConsultationId, record: ConsultationRecord, };
 
@@ -642,7 +642,12 @@ state: SyncState | null, online: boolean, pending_ops: number, rejected_ops: num
 /**
  * The last error's stable code and message (never patient data).
  */
-last_error: string | null, rejected: Array<RejectedChange>, };
+last_error: string | null, 
+/**
+ * How many of this profile's audit entries the platform holds an anchor of (issue 13
+ * §4); `null` until the first exchange of this session.
+ */
+audit_anchored: number | null, rejected: Array<RejectedChange>, };
 
 export type SyncState = { "state": "idle" } | { "state": "syncing" } | { "state": "up_to_date", cursor: number, } | { "state": "offline", retry_in_ms: number, } | { "state": "rate_limited", retry_in_ms: number, } | { "state": "server_error", status: number, retry_in_ms: number, } | { "state": "bad_answer", retry_in_ms: number, } | { "state": "tls_failure", retry_in_ms: number, } | { "state": "needs_sign_in" };
 

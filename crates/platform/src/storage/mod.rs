@@ -249,6 +249,20 @@ pub trait Storage: Send + Sync + 'static {
         at_ms: i64,
         reason: &str,
     ) -> impl Future<Output = Result<u64>> + Send;
+    /// The newest audit anchor of a chain, with the organisation it belongs to.
+    fn latest_anchor(
+        &self,
+        chain_id: &str,
+    ) -> impl Future<Output = Result<Option<(meddesk_sync::AnchoredAudit, String)>>> + Send;
+    /// Keep an anchor (the history stays: every anchor ever sent).
+    fn put_anchor(
+        &self,
+        anchor: &meddesk_sync::AuditAnchor,
+        org_id: &str,
+        user_id: &str,
+        device_id: &str,
+        at_ms: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
     /// Every revocation: (serial, revoked at, reason).
     fn revocations(&self) -> impl Future<Output = Result<Vec<(String, i64, String)>>> + Send;
 }

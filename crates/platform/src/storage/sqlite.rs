@@ -46,6 +46,10 @@ CREATE TABLE IF NOT EXISTS sessions (
 CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user_id);
 CREATE TABLE IF NOT EXISTS session_refresh (
     token_hash TEXT PRIMARY KEY, session_id TEXT NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER);
+CREATE TABLE IF NOT EXISTS audit_anchors (
+    chain_id TEXT NOT NULL, entries INTEGER NOT NULL, head TEXT NOT NULL, org_id TEXT NOT NULL,
+    user_id TEXT NOT NULL, device_id TEXT NOT NULL, anchored_at INTEGER NOT NULL,
+    PRIMARY KEY (chain_id, entries, head));
 CREATE TABLE IF NOT EXISTS sign_in_failures (
     key TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_failure INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS totp_steps (username TEXT PRIMARY KEY, last_step INTEGER NOT NULL);
@@ -602,6 +606,52 @@ impl Storage for SqliteStore {
             )
             .map_err(db)?;
         Ok(n == 1)
+    }
+
+    async fn latest_anchor(
+        &self,
+        chain_id: &str,
+    ) -> Result<Option<(meddesk_sync::AnchoredAudit, String)>> {
+        let conn = self.reader.lock().await;
+        let row: Option<(i64, String, i64, String)> = conn
+            .query_row(
+                "SELECT entries, head, anchored_at, org_id FROM audit_anchors WHERE chain_id = ?1
+                 ORDER BY entries DESC, anchored_at DESC LIMIT 1",
+                [chain_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()
+            .map_err(db)?;
+        Ok(row.map(|(entries, head, at, org)| {
+            (
+                meddesk_sync::AnchoredAudit {
+                    entries: u64::try_from(entries).unwrap_or(0),
+                    head,
+                    anchored_at_ms: at,
+                },
+                org,
+            )
+        }))
+    }
+
+    async fn put_anchor(
+        &self,
+        a: &meddesk_sync::AuditAnchor,
+        org_id: &str,
+        user_id: &str,
+        device_id: &str,
+        at_ms: i64,
+    ) -> Result<()> {
+        let entries = i64::try_from(a.entries)
+            .map_err(|_| PlatformError::InvalidRequest("`entries` is too large".into()))?;
+        let conn = self.writer.lock().await;
+        conn.execute(
+            "INSERT INTO audit_anchors(chain_id, entries, head, org_id, user_id, device_id, anchored_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+            params![a.chain_id, entries, a.head, org_id, user_id, device_id, at_ms],
+        )
+        .map_err(db)?;
+        Ok(())
     }
 
     async fn put_certificate(

@@ -14,13 +14,21 @@ pub const BACKUP_FOLDER: &str = "backup.folder";
 pub const RETENTION_DAYS: &str = "backup.retention_days";
 
 pub fn set(w: &mut Writer<'_>, key: &str, value: &str) -> Result<()> {
+    set_unaudited(w, key, value)?;
+    w.audit(Action::Update, RECORD, key)
+}
+
+/// Machine bookkeeping that is itself about the audit trail (the last outside anchor of the
+/// chain): written without an audit entry, because auditing the write would move the very
+/// chain head it records. Never for anything a person sets.
+pub fn set_unaudited(w: &mut Writer<'_>, key: &str, value: &str) -> Result<()> {
     w.conn()
         .prepare_cached(
             "INSERT INTO settings(key, value) VALUES (?1, ?2)
          ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         )?
         .execute(params![key, value])?;
-    w.audit(Action::Update, RECORD, key)
+    Ok(())
 }
 
 /// Settings hold no patient data: read without an audit entry.

@@ -10,6 +10,7 @@
 //! Records made here that the platform never saw (the demo's local requests) are
 //! local-only: nothing about them is pushed.
 
+pub mod anchor;
 mod apply;
 mod replica;
 mod runtime;
@@ -112,6 +113,7 @@ struct HubState {
     cursor: u64,
     head: u64,
     last_error: Option<String>,
+    audit_anchored: Option<i64>,
 }
 
 impl Hub {
@@ -138,6 +140,10 @@ impl Hub {
 
     fn set_error(&self, message: String) {
         self.lock().last_error = Some(message);
+    }
+
+    fn anchored(&self, entries: i64) {
+        self.lock().audit_anchored = Some(entries);
     }
 
     fn synced(&self, at: DateTime<Utc>, cursor: u64, head: u64) {
@@ -481,6 +487,10 @@ pub struct SyncOverview {
     pub head: u64,
     /// The last error's stable code and message (never patient data).
     pub last_error: Option<String>,
+    /// How many of this profile's audit entries the platform holds an anchor of (issue 13
+    /// §4); `null` until the first exchange of this session.
+    #[ts(type = "number | null")]
+    pub audit_anchored: Option<i64>,
     pub rejected: Vec<RejectedChange>,
 }
 
@@ -512,6 +522,7 @@ impl Command for SyncStatusRequest {
             cursor: s.cursor,
             head: s.head,
             last_error: s.last_error.clone(),
+            audit_anchored: s.audit_anchored,
             rejected: rejected
                 .into_iter()
                 .filter_map(|r| rejected_change(&r))

@@ -59,6 +59,8 @@ pub(crate) async fn run(mut s: Session) {
         client.on_progress(move |ev| ws.hub().progress(ev));
     }
     let mut registered = false;
+    // The audit count last anchored on the platform in this session.
+    let mut anchored = None;
     loop {
         if !s.ws.session_is(&s.who.id) {
             return;
@@ -119,6 +121,20 @@ pub(crate) async fn run(mut s: Session) {
         match client.sync_once().await {
             Ok(report) => {
                 hub().synced(s.ws.now(), report.cursor, report.head);
+                // Issue 13 §4: the audit head goes to the platform; a disagreement with what
+                // it kept is shown, loudly, as the sync's error.
+                match super::anchor::exchange(
+                    &s.store,
+                    &s.who.actor(),
+                    s.ws.now(),
+                    &mut client,
+                    &mut anchored,
+                )
+                .await
+                {
+                    Ok(entries) => hub().anchored(entries),
+                    Err(e) => hub().set_error(e),
+                }
                 idle(&s.ws, &mut client, report.cursor.max(report.head)).await;
             }
             Err(e) => {

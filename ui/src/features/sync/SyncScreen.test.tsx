@@ -65,6 +65,20 @@ const cases: {
     says: [/平台出错（HTTP 503）— [34] 秒后重试/],
   },
   {
+    name: "an audit trail that disagrees with the platform's anchor is an alarm, not a footnote (issue 13 §4)",
+    overview: syncOverview({
+      audit_anchored: 1_204,
+      last_error: "audit_anchor_mismatch: audit_tail_cut: the audit trail has 1180 entries; 1204 were anchored outside it",
+    }),
+    says: ["审计日志与平台保存的锚点不一致", "audit_anchor_mismatch"],
+  },
+  {
+    name: "the anchored count is shown",
+    overview: syncOverview({ audit_anchored: 1_204 }),
+    says: ["已锚定 1,204 条审计记录"],
+    never: ["审计日志与平台保存的锚点不一致"],
+  },
+  {
     name: "initial sync shows how far it got",
     overview: syncOverview({ state: { state: "syncing" }, cursor: 250, head: 1000 }),
     says: ["正在同步…", "初次同步：已接收 250 / 1,000"],

@@ -73,6 +73,9 @@ function Overview({ o, answeredAt, heading }: { o: SyncOverview; answeredAt: num
       ) : (
         <Space orientation="vertical" style={{ width: "100%" }}>
           {syncNow.isError && <Alert type="error" showIcon role="alert" title={errorText(t, syncNow.error)} />}
+          {error?.code === "audit_anchor_mismatch" && (
+            <Alert type="error" showIcon role="alert" title={t("sync.auditMismatch")} data-testid="audit-mismatch" />
+          )}
           <Descriptions size="small" column={{ xs: 1, md: 2 }} bordered>
             <Descriptions.Item label={t("sync.stateLabel")} span={2}>
               <Space wrap>
@@ -108,6 +111,9 @@ function Overview({ o, answeredAt, heading }: { o: SyncOverview; answeredAt: num
               ) : (
                 t("sync.noError")
               )}
+            </Descriptions.Item>
+            <Descriptions.Item label={t("sync.auditAnchored")}>
+              {o.audit_anchored === null ? t("sync.noError") : t("sync.auditAnchoredCount", { count: o.audit_anchored.toLocaleString() })}
             </Descriptions.Item>
             <Descriptions.Item label={t("sync.platform")} span={2}>
               <Typography.Text className="wrap-anywhere">{o.platform_url}</Typography.Text>
