@@ -18,7 +18,8 @@ pub enum PlatformCommand {
         #[arg(long, default_value = "127.0.0.1:8787")]
         listen: SocketAddr,
         /// `postgres://user@host:port/db` or `sqlite:PATH`; default: SQLite in the profile's
-        /// data folder (`platform/platform.sqlite3`).
+        /// data folder (`platform/platform.sqlite3`). A database on another host needs TLS:
+        /// `?sslmode=verify-full&sslrootcert=/path/ca.pem` (a plaintext link is refused).
         #[arg(long)]
         database: Option<String>,
         /// JSON list of accounts to provision at start (username, password, user_id, role,

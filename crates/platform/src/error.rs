@@ -35,6 +35,9 @@ pub enum PlatformError {
     /// (issue 13 §4).
     #[error("audit_regressed: {0}")]
     AuditRegressed(String),
+    /// A plaintext link to a database on another host (R-SEC-3).
+    #[error("insecure_database: {0}")]
+    InsecureDatabase(String),
     #[error("insecure_listen: {0}")]
     InsecureListen(String),
     #[error("storage_failed: {0}")]
@@ -57,6 +60,7 @@ impl PlatformError {
             PlatformError::Forbidden(_) => "forbidden",
             PlatformError::AuditRegressed(_) => "audit_regressed",
             PlatformError::InsecureListen(_) => "insecure_listen",
+            PlatformError::InsecureDatabase(_) => "insecure_database",
             PlatformError::Storage(_) => "storage_failed",
             PlatformError::Internal(_) => "internal",
         }
@@ -74,9 +78,9 @@ impl PlatformError {
             | PlatformError::DeviceTaken
             | PlatformError::Forbidden(_) => StatusCode::FORBIDDEN,
             PlatformError::Storage(_) | PlatformError::Busy => StatusCode::SERVICE_UNAVAILABLE,
-            PlatformError::InsecureListen(_) | PlatformError::Internal(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            PlatformError::InsecureListen(_)
+            | PlatformError::InsecureDatabase(_)
+            | PlatformError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }

@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::decide::{Actor, ChangeMeta, Loaded, decide, meta, touches};
 use crate::error::PlatformError;
 
+pub mod pg_link;
 pub mod postgres;
 pub mod sqlite;
 

@@ -83,24 +83,39 @@ struct Conn {
 
 #[derive(Debug, Clone)]
 pub struct PgStore {
-    url: String,
+    link: super::pg_link::PgLink,
     pool: Arc<Vec<Arc<Mutex<Option<Conn>>>>>,
     next: Arc<AtomicUsize>,
 }
 
-async fn connect(url: &str) -> Result<Client> {
-    let (client, connection) = tokio_postgres::connect(url, NoTls).await.map_err(db)?;
-    tokio::spawn(async move {
-        if let Err(e) = connection.await {
-            tracing::warn!(error = %e, "postgres connection ended");
+async fn connect(link: &super::pg_link::PgLink) -> Result<Client> {
+    match &link.tls {
+        None => {
+            let (client, connection) = link.config.connect(NoTls).await.map_err(db)?;
+            tokio::spawn(async move {
+                if let Err(e) = connection.await {
+                    tracing::warn!(error = %e, "postgres connection ended");
+                }
+            });
+            Ok(client)
         }
-    });
-    Ok(client)
+        Some(tls) => {
+            let (client, connection) = link.config.connect(tls.clone()).await.map_err(db)?;
+            tokio::spawn(async move {
+                if let Err(e) = connection.await {
+                    tracing::warn!(error = %e, "postgres connection ended");
+                }
+            });
+            Ok(client)
+        }
+    }
 }
 
 impl PgStore {
+    /// Connect to `url` (see [`super::pg_link`]: TLS for any database not on this machine).
     pub async fn open(url: &str) -> Result<Self> {
-        let client = connect(url).await?;
+        let link = super::pg_link::link(url)?;
+        let client = connect(&link).await?;
         // Several nodes may start at once: serialize schema creation.
         client
             .batch_execute(&format!(
@@ -127,7 +142,7 @@ impl PgStore {
             pool.push(Arc::new(Mutex::new(None)));
         }
         Ok(Self {
-            url: url.to_owned(),
+            link,
             pool: Arc::new(pool),
             next: Arc::new(AtomicUsize::new(0)),
         })
@@ -141,7 +156,7 @@ impl PgStore {
         let usable = guard.as_ref().is_some_and(|c| !c.client.is_closed());
         if !usable {
             *guard = Some(Conn {
-                client: connect(&self.url).await?,
+                client: connect(&self.link).await?,
                 in_tx: false,
             });
         }

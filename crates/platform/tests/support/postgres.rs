@@ -73,6 +73,35 @@ pub fn free_port() -> u16 {
 impl PgCluster {
     /// Start a cluster; `settings` are extra `-c name=value` server settings.
     pub fn start(settings: &[(&str, &str)]) -> PgCluster {
+        Self::start_with_files(settings, &[])
+    }
+
+    /// A cluster that speaks TLS only (`hostssl` for TCP), with this certificate and key
+    /// (PEM); `sslmode` decides the rest on the client side.
+    pub fn start_tls(cert_pem: &str, key_pem: &str) -> PgCluster {
+        Self::start_with_files(
+            &[
+                ("fsync", "off"),
+                ("ssl", "on"),
+                ("ssl_cert_file", "@DIR@/server.crt"),
+                ("ssl_key_file", "@DIR@/server.key"),
+                ("hba_file", "@DIR@/pg_hba.conf"),
+            ],
+            &[
+                ("server.crt", cert_pem.as_bytes()),
+                ("server.key", key_pem.as_bytes()),
+                // TCP only over TLS: a plaintext attempt is refused by the server too.
+                (
+                    "pg_hba.conf",
+                    b"local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostnossl all all 0.0.0.0/0 reject\n",
+                ),
+            ],
+        )
+    }
+
+    /// [`Self::start`] with `files` written into the cluster's directory first (`@DIR@` in a
+    /// setting's value names that directory).
+    pub fn start_with_files(settings: &[(&str, &str)], files: &[(&str, &[u8])]) -> PgCluster {
         let bin = bin_dir();
         let dir = tempfile::Builder::new()
             .prefix("meddesk-pg-")
@@ -80,6 +109,12 @@ impl PgCluster {
             .expect("temp dir");
         let data = dir.path().join("data");
         std::fs::create_dir(&data).expect("data dir");
+        for (name, bytes) in files {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).expect("cluster file");
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("0600");
+        }
         if is_root() {
             let status = Command::new("chown")
                 .args(["-R", "postgres:postgres"])
@@ -114,6 +149,7 @@ impl PgCluster {
             dir.path().display()
         );
         for (k, v) in settings {
+            let v = v.replace("@DIR@", &dir.path().display().to_string());
             opts.push_str(&format!(" -c {k}={v}"));
         }
         let log = dir.path().join("postgres.log");
