@@ -38,6 +38,9 @@ pub enum PlatformError {
     /// A plaintext link to a database on another host (R-SEC-3).
     #[error("insecure_database: {0}")]
     InsecureDatabase(String),
+    /// The embedded store's key or secret file is readable by others, or not a key.
+    #[error("insecure_key_file: {0}")]
+    InsecureKeyFile(String),
     #[error("insecure_listen: {0}")]
     InsecureListen(String),
     #[error("storage_failed: {0}")]
@@ -61,6 +64,7 @@ impl PlatformError {
             PlatformError::AuditRegressed(_) => "audit_regressed",
             PlatformError::InsecureListen(_) => "insecure_listen",
             PlatformError::InsecureDatabase(_) => "insecure_database",
+            PlatformError::InsecureKeyFile(_) => "insecure_key_file",
             PlatformError::Storage(_) => "storage_failed",
             PlatformError::Internal(_) => "internal",
         }
@@ -80,6 +84,7 @@ impl PlatformError {
             PlatformError::Storage(_) | PlatformError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             PlatformError::InsecureListen(_)
             | PlatformError::InsecureDatabase(_)
+            | PlatformError::InsecureKeyFile(_)
             | PlatformError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

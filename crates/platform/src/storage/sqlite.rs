@@ -1,6 +1,13 @@
 //! The embedded SQLite backend: one file, one writer connection (pushes hold it for the
 //! whole transaction, which is the sequence lock) and one reader connection (WAL lets
-//! pulls run beside a push). Plain SQLite: the workspace's SQLCipher build without a key.
+//! pulls run beside a push).
+//!
+//! Encrypted (issue 13 §3): SQLCipher with a raw 256-bit key from a key file beside the
+//! database (`<name>.key`, made on first start, 0600; one readable by others is refused), so a
+//! copy of the database file is useless alone. The token-signing secret — from which the
+//! platform's signing key is derived too — is kept apart from the database in `<name>.secret`
+//! (0600), so a database copy or backup does not carry it. A plaintext database from before
+//! is encrypted in place at the first start (its secret moved out).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -62,14 +69,153 @@ fn db(e: rusqlite::Error) -> PlatformError {
     PlatformError::Storage(format!("sqlite: {e}"))
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SqliteStore {
     writer: Arc<Mutex<Connection>>,
     reader: Arc<Mutex<Connection>>,
+    secret: Arc<zeroize::Zeroizing<Vec<u8>>>,
 }
 
-fn open_conn(path: &Path) -> Result<Connection> {
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").finish_non_exhaustive()
+    }
+}
+
+/// A file that must be the owner's alone: made 0600 with `make` when absent; refused when
+/// group or others may read it.
+fn private_file(path: &Path, make: impl FnOnce() -> Result<Vec<u8>>) -> Result<Vec<u8>> {
+    use std::io::Write as _;
+    match std::fs::metadata(path) {
+        Ok(meta) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt as _;
+                if meta.permissions().mode() & 0o077 != 0 {
+                    return Err(PlatformError::InsecureKeyFile(format!(
+                        "{} may be read by others; chmod 600 it",
+                        path.display()
+                    )));
+                }
+            }
+            #[cfg(not(unix))]
+            let _ = meta;
+            std::fs::read(path)
+                .map_err(|e| PlatformError::Storage(format!("cannot read {}: {e}", path.display())))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let bytes = make()?;
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt as _;
+                options.mode(0o600);
+            }
+            let mut f = options.open(path).map_err(|e| {
+                PlatformError::Storage(format!("cannot create {}: {e}", path.display()))
+            })?;
+            f.write_all(&bytes)
+                .and_then(|()| f.sync_all())
+                .map_err(|e| {
+                    PlatformError::Storage(format!("cannot write {}: {e}", path.display()))
+                })?;
+            Ok(bytes)
+        }
+        Err(e) => Err(PlatformError::Storage(format!(
+            "cannot read {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+fn random32() -> Result<Vec<u8>> {
+    let mut bytes = vec![0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| PlatformError::Internal(format!("random: {e}")))?;
+    Ok(bytes)
+}
+
+/// `platform.sqlite3` → `platform.key`, `platform.secret`.
+pub fn side_file(db_path: &Path, extension: &str) -> std::path::PathBuf {
+    db_path.with_extension(extension)
+}
+
+/// The database key: 64 hex digits in the key file.
+fn database_key(db_path: &Path) -> Result<zeroize::Zeroizing<String>> {
+    let path = side_file(db_path, "key");
+    let bytes = zeroize::Zeroizing::new(private_file(&path, || {
+        Ok(hex::encode(random32()?).into_bytes())
+    })?);
+    let text = std::str::from_utf8(&bytes)
+        .map(str::trim)
+        .ok()
+        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+        .ok_or_else(|| {
+            PlatformError::InsecureKeyFile(format!(
+                "{} is not a key (64 hex digits)",
+                path.display()
+            ))
+        })?;
+    Ok(zeroize::Zeroizing::new(text.to_owned()))
+}
+
+fn keyed(conn: &Connection, key: &str) -> Result<()> {
+    let statement = zeroize::Zeroizing::new(format!("PRAGMA key = \"x'{key}'\";"));
+    conn.execute_batch("PRAGMA cipher_log_level = NONE;")
+        .map_err(db)?;
+    conn.execute_batch(&statement).map_err(db)
+}
+
+/// Whether the file at `path` opens without a key (a plaintext database from before).
+fn is_plaintext(path: &Path) -> bool {
+    Connection::open(path).is_ok_and(|c| {
+        c.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .is_ok()
+    })
+}
+
+/// Encrypt a plaintext database in place: export into an encrypted copy, then replace.
+fn encrypt_in_place(path: &Path, key: &str) -> Result<()> {
+    let copy = path.with_extension("encrypting");
+    let _ = std::fs::remove_file(&copy);
+    {
+        let conn = Connection::open(path).map_err(db)?;
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+            .map_err(db)?;
+        let attach = zeroize::Zeroizing::new(format!(
+            "ATTACH DATABASE '{}' AS encrypted KEY \"x'{key}'\";",
+            copy.display().to_string().replace('\'', "''")
+        ));
+        conn.execute_batch(&attach).map_err(db)?;
+        conn.query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))
+            .map_err(db)?;
+        conn.execute_batch("DETACH DATABASE encrypted;")
+            .map_err(db)?;
+    }
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    std::fs::rename(&copy, path)
+        .map_err(|e| PlatformError::Storage(format!("cannot replace {}: {e}", path.display())))?;
+    tracing::info!("the platform database was encrypted in place");
+    Ok(())
+}
+
+fn open_conn(path: &Path, key: &str) -> Result<Connection> {
     let conn = Connection::open(path).map_err(db)?;
+    keyed(&conn, key)?;
+    // The first read of page 1: a wrong key or a damaged file fails here, by name.
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map_err(|_| {
+        PlatformError::Storage(format!(
+            "{} does not open with its key file (wrong key, or the file is damaged)",
+            path.display()
+        ))
+    })?;
     conn.busy_timeout(std::time::Duration::from_secs(10))
         .map_err(db)?;
     // FULL: an acknowledged operation survives a power cut, not only a killed process.
@@ -80,7 +226,11 @@ fn open_conn(path: &Path) -> Result<Connection> {
 
 impl SqliteStore {
     pub fn open(path: &Path) -> Result<Self> {
-        let writer = open_conn(path)?;
+        let key = database_key(path)?;
+        if path.exists() && is_plaintext(path) {
+            encrypt_in_place(path, &key)?;
+        }
+        let writer = open_conn(path, &key)?;
         writer.execute_batch(SCHEMA).map_err(db)?;
         // Stores made before idempotency keys bound the body digest gain its column.
         let has_digest: bool = writer
@@ -92,19 +242,32 @@ impl SqliteStore {
                 .execute_batch("ALTER TABLE op_outcomes ADD COLUMN digest TEXT")
                 .map_err(db)?;
         }
-        let mut secret = [0u8; 32];
-        getrandom::fill(&mut secret)
-            .map_err(|e| PlatformError::Internal(format!("random: {e}")))?;
-        writer
-            .execute(
-                "INSERT OR IGNORE INTO server_secret(id, secret) VALUES (1, ?1)",
-                [&secret[..]],
-            )
+        // The secret lives apart from the database; one kept inside by an older version
+        // moves out (the same secret: tokens and the platform's signing key stay valid).
+        let inside: Option<Vec<u8>> = writer
+            .query_row("SELECT secret FROM server_secret WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .optional()
             .map_err(db)?;
-        let reader = open_conn(path)?;
+        let secret =
+            zeroize::Zeroizing::new(private_file(
+                &side_file(path, "secret"),
+                || match &inside {
+                    Some(s) => Ok(s.clone()),
+                    None => random32(),
+                },
+            )?);
+        if inside.is_some() {
+            writer
+                .execute("DELETE FROM server_secret", [])
+                .map_err(db)?;
+        }
+        let reader = open_conn(path, &key)?;
         Ok(Self {
             writer: Arc::new(Mutex::new(writer)),
             reader: Arc::new(Mutex::new(reader)),
+            secret: Arc::new(secret),
         })
     }
 }
@@ -339,11 +502,7 @@ impl Storage for SqliteStore {
     }
 
     async fn secret(&self) -> Result<Vec<u8>> {
-        let conn = self.reader.lock().await;
-        conn.query_row("SELECT secret FROM server_secret WHERE id = 1", [], |r| {
-            r.get(0)
-        })
-        .map_err(db)
+        Ok(self.secret.as_ref().to_vec())
     }
 
     async fn account_by_username(&self, username: &str) -> Result<Option<Account>> {
@@ -726,5 +885,127 @@ impl Storage for SqliteStore {
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(db)?;
         Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod encryption {
+    use super::*;
+
+    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack.windows(needle.len()).any(|w| w == needle)
+    }
+
+    fn account(username: &str) -> Account {
+        Account {
+            username: username.into(),
+            user_id: format!("u-{username}"),
+            role: meddesk_sync::AccountRole::Physician,
+            org_id: "org-1".into(),
+            specialties: vec!["cardiology".into()],
+            verifier: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+            totp_secret: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_database_is_encrypted_and_the_secret_kept_apart() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("platform.sqlite3");
+        let store = SqliteStore::open(&path).expect("opens");
+        store
+            .put_account(&account("王明文医生"))
+            .await
+            .expect("stored");
+        let secret = store.secret().await.expect("secret");
+        drop(store);
+        let bytes = std::fs::read(&path).expect("file");
+        assert!(
+            !bytes.starts_with(b"SQLite format 3"),
+            "not a plaintext SQLite file"
+        );
+        assert!(!contains(&bytes, "王明文医生".as_bytes()));
+        assert!(!is_plaintext(&path), "does not open without the key");
+        use std::os::unix::fs::PermissionsExt as _;
+        for side in ["key", "secret"] {
+            let meta = std::fs::metadata(side_file(&path, side)).expect("side file");
+            assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{side}");
+        }
+        assert_eq!(
+            std::fs::read(side_file(&path, "secret")).expect("secret file"),
+            secret
+        );
+        // Reopened: the same secret, the same data.
+        let again = SqliteStore::open(&path).expect("reopens");
+        assert_eq!(again.secret().await.expect("secret"), secret);
+        assert!(
+            again
+                .account_by_username("王明文医生")
+                .await
+                .expect("read")
+                .is_some()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_plaintext_database_from_before_is_encrypted_in_place_keeping_its_secret() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("platform.sqlite3");
+        let old_secret = [9u8; 32];
+        {
+            let conn = Connection::open(&path).expect("plain");
+            conn.execute_batch(SCHEMA).expect("schema");
+            conn.execute(
+                "INSERT OR REPLACE INTO server_secret(id, secret) VALUES (1, ?1)",
+                [&old_secret[..]],
+            )
+            .expect("secret");
+            conn.execute(
+                "INSERT INTO records(kind, id, version, body) VALUES ('physician', 'doc', 1, '{}')",
+                [],
+            )
+            .expect("a record");
+        }
+        let store = SqliteStore::open(&path).expect("migrates");
+        assert_eq!(store.secret().await.expect("secret"), old_secret.to_vec());
+        let (rows, _) = store.pull(0, 10).await.expect("pull");
+        assert!(
+            rows.is_empty(),
+            "no changes, but the record table came along"
+        );
+        let kept: i64 = store
+            .reader
+            .lock()
+            .await
+            .query_row("SELECT count(*) FROM records", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(kept, 1);
+        let inside: i64 = store
+            .reader
+            .lock()
+            .await
+            .query_row("SELECT count(*) FROM server_secret", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(inside, 0, "the secret left the database");
+        drop(store);
+        assert!(!is_plaintext(&path));
+    }
+
+    #[test]
+    fn a_key_file_others_can_read_is_refused() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("platform.sqlite3");
+        let key = side_file(&path, "key");
+        std::fs::write(&key, "ab".repeat(32)).expect("key");
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let err = SqliteStore::open(&path).expect_err("refused");
+        assert_eq!(err.code(), "insecure_key_file");
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        std::fs::write(&key, "not a key").expect("key");
+        assert_eq!(
+            SqliteStore::open(&path).expect_err("refused").code(),
+            "insecure_key_file"
+        );
     }
 }
