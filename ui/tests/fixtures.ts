@@ -30,13 +30,13 @@ export const demoAccounts: SessionStatus["demo_accounts"] = [
 ];
 
 export function signedOut(): SessionStatus {
-  return { state: "signed_out", user: null, locked_user: null, idle_timeout_seconds: 600, demo_accounts: demoAccounts };
+  return { state: "signed_out", user: null, locked_user: null, idle_timeout_seconds: 600, demo_accounts: demoAccounts, backup: null };
 }
-export function active(user: SignedIn = physician): SessionStatus {
-  return { state: "active", user, locked_user: null, idle_timeout_seconds: 600, demo_accounts: demoAccounts };
+export function active(user: SignedIn = physician, backup: SessionStatus["backup"] = null): SessionStatus {
+  return { state: "active", user, locked_user: null, idle_timeout_seconds: 600, demo_accounts: demoAccounts, backup };
 }
 export function locked(name = physician.display_name): SessionStatus {
-  return { state: "locked", user: null, locked_user: name, idle_timeout_seconds: 600, demo_accounts: demoAccounts };
+  return { state: "locked", user: null, locked_user: name, idle_timeout_seconds: 600, demo_accounts: demoAccounts, backup: null };
 }
 
 export function entry(over: Partial<QueueEntry> = {}): QueueEntry {

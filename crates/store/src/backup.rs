@@ -521,6 +521,15 @@ impl Store {
                 "the backup just written cannot be read back".into(),
             ));
         }
+        // Verified after writing: read back from the folder, its chain rebuilds the very
+        // database it recorded (an unreadable share or a flipped bit shows now, not at the
+        // restore years later).
+        if let Err(e) = reconstruct(&path) {
+            let _ = fs::remove_file(&path);
+            return Err(StoreError::BackupInvalid(format!(
+                "the backup just written does not rebuild the database ({e})"
+            )));
+        }
         let pruned = expired(now, &all, policy.retention_days);
         for p in &pruned {
             fs::remove_file(p).map_err(|e| StoreError::io(p.display().to_string(), e))?;

@@ -9,6 +9,7 @@
 
 pub mod account;
 pub mod api;
+pub mod backups;
 pub mod bindings;
 pub mod clock;
 pub mod complaints;
@@ -57,6 +58,7 @@ struct Inner {
     knowledge: knowledge::Knowledge,
     session: Mutex<session::State>,
     sync: sync::Hub,
+    backups: backups::Watch,
 }
 
 impl Workstation {
@@ -79,6 +81,7 @@ impl Workstation {
                 knowledge,
                 session: Mutex::new(session::State::SignedOut),
                 sync: sync::Hub::default(),
+                backups: backups::Watch::default(),
             }),
         })
     }

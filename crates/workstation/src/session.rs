@@ -142,6 +142,8 @@ pub struct SessionStatus {
     pub locked_user: Option<String>,
     pub idle_timeout_seconds: i64,
     pub demo_accounts: Vec<DemoAccount>,
+    /// While signed in: the automatic backups' health, for the header (R-SEC-4).
+    pub backup: Option<crate::backups::BackupHealth>,
 }
 
 impl Workstation {
@@ -160,6 +162,7 @@ impl Workstation {
                 locked_user: None,
                 idle_timeout_seconds: DEFAULT_IDLE_MINUTES * 60,
                 demo_accounts,
+                backup: None,
             },
             State::Locked { display_name, .. } => SessionStatus {
                 state: SessionStateKind::Locked,
@@ -167,6 +170,7 @@ impl Workstation {
                 locked_user: Some(display_name.clone()),
                 idle_timeout_seconds: DEFAULT_IDLE_MINUTES * 60,
                 demo_accounts,
+                backup: None,
             },
             State::Active {
                 who, idle_timeout, ..
@@ -176,6 +180,7 @@ impl Workstation {
                 locked_user: None,
                 idle_timeout_seconds: idle_timeout.num_seconds(),
                 demo_accounts,
+                backup: Some(self.backup_health()),
             },
         })
     }
@@ -222,6 +227,7 @@ impl Workstation {
             totp_code.map(str::to_owned),
         );
         self.watch_idle(&who.id);
+        self.watch_backups(&who.id);
         self.status()
     }
 
@@ -244,6 +250,18 @@ impl Workstation {
                 }
             }
         });
+    }
+
+    /// `user`'s open store while their session is active (for a background check that must
+    /// not keep the store — and its key — alive past a lock or sign-out).
+    pub(crate) fn store_of(&self, user: &UserId) -> Option<Arc<Store>> {
+        if !self.session_is(user) {
+            return None;
+        }
+        match &*self.state().ok()? {
+            State::Active { who, store, .. } if who.id == *user => Some(store.clone()),
+            _ => None,
+        }
     }
 
     /// How long until `user`'s session is due to lock; `None` when it is not theirs or not
@@ -288,11 +306,16 @@ impl Workstation {
     }
 
     pub(crate) fn sign_out(&self) -> Result<SessionStatus, ApiError> {
-        let user = match &*self.state()? {
-            State::Active { who, .. } => Some(who.id.clone()),
-            State::Locked { user, .. } => Some(user.clone()),
-            State::SignedOut => None,
+        let (user, store) = match &*self.state()? {
+            State::Active { who, store, .. } => (Some(who.id.clone()), Some(store.clone())),
+            State::Locked { user, .. } => (Some(user.clone()), None),
+            State::SignedOut => (None, None),
         };
+        // R-SEC-4: what changed since the newest backup is backed up before the store closes
+        // (a failure is shown in the header, and does not keep anyone signed in).
+        if let Some(store) = store {
+            let _ = self.back_up_if_due(&store, true);
+        }
         *self.state()? = State::SignedOut;
         self.stop_sync();
         if let Some(user) = user {

@@ -4,6 +4,7 @@ import { Button, Layout, Segmented, Space, Tag, Typography } from "antd";
 import { useState } from "react";
 import type { SignedIn as User } from "../backend";
 import { useBackend } from "../backend/context";
+import { BackupBanner } from "../features/settings/BackupBanner";
 import { SyncBanner, SyncIndicator } from "../features/sync/SyncIndicator";
 import { LANGUAGES, useI18n, type Language } from "../i18n";
 import { AntdTheme } from "./AntdTheme";
@@ -74,6 +75,7 @@ function SignedInLayout({ user }: { user: User }) {
       </Layout.Header>
       <Layout.Content style={{ padding: 16 }}>
         <SyncBanner />
+        <BackupBanner />
         <Workspace user={user} tab={tab} onTab={setTab} />
       </Layout.Content>
     </Layout>

@@ -23,6 +23,20 @@ export type BackupDone = { kind: string, file: string, bytes: number,
  */
 pruned: number, settings: ProfileSettings, };
 
+export type BackupHealth = { 
+/**
+ * The newest backup in the folder (or made by this session).
+ */
+last_good_at: string | null, 
+/**
+ * The last good backup is older than 48 hours (or there is none after a check).
+ */
+overdue: boolean, 
+/**
+ * The last automatic attempt failed: `code: message` (the folder cannot be reached …).
+ */
+problem: string | null, };
+
 export type BackupNowRequest = Record<symbol, never>;
 
 export type Channel = "text" | "voice" | "video";
@@ -570,7 +584,11 @@ export type SessionStatus = { state: SessionStateKind, user: SignedIn | null,
 /**
  * The locked user's name, for the lock screen (no patient data).
  */
-locked_user: string | null, idle_timeout_seconds: number, demo_accounts: Array<DemoAccount>, };
+locked_user: string | null, idle_timeout_seconds: number, demo_accounts: Array<DemoAccount>, 
+/**
+ * While signed in: the automatic backups' health, for the header (R-SEC-4).
+ */
+backup: BackupHealth | null, };
 
 export type SessionStatusRequest = Record<symbol, never>;
 
