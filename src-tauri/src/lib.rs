@@ -119,7 +119,7 @@ fn connect_platform(ws: &Workstation) -> Result<(), String> {
             )
             .map_err(|e| e.to_string());
     } else {
-        PlatformLink::from_env()
+        PlatformLink::for_clinic(&ws.profile().data_dir)
     };
     match link {
         Some(link) => ws.connect_platform(link).map_err(|e| e.to_string()),

@@ -148,7 +148,7 @@ fn with_restore_hint(files: &ProfileFiles, key: &DbKey, e: StoreError) -> String
     message
 }
 
-fn init(args: &ProfileArgs, files: &ProfileFiles) -> Result<(), String> {
+pub(crate) fn init(args: &ProfileArgs, files: &ProfileFiles) -> Result<(), String> {
     let (key, outcome) =
         profile::create_key(files, args.key_source.into(), passphrase()).map_err(code)?;
     match &outcome {

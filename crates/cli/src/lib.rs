@@ -12,4 +12,5 @@ pub mod platform;
 pub mod profile_args;
 pub mod rx;
 pub mod serve;
+pub mod setup;
 pub mod triage;

@@ -38,6 +38,14 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         port: u16,
     },
+    /// Set up a clinic: its encrypted profile, its first administrator (with the TOTP
+    /// enrolment shown as a QR code) and its platform (issue 13 §0).
+    Setup(meddesk_cli::setup::SetupArgs),
+    /// The clinic's accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// The encrypted local database: init, verify, backup, restore (issue 3).
     Db {
         #[command(subcommand)]
@@ -66,6 +74,12 @@ enum Command {
     },
 }
 
+#[derive(Debug, clap::Subcommand)]
+enum UserCommand {
+    /// Add an account (the same id and password as the person's platform account).
+    Add(meddesk_cli::setup::UserAddArgs),
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -87,6 +101,10 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), String> {
     let profile = cli.profile.profile()?;
     match cli.command {
+        Command::Setup(args) => meddesk_cli::setup::setup(&cli.profile, args),
+        Command::User {
+            command: UserCommand::Add(args),
+        } => meddesk_cli::setup::user_add(&cli.profile, args),
         Command::Db { command } => meddesk_cli::db::run(&cli.profile, command),
         Command::Audit { command } => meddesk_cli::audit::run(&cli.profile, command),
         Command::Demo { command } => meddesk_cli::demo::run(&cli.profile, command),
@@ -155,7 +173,9 @@ fn connect_platform(ws: &Workstation, rt: &tokio::runtime::Runtime) -> Result<()
                 )
                 .map_err(|e| format!("{}: {}", e.code_str(), e.message));
         }
-        meddesk_workstation::ProfileKind::Clinic => PlatformLink::from_env(),
+        meddesk_workstation::ProfileKind::Clinic => {
+            PlatformLink::for_clinic(&ws.profile().data_dir)
+        }
     };
     if let Some(link) = link {
         ws.connect_platform(link)

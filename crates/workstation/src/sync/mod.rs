@@ -70,6 +70,40 @@ impl PlatformLink {
                 keeping: TokenKeeping::Keychain,
             })
     }
+
+    /// A clinic profile's platform: `MEDDESK_PLATFORM_URL` when set, else what `meddesk setup`
+    /// recorded in the profile folder ([`ClinicLink`], `platform.json`).
+    pub fn for_clinic(data_dir: &std::path::Path) -> Option<Self> {
+        Self::from_env().or_else(|| {
+            ClinicLink::read(data_dir).map(|c| Self {
+                base_url: c.platform_url,
+                keeping: TokenKeeping::Keychain,
+            })
+        })
+    }
+}
+
+/// Which platform and organisation a clinic profile belongs to (no secret: read before
+/// anyone signs in, so it lives beside the encrypted database, not in it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClinicLink {
+    pub platform_url: String,
+    pub org_id: String,
+}
+
+impl ClinicLink {
+    pub const FILE: &'static str = "platform.json";
+
+    pub fn read(data_dir: &std::path::Path) -> Option<Self> {
+        let text = std::fs::read_to_string(data_dir.join(Self::FILE)).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    pub fn write(&self, data_dir: &std::path::Path) -> std::io::Result<()> {
+        let json = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
+        std::fs::write(data_dir.join(Self::FILE), json)
+    }
 }
 
 impl std::fmt::Debug for PlatformLink {
