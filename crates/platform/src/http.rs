@@ -95,13 +95,16 @@ impl<S: Storage> AppState<S> {
         triage: Arc<meddesk_clinical::triage::TriageRules>,
     ) -> Result<Self, PlatformError> {
         let secret = store.secret().await?;
+        let notify = Arc::new(Notify::new());
+        // Other nodes' pushes wake this node's notification channels at once.
+        store.watch_changes(notify.clone());
         Ok(Self {
             store: Arc::new(store),
             pack,
             triage,
             signing: Arc::new(PlatformSigning::from_secret(&secret)),
             secret: Arc::new(secret),
-            notify: Arc::new(Notify::new()),
+            notify,
             hlc: Arc::new(std::sync::Mutex::new(HlcClock::new())),
             access_ttl_s,
             hashing: Arc::new(Semaphore::new(

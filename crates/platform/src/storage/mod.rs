@@ -150,6 +150,9 @@ pub trait Storage: Send + Sync + 'static {
         limit: u32,
     ) -> impl Future<Output = Result<(Vec<StoredChange>, u64)>> + Send;
     fn head(&self) -> impl Future<Output = Result<u64>> + Send;
+    /// Wake `notify` when another node commits a push (several nodes on one database); a
+    /// single-node store has nothing to do.
+    fn watch_changes(&self, _notify: std::sync::Arc<tokio::sync::Notify>) {}
     /// The token-signing secret, created once and shared by every node of a deployment.
     fn secret(&self) -> impl Future<Output = Result<Vec<u8>>> + Send;
     fn account_by_username(

@@ -111,6 +111,57 @@ async fn connect(link: &super::pg_link::PgLink) -> Result<Client> {
     }
 }
 
+/// Wake `notify` whenever any node commits a push (`LISTEN meddesk_changes`), on its own
+/// connection; reconnects after a drop (the 250 ms head poll covers the gap).
+async fn listen(link: super::pg_link::PgLink, notify: Arc<tokio::sync::Notify>) {
+    loop {
+        let attempt = async {
+            let tls = link.tls.clone();
+            let (client, mut messages): (Client, futures_util::stream::BoxStream<'static, _>) =
+                match tls {
+                    None => {
+                        let (client, mut connection) =
+                            link.config.connect(NoTls).await.map_err(db)?;
+                        let stream =
+                            futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+                        (client, Box::pin(stream))
+                    }
+                    Some(tls) => {
+                        let (client, mut connection) =
+                            link.config.connect(tls).await.map_err(db)?;
+                        let stream =
+                            futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+                        (client, Box::pin(stream))
+                    }
+                };
+            // The connection is driven by the stream below; the LISTEN goes out meanwhile.
+            let listen = client.batch_execute("LISTEN meddesk_changes");
+            tokio::pin!(listen);
+            let mut listening = false;
+            loop {
+                tokio::select! {
+                    r = &mut listen, if !listening => {
+                        r.map_err(db)?;
+                        listening = true;
+                    }
+                    m = futures_util::StreamExt::next(&mut messages) => match m {
+                        Some(Ok(tokio_postgres::AsyncMessage::Notification(_))) => {
+                            notify.notify_waiters();
+                        }
+                        Some(Ok(_)) => {}
+                        Some(Err(e)) => return Err(db(e)),
+                        None => return Ok::<(), PlatformError>(()),
+                    }
+                }
+            }
+        };
+        if let Err(e) = attempt.await {
+            tracing::warn!(error = %e, "the change notification listener dropped; reconnecting");
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+}
+
 impl PgStore {
     /// Connect to `url` (see [`super::pg_link`]: TLS for any database not on this machine).
     pub async fn open(url: &str) -> Result<Self> {
@@ -298,9 +349,14 @@ impl PushTx for PgTx {
         let head = to_i64(w.head);
         let p_head: [&(dyn ToSql + Sync); 1] = [&head];
         let head_update = c.execute("UPDATE change_head SET head = $1 WHERE id = 1", &p_head);
-        // Pipelined: the four statements go out together on the one connection.
+        // Every node's notification channel wakes at this commit (delivered only if it
+        // commits): LISTEN/NOTIFY, so a push through one node reaches the SSE streams of all.
+        let head_text = head.to_string();
+        let p_notify: [&(dyn ToSql + Sync); 1] = [&head_text];
+        let notify = c.execute("SELECT pg_notify('meddesk_changes', $1)", &p_notify);
+        // Pipelined: the five statements go out together on the one connection.
         let written =
-            futures_util::future::try_join4(records, changes, outcomes, head_update).await;
+            futures_util::future::try_join5(records, changes, outcomes, head_update, notify).await;
         let result = match written {
             Ok(_) => c.batch_execute("COMMIT").await.map_err(db),
             Err(e) => {
@@ -386,6 +442,10 @@ impl Storage for PgStore {
             });
         }
         Ok((out, head.unsigned_abs()))
+    }
+
+    fn watch_changes(&self, notify: Arc<tokio::sync::Notify>) {
+        tokio::spawn(listen(self.link.clone(), notify));
     }
 
     async fn head(&self) -> Result<u64> {
