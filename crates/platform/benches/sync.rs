@@ -2,7 +2,9 @@
 //! - initial sync of 100k records from the platform on loopback into an in-memory replica;
 //! - a no-op sync: time and bytes on the wire (both directions, counted by a proxy);
 //! - new consultation → connected physician's replica (SSE + pull), p50/p95;
-//! - platform push throughput on PostgreSQL (default durable settings).
+//! - platform push throughput on PostgreSQL (default durable settings);
+//! - two nodes on one PostgreSQL: push throughput from clients spread over both, and a new
+//!   consultation reaching 1,000 event streams spread over both (`MEDDESK_BENCH_ONLY=nodes`).
 //!
 //! Run: `CARGO_TARGET_DIR=… cargo bench -p meddesk-platform --bench sync`
 //! (`MEDDESK_BENCH_RECORDS=N` changes the 100k.)
@@ -242,6 +244,189 @@ async fn bench_postgres() {
     drop(pg);
 }
 
+/// Pushers on the given node bases, each with `per` create operations queued, pushing at once
+/// in batches of 500: total ops/s over the wall time.
+async fn concurrent_push(bases: &[String], per: usize) -> f64 {
+    let mut pushers = Vec::new();
+    for (i, base) in bases.iter().enumerate() {
+        let device = format!("dev-intake-{}-{}", i, uuid::Uuid::now_v7());
+        let replica = Arc::new(Mutex::new(MemoryReplica::new()));
+        {
+            use meddesk_sync::Replica as _;
+            replica
+                .lock()
+                .unwrap()
+                .apply_changes(&[], u64::MAX / 4)
+                .unwrap();
+        }
+        for _ in 0..per {
+            replica.lock().unwrap().commit(op(
+                "intake",
+                &device,
+                0,
+                hlc_now(),
+                OpKind::CreateConsultation {
+                    request: request("cardiology"),
+                },
+            ));
+        }
+        let mut cfg = ClientConfig::new(base, &device);
+        cfg.push_batch = 500;
+        cfg.timeout = Duration::from_secs(300);
+        let mut c = SyncClient::new(cfg, replica, Arc::new(MemoryTokenStore::new())).unwrap();
+        c.sign_in("intake", &password("intake"), None)
+            .await
+            .unwrap();
+        c.register_device("bench").await.unwrap();
+        pushers.push(c);
+    }
+    let t = Instant::now();
+    let handles: Vec<_> = pushers
+        .into_iter()
+        .map(|mut c| tokio::spawn(async move { c.sync_once().await.unwrap().acked }))
+        .collect();
+    let mut acked = 0u64;
+    for h in handles {
+        acked += u64::from(h.await.unwrap());
+    }
+    assert_eq!(acked as usize, per * bases.len());
+    acked as f64 / t.elapsed().as_secs_f64()
+}
+
+/// Issue 13 §6: two nodes on one PostgreSQL — push throughput from clients spread over both
+/// (baseline: the same clients on one node, same process), and a new consultation reaching
+/// many connected workstations' notification channels spread over both nodes (p50/p95).
+async fn bench_nodes() {
+    let pg = postgres::PgCluster::start(&[]);
+    let a = start_in_process(Database::Postgres(pg.url.clone()), 3600).await;
+    let b = start_in_process(Database::Postgres(pg.url.clone()), 3600).await;
+    let (base_a, base_b) = (format!("http://{a}"), format!("http://{b}"));
+    let per: usize = std::env::var("MEDDESK_BENCH_PUSH_PER_CLIENT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10_000);
+    let mut one = Vec::new();
+    let mut two = Vec::new();
+    for _ in 0..3 {
+        one.push(concurrent_push(&vec![base_a.clone(); 4], per).await);
+        two.push(
+            concurrent_push(
+                &[
+                    base_a.clone(),
+                    base_b.clone(),
+                    base_a.clone(),
+                    base_b.clone(),
+                ],
+                per,
+            )
+            .await,
+        );
+    }
+    let (one, two) = (median(one), median(two));
+    println!(
+        "push on PostgreSQL, 4 clients × {per} ops (batches of 500), median of 3: one node {one:.0} ops/s; two nodes {two:.0} ops/s (ratio to one node {:.2}; target ≥ 10,000: ratio {:.2})",
+        two / one,
+        two / 10_000.0
+    );
+
+    // Fan-out: N event streams, half on each node, one access token per node.
+    let n: usize = std::env::var("MEDDESK_BENCH_SUBSCRIBERS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000);
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let token = |base: String| {
+        let http = http.clone();
+        async move {
+            let v: serde_json::Value = http
+                .post(format!("{base}/v1/sign-in"))
+                .json(&serde_json::json!({"username": "doc2", "password": password("doc2"), "device_id": "bench-sse"}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v["access_token"].as_str().unwrap().to_owned()
+        }
+    };
+    let (ta, tb) = (token(base_a.clone()).await, token(base_b.clone()).await);
+    let mut intake = client(&base_a, "intake", "dev-intake-fanout").await;
+    let head = intake.sync_once().await.unwrap().head;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(usize, Instant)>();
+    let ready = Arc::new(tokio::sync::Barrier::new(n + 1));
+    for i in 0..n {
+        let (base, token) = if i % 2 == 0 {
+            (base_a.clone(), ta.clone())
+        } else {
+            (base_b.clone(), tb.clone())
+        };
+        let http = reqwest::Client::new();
+        let tx = tx.clone();
+        let ready = ready.clone();
+        tokio::spawn(async move {
+            let mut resp = http
+                .get(format!("{base}/v1/events?after={head}"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            ready.wait().await;
+            let mut round = 0;
+            while let Ok(Some(chunk)) = resp.chunk().await {
+                if chunk.windows(4).any(|w| w == b"head") {
+                    let _ = tx.send((round, Instant::now()));
+                    round += 1;
+                }
+            }
+        });
+    }
+    ready.wait().await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let rounds = 5;
+    let mut latencies = Vec::new();
+    for round in 0..rounds {
+        commit(
+            &intake,
+            op(
+                "intake",
+                "dev-intake-fanout",
+                0,
+                hlc_now(),
+                OpKind::CreateConsultation {
+                    request: request("cardiology"),
+                },
+            ),
+        );
+        let t = Instant::now();
+        intake.sync_once().await.unwrap();
+        let mut got = 0;
+        while got < n {
+            let Ok(Some((r, at))) = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await
+            else {
+                break;
+            };
+            if r == round {
+                latencies.push(at.duration_since(t).as_secs_f64() * 1_000.0);
+                got += 1;
+            }
+        }
+        println!("  fan-out round {round}: {got} of {n} streams told");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    println!(
+        "new consultation → {n} connected event streams over two nodes ({rounds} rounds, {} samples): p50 {:.1} ms, p95 {:.1} ms (target p95 ≤ 200 ms: ratio {:.3})",
+        latencies.len(),
+        pct(latencies.clone(), 0.5),
+        pct(latencies.clone(), 0.95),
+        pct(latencies, 0.95) / 200.0
+    );
+    drop(pg);
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing: run only when
     // benchmarking, so the test suite never pays for it.
@@ -257,8 +442,17 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    // MEDDESK_BENCH_ONLY=nodes runs the two-node figures alone.
+    let only = std::env::var("MEDDESK_BENCH_ONLY").unwrap_or_default();
     rt.block_on(async {
-        bench_sqlite(records).await;
-        bench_postgres().await;
+        if only.is_empty() || only == "sqlite" {
+            bench_sqlite(records).await;
+        }
+        if only.is_empty() || only == "postgres" {
+            bench_postgres().await;
+        }
+        if only.is_empty() || only == "nodes" {
+            bench_nodes().await;
+        }
     });
 }
