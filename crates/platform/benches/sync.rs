@@ -427,6 +427,81 @@ async fn bench_nodes() {
     drop(pg);
 }
 
+/// A field of /proc/PID/status in KiB (VmRSS, VmHWM).
+fn proc_kib(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Issue 13: a push of 2,000 messages of 2,000 characters (one request, ≈ 12 MB of JSON) into
+/// one consultation, against a node in its own process (`meddesk-platform`, embedded SQLite):
+/// its resident memory before, and its peak during the push.
+async fn bench_message_push_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let accounts = write_accounts(dir.path());
+    let db = format!("sqlite:{}", dir.path().join("p.sqlite3").display());
+    let node = ServerProcess::start(&db, &accounts);
+    let base = format!("http://{}", node.addr);
+    let mut intake = client(&base, "intake", "dev-intake").await;
+    let req = request("cardiology");
+    let consultation_id = req.id;
+    commit(
+        &intake,
+        op(
+            "intake",
+            "dev-intake",
+            0,
+            hlc_now(),
+            OpKind::CreateConsultation { request: req },
+        ),
+    );
+    intake.sync_once().await.unwrap();
+    let before = proc_kib(node.pid(), "VmRSS:");
+    let peak_before = proc_kib(node.pid(), "VmHWM:");
+    let replica = intake.replica().clone();
+    for i in 0..2_000 {
+        replica.lock().unwrap().commit(op(
+            "intake",
+            "dev-intake",
+            1,
+            hlc_now(),
+            OpKind::PostMessage {
+                consultation_id,
+                message_id: uuid::Uuid::now_v7(),
+                body: format!("第{i}条：{}", "症".repeat(1_990)),
+            },
+        ));
+    }
+    let mut cfg = ClientConfig::new(&base, "dev-intake");
+    cfg.push_batch = 2_000;
+    cfg.timeout = Duration::from_secs(300);
+    let mut pusher = SyncClient::new(cfg, replica, Arc::new(MemoryTokenStore::new())).unwrap();
+    pusher
+        .sign_in("intake", &password("intake"), None)
+        .await
+        .unwrap();
+    let t = Instant::now();
+    let r = pusher.sync_once().await.unwrap();
+    let s = t.elapsed().as_secs_f64();
+    assert_eq!(r.acked, 2_000);
+    let peak = proc_kib(node.pid(), "VmHWM:");
+    let after = proc_kib(node.pid(), "VmRSS:");
+    println!(
+        "push of 2,000 messages × 2,000 characters in one request (node in its own process, SQLite): {s:.2} s; node RSS before {:.1} MiB (peak so far {:.1} MiB), peak during the push {:.1} MiB (+{:.1} MiB; target < 64 MB: ratio {:.2}), after {:.1} MiB",
+        before as f64 / 1024.0,
+        peak_before as f64 / 1024.0,
+        peak as f64 / 1024.0,
+        (peak.saturating_sub(before)) as f64 / 1024.0,
+        (peak.saturating_sub(before)) as f64 * 1024.0 / 64e6,
+        after as f64 / 1024.0
+    );
+    drop(node);
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing: run only when
     // benchmarking, so the test suite never pays for it.
@@ -453,6 +528,9 @@ fn main() {
         }
         if only.is_empty() || only == "nodes" {
             bench_nodes().await;
+        }
+        if only.is_empty() || only == "memory" {
+            bench_message_push_memory().await;
         }
     });
 }

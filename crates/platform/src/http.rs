@@ -35,6 +35,8 @@ use zeroize::Zeroizing;
 /// At most this many operations per push (a clinic back from weeks offline pushes in
 /// several requests).
 pub const MAX_OPS_PER_PUSH: usize = 2_000;
+/// Operations per database transaction within one push.
+pub const OPS_PER_TRANSACTION: usize = 200;
 pub const DEFAULT_PAGE: u32 = 1_000;
 pub const MAX_PAGE: u32 = 5_000;
 /// How often the notification channel looks for changes pushed through other nodes.
@@ -529,9 +531,11 @@ async fn push<S: Storage>(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let result = async {
+    let result = async move {
         let actor = actor_of(&state, &headers).await?;
         let req: PushRequest = parse(&body)?;
+        // The request's bytes are not needed once parsed (a push may be tens of MB).
+        drop(body);
         if req.ops.len() > MAX_OPS_PER_PUSH {
             return Err(PlatformError::InvalidRequest(format!(
                 "at most {MAX_OPS_PER_PUSH} operations per push"
@@ -551,9 +555,20 @@ async fn push<S: Storage>(
         let signing = state.signing.clone();
         let ops = req.ops;
         let (outcomes, ops) = tokio::spawn(async move {
-            let outcomes =
-                storage::push(store.as_ref(), &actor, &ops, now, &pack, &triage, &signing).await;
-            (outcomes, ops)
+            // One transaction per slice of the push: what a transaction holds (loaded and
+            // written records, their JSON) stays bounded however large the push. Each
+            // operation is idempotent, so a failure part-way is answered as a whole and the
+            // retry gets the stored outcomes of the slices that committed.
+            let mut outcomes = Vec::with_capacity(ops.len());
+            for slice in ops.chunks(OPS_PER_TRANSACTION) {
+                match storage::push(store.as_ref(), &actor, slice, now, &pack, &triage, &signing)
+                    .await
+                {
+                    Ok(o) => outcomes.extend(o),
+                    Err(e) => return (Err(e), ops),
+                }
+            }
+            (Ok(outcomes), ops)
         })
         .await
         .map_err(|e| PlatformError::Internal(format!("push task: {e}")))?;

@@ -9,6 +9,11 @@ use std::process::ExitCode;
 
 use meddesk_platform::{Database, ServeConfig, serve};
 
+/// The allocator `meddesk platform serve` runs with (the shipped binary, crates/cli), so
+/// tests and benchmarks that start this node measure what deployments run.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let mut listen = "127.0.0.1:0".to_owned();
     let mut database = None;

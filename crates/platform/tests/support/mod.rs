@@ -186,6 +186,10 @@ impl ServerProcess {
         ServerProcess { child, addr }
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// SIGKILL: no shutdown, no flush, mid-whatever it was doing.
     pub fn kill9(&mut self) {
         let _ = self.child.kill();
