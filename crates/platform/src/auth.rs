@@ -120,7 +120,9 @@ pub fn check_access(secret: &[u8], token: &str, now_s: i64) -> Result<Access, Pl
         .decode(payload)
         .map_err(|_| PlatformError::TokenInvalid)?;
     let claims: Claims = serde_json::from_slice(&json).map_err(|_| PlatformError::TokenInvalid)?;
-    if claims.exp <= now_s {
+    // Valid through its whole last second: a token lives at least its TTL, whatever the
+    // fraction of the second it was issued in.
+    if claims.exp < now_s {
         return Err(PlatformError::TokenExpired);
     }
     Ok(Access {
@@ -178,8 +180,12 @@ mod tests {
         assert_eq!(access.actor, actor());
         assert_eq!(access.session_id, "s1");
         assert_eq!(access.expires_s, 1_000 + ACCESS_TTL_S);
+        assert!(
+            check_access(secret, &t, 1_000 + ACCESS_TTL_S).is_ok(),
+            "valid through its last second"
+        );
         assert!(matches!(
-            check_access(secret, &t, 1_000 + ACCESS_TTL_S),
+            check_access(secret, &t, 1_000 + ACCESS_TTL_S + 1),
             Err(PlatformError::TokenExpired)
         ));
         assert!(matches!(

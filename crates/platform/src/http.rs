@@ -702,7 +702,7 @@ async fn events<S: Storage>(
     // when the session is ended or the access token expires (the client reconnects with a
     // refreshed token, or not at all).
     let session_id = access.session_id;
-    let token_end_ms = access.expires_s.saturating_mul(1_000);
+    let token_end_ms = access.expires_s.saturating_add(1).saturating_mul(1_000);
     let checked = std::time::Instant::now();
     let stream = futures_util::stream::unfold(
         (state, q.after, checked),
