@@ -73,18 +73,23 @@ impl Standing {
     }
 }
 
-fn standing(store: &Store, kept: &KeptAnchor) -> meddesk_store::Result<Standing> {
+/// How the chain stands against `kept`, and the chain's own report (one walk of the chain).
+fn standing(
+    store: &Store,
+    kept: &KeptAnchor,
+) -> meddesk_store::Result<(Standing, Option<meddesk_store::audit::ChainReport>)> {
     let Some(anchor) = kept.anchor() else {
-        return Ok(Standing::Rewritten { at: kept.entries });
+        return Ok((Standing::Rewritten { at: kept.entries }, None));
     };
     let (report, check) = store.audit_against(&anchor)?;
-    Ok(match check {
+    let standing = match check {
         AnchorCheck::Holds => Standing::Holds {
             entries: report.entries,
         },
         AnchorCheck::CutTail { anchored, now } => Standing::CutTail { anchored, now },
         AnchorCheck::Rewritten { at } => Standing::Rewritten { at },
-    })
+    };
+    Ok((standing, Some(report)))
 }
 
 /// The last anchor the platform confirmed to this profile, and how the chain stands against
@@ -99,7 +104,7 @@ pub fn against_last_anchor(
     let Some(kept) = kept.and_then(|k| serde_json::from_str::<KeptAnchor>(&k).ok()) else {
         return Ok(None);
     };
-    let s = standing(store, &kept)?;
+    let (s, _) = standing(store, &kept)?;
     Ok(Some((kept, s)))
 }
 
@@ -148,15 +153,21 @@ pub(crate) async fn exchange(
         .latest_audit_anchor(&chain)
         .await
         .map_err(|e| format!("{}: {e}", e.code()))?;
+    let mut walked = None;
     if let Some(latest) = &answer.latest {
         let kept = KeptAnchor::of(latest);
-        if let Some((code, message)) = standing(store, &kept).map_err(fail)?.problem() {
+        let (standing, report) = standing(store, &kept).map_err(fail)?;
+        if let Some((code, message)) = standing.problem() {
             tracing::error!(code, "the audit trail disagrees with the platform's anchor");
             return Err(format!("audit_anchor_mismatch: {code}: {message}"));
         }
         remember(store, now, &kept).map_err(fail)?;
+        walked = report;
     }
-    let report = store.verify_audit().map_err(fail)?;
+    let report = match walked {
+        Some(r) => r,
+        None => store.verify_audit().map_err(fail)?,
+    };
     if answer
         .latest
         .as_ref()

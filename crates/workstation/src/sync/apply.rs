@@ -255,7 +255,7 @@ fn arrive(
             let since = intake::clinic_midnight(arrived_at).timestamp_millis();
             let prior = docs::ordinary_consultations_since(w.conn(), &request.patient.id, since)?;
             let decision = intake::PlatformDecision {
-                route: super::route_from_platform(&platform_request.specialty),
+                route: meddesk_sync::route_of_specialty(&platform_request.specialty),
                 priority: platform_request.priority,
                 triage: platform_triage.cloned(),
             };

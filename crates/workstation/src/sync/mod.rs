@@ -19,7 +19,6 @@ pub mod tokens;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use meddesk_domain::TriageRoute;
 use meddesk_store::tables::{settings, sync_outbox, sync_records};
 use meddesk_store::{Store, Writer};
 use meddesk_sync::{
@@ -346,18 +345,9 @@ fn platform_url(url: &str) -> Result<String, ApiError> {
 
 // ---- routes between the platform and the workstation -----------------------------------
 
-/// The platform names general practice `general_practice`; the workstation's route and
-/// credentials call it `general`.
-pub(crate) fn route_from_platform(specialty: &str) -> TriageRoute {
-    meddesk_sync::route_of_specialty(specialty)
-}
-
 /// A workstation credential as the platform's specialty name.
 pub fn platform_specialty(credential: &str) -> String {
-    match credential {
-        "general" => "general_practice".to_owned(),
-        other => other.to_owned(),
-    }
+    meddesk_sync::specialty_of_route(&meddesk_sync::route_of_specialty(credential))
 }
 
 // ---- queuing local changes ---------------------------------------------------------------
